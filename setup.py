@@ -1,0 +1,128 @@
+"""Build the Go engine (./gokeops) into the subpackage pykeops_go._ext with gopy.
+
+Everything else (metadata, Python packages) is declared in pyproject.toml.
+
+gopy works in build/ext: that directory must lie inside the Go module (gopy
+runs `go build` there) and no path component may start with "_" or ".".
+Its outputs (gokeops.py, go.py, __init__.py and the .so) are then copied to
+the directory of pykeops_go._ext: build_lib for a wheel, python/pykeops_go/_ext
+for an in-place or editable build.
+
+gopy is skipped when a hash of its inputs (Go sources, go.mod/go.sum, Go
+version, Python, flags) matches the previous run, so `pip install`, `make ext`
+and `make test` are cheap when no Go file changed. `build_ext --force` rebuilds.
+"""
+
+import glob
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+GOPY_OUT = os.path.join(ROOT, "build", "ext")
+TOOLS = os.path.join(ROOT, "build", "tools")
+GO_PKG = "./gokeops"
+NAME = "gokeops_ext"  # gopy -name; the .so is _gokeops_ext<EXT_SUFFIX>
+STAMP = os.path.join(GOPY_OUT, "inputs.sha256")
+
+
+def go_env():
+    env = dict(os.environ)
+    # gopy calls goimports by name.
+    env["PATH"] = TOOLS + os.pathsep + env.get("PATH", "")
+    # VCS stamping is useless here and fails in odd checkouts (no git, other owner).
+    if "-buildvcs" not in env.get("GOFLAGS", ""):
+        env["GOFLAGS"] = (env.get("GOFLAGS", "") + " -buildvcs=false").strip()
+    # The engine has SIMD kernels tagged goexperiment.simd; enable them when the
+    # toolchain knows the experiment (Go >= 1.26), unless the user chose already.
+    if "GOEXPERIMENT" not in env:
+        probe = subprocess.run(["go", "env", "GOEXPERIMENT"], cwd=ROOT,
+                               env=dict(env, GOEXPERIMENT="simd"),
+                               capture_output=True)
+        if probe.returncode == 0:
+            env["GOEXPERIMENT"] = "simd"
+    return env
+
+
+def inputs_hash(env, cmd):
+    """Hash of everything the gopy output depends on."""
+    h = hashlib.sha256()
+    go_version = subprocess.run(["go", "version"], env=env, check=True,
+                                capture_output=True, text=True).stdout
+    for part in (go_version, env.get("GOEXPERIMENT", ""), " ".join(cmd)):
+        h.update(part.encode() + b"\0")
+    for dirpath, dirnames, filenames in os.walk(ROOT):
+        rel = os.path.relpath(dirpath, ROOT)
+        # Same pruning as the go tool, plus outputs and the Python tree.
+        dirnames[:] = sorted(d for d in dirnames
+                             if not d.startswith((".", "_"))
+                             and not (rel == "." and d in ("build", "python", "dist")))
+        for f in sorted(filenames):
+            if f.endswith(".go") or f in ("go.mod", "go.sum"):
+                path = os.path.join(dirpath, f)
+                h.update(os.path.relpath(path, ROOT).encode() + b"\0")
+                with open(path, "rb") as fh:
+                    h.update(hashlib.sha256(fh.read()).digest())
+    return h.hexdigest()
+
+
+class GopyBuildExt(build_ext):
+    """build_ext whose only extension is built by gopy instead of a C compiler."""
+
+    def run(self):
+        # Replaces setuptools' run(): get_ext_fullpath() already points into the
+        # source tree when inplace (build_ext --inplace, editable installs).
+        for ext in self.extensions:
+            self.build_gopy(ext)
+
+    def build_gopy(self, ext):
+        env = go_env()
+        # Pinned tool versions come from go.mod (`tool` directives).
+        subprocess.run(["go", "build", "-o", TOOLS + os.sep,
+                        "github.com/go-python/gopy",
+                        "golang.org/x/tools/cmd/goimports"],
+                       cwd=ROOT, env=env, check=True)
+        cmd = [os.path.join(TOOLS, "gopy"), "build", "-vm=" + sys.executable,
+               "-output=" + GOPY_OUT, "-name=" + NAME, GO_PKG]
+        digest = inputs_hash(env, cmd)
+        so = os.path.join(GOPY_OUT, "_" + NAME + self._suffix())
+        up_to_date = (os.path.exists(so) and os.path.exists(STAMP)
+                      and open(STAMP).read() == digest)
+        if self.force or not up_to_date:
+            print("gopy (GOEXPERIMENT=%s): %s" % (env.get("GOEXPERIMENT", ""), " ".join(cmd)))
+            if os.path.exists(STAMP):
+                os.remove(STAMP)
+            try:
+                subprocess.run(cmd, cwd=ROOT, env=env, check=True)
+            finally:
+                # build/ext is inside the module: left as .go files, the generated
+                # package main would be picked up by `go vet ./...`/`go test ./...`
+                # (and break them once stale). Keep it readable, hidden from Go.
+                for f in glob.glob(os.path.join(GOPY_OUT, "*.go")):
+                    os.replace(f, f + ".txt")
+            with open(STAMP, "w") as fh:
+                fh.write(digest)
+        else:
+            print("gopy output up to date: " + GOPY_OUT)
+
+        dest = os.path.dirname(self.get_ext_fullpath(ext.name))
+        os.makedirs(dest, exist_ok=True)
+        for f in ("__init__.py", "go.py", "gokeops.py", os.path.basename(so)):
+            shutil.copy2(os.path.join(GOPY_OUT, f), os.path.join(dest, f))
+
+    @staticmethod
+    def _suffix():
+        import sysconfig
+        return sysconfig.get_config_var("EXT_SUFFIX")
+
+
+setup(
+    # A declared extension makes the wheel platform-specific (not py3-none-any).
+    ext_modules=[Extension("pykeops_go._ext._" + NAME, sources=[])],
+    cmdclass={"build_ext": GopyBuildExt},
+)

@@ -1,0 +1,15 @@
+// Package core runs compiled formulas on the CPU.
+//
+// A [Kernel] is a formula and a reduction compiled once into a [program]: a
+// short list of instructions over tiles. The output index ("outer": i for
+// axis=1, j for axis=0) is split into blocks of rows run by goroutines; the
+// reduced index ("inner") is walked in tiles of up to tileSize values kept in
+// structure-of-arrays form, so that every instruction is one tight loop over
+// a tile. Instructions are placed at the lowest level they depend on:
+// parameters once per call, outer variables once per row, inner variables
+// once per tile, and only what mixes both once per (row, tile) pair.
+//
+// Outputs are named dst. Accumulators are float64 arrays; float32
+// accumulation (the KeOps default for float32 data) is emulated by rounding
+// after every addition, so that sum schemes compare as in KeOps.
+package core

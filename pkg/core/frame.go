@@ -1,0 +1,167 @@
+package core
+
+import "github.com/gokeops/gokeops/pkg/formula"
+
+// frame is one worker's scratch space: an arena per level, the row
+// accumulators, and the current tile length.
+type frame[T float] struct {
+	r                       *runner[T]
+	parm, outer, tile, pair []T
+	outerRow                []T // the current row's part of outer
+	acc                     []float64
+	argv                    []vec[T]
+	data                    [][]T // the arguments of the current batch
+	n                       int   // length of the current tile
+}
+
+func newFrame[T float](r *runner[T]) *frame[T] {
+	p := r.k.prog
+	maxArgs := 0
+	for _, ins := range p.instrs {
+		for _, in := range ins {
+			maxArgs = max(maxArgs, len(in.args))
+		}
+	}
+	return &frame[T]{
+		r:     r,
+		parm:  make([]T, p.size[levelParm]),
+		outer: make([]T, r.rowBlock*p.size[levelOuter]),
+		tile:  make([]T, p.size[levelTile]*tileSize),
+		pair:  make([]T, p.size[levelPair]*tileSize),
+		acc:   make([]float64, r.rowBlock*r.red.accLen()),
+		argv:  make([]vec[T], maxArgs),
+		data:  make([][]T, len(r.c.Args)),
+	}
+}
+
+// view is the value of slot s for the current row and tile.
+func (f *frame[T]) view(s int) vec[T] {
+	sl := f.r.k.prog.slots[s]
+	switch sl.level {
+	case levelParm:
+		return vec[T]{data: f.parm[sl.off : sl.off+sl.dim], stride: 1, width: 1}
+	case levelOuter:
+		return vec[T]{data: f.outerRow[sl.off : sl.off+sl.dim], stride: 1, width: 1}
+	case levelTile:
+		return vec[T]{data: f.tile[sl.off*tileSize : (sl.off+sl.dim)*tileSize], stride: tileSize, width: f.n}
+	}
+	return vec[T]{data: f.pair[sl.off*tileSize : (sl.off+sl.dim)*tileSize], stride: tileSize, width: f.n}
+}
+
+// run reduces one work item; it returns false when the call was cancelled.
+func (f *frame[T]) run(it *workItem) bool {
+	r, p := f.r, f.r.k.prog
+	for a := range f.data {
+		f.data[a] = r.c.Args[a][r.offsets[a][it.batch]:]
+	}
+	for _, c := range p.consts {
+		sl := p.slots[c.slot]
+		for k := 0; k < sl.dim; k++ {
+			f.parm[sl.off+k] = T(c.value)
+		}
+	}
+	for _, ld := range p.loads[levelParm] {
+		copy(f.parm[p.slots[ld.slot].off:][:ld.dim], f.data[ld.arg][:ld.dim])
+	}
+	f.exec(levelParm)
+	rows := it.r1 - it.r0
+	so := p.size[levelOuter]
+	for row := 0; row < rows; row++ {
+		f.outerRow = f.outer[row*so : (row+1)*so]
+		for _, ld := range p.loads[levelOuter] {
+			src := f.data[ld.arg][(it.r0+row)*ld.dim:]
+			copy(f.outerRow[p.slots[ld.slot].off:][:ld.dim], src[:ld.dim])
+		}
+		f.exec(levelOuter)
+	}
+	al := r.red.accLen()
+	for row := 0; row < rows; row++ {
+		r.red.init(f.acc[row*al : (row+1)*al])
+	}
+	cancel := r.c.Cancel
+	for _, sp := range it.spans {
+		for j0 := sp.lo; j0 < sp.hi; j0 += tileSize {
+			if cancel != nil && cancel.Load() {
+				return false
+			}
+			f.n = min(tileSize, sp.hi-j0)
+			for _, ld := range p.loads[levelTile] {
+				f.loadTile(ld, j0)
+			}
+			f.exec(levelTile)
+			for row := 0; row < rows; row++ {
+				f.outerRow = f.outer[row*so : (row+1)*so]
+				f.exec(levelPair)
+				var g vec[T]
+				if p.g >= 0 {
+					g = f.view(p.g)
+				}
+				r.red.fold(f.acc[row*al:(row+1)*al], f.view(p.f), g, f.n, j0)
+			}
+		}
+	}
+	for row := 0; row < rows; row++ {
+		acc := f.acc[row*al : (row+1)*al]
+		if it.part >= 0 {
+			copy(r.parts[(it.part*r.rowBlock+row)*al:], acc)
+		} else {
+			r.finish(acc, it.batch, it.r0+row)
+		}
+	}
+	return true
+}
+
+// loadTile transposes rows j0..j0+n of an argument into structure-of-arrays
+// form: component k of index j0+t goes to column k, position t.
+func (f *frame[T]) loadTile(ld load, j0 int) {
+	sl := f.r.k.prog.slots[ld.slot]
+	src := f.data[ld.arg][j0*ld.dim : (j0+f.n)*ld.dim]
+	dst := f.tile[sl.off*tileSize:]
+	if ld.dim == 1 {
+		copy(dst[:f.n], src)
+		return
+	}
+	for k := 0; k < ld.dim; k++ {
+		col := dst[k*tileSize : k*tileSize+f.n]
+		for t := range col {
+			col[t] = src[t*ld.dim+k]
+		}
+	}
+}
+
+// exec runs the instructions of one level.
+func (f *frame[T]) exec(lv level) {
+	for i := range f.r.k.prog.instrs[lv] {
+		in := &f.r.k.prog.instrs[lv][i]
+		dst := f.view(in.dst)
+		args := f.argv[:len(in.args)]
+		for a, s := range in.args {
+			args[a] = f.view(s)
+		}
+		switch {
+		case in.prim == formula.PrimNone:
+			for k := 0; k < in.dim; k++ {
+				fillCol(dst.col(k), args[0].col(k))
+			}
+		case in.prim.Elementwise():
+			for k := 0; k < in.dim; k++ {
+				col := func(a int) []T {
+					if in.argDims[a] == 1 {
+						return args[a].col(0)
+					}
+					return args[a].col(k)
+				}
+				switch len(args) {
+				case 1:
+					unaryTile(in.prim, in.ints, dst.col(k), col(0))
+				case 2:
+					binaryTile(in.prim, dst.col(k), col(0), col(1))
+				default:
+					ternaryTile(in.prim, dst.col(k), col(0), col(1), col(2))
+				}
+			}
+		default:
+			vectorPrim(in, dst, args)
+		}
+	}
+}

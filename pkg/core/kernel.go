@@ -1,0 +1,185 @@
+package core
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/gokeops/gokeops/pkg/formula"
+)
+
+// Spec is what a Genred call asks for, as given by the user.
+type Spec struct {
+	Formula   string
+	Aliases   []string
+	Reduction string
+	Axis      int    // 0: reduce over i (output indexed by j); 1: reduce over j
+	OptArg    int    // K of the KMin family
+	Formula2  string // weight formula of the LogSumExp / SoftMax family
+	DtypeAcc  string // "auto", "float16", "float32" or "float64"
+	SumScheme string // "auto", "direct_sum", "block_sum" or "kahan_scheme"
+}
+
+// Kernel is a compiled Spec, safe for concurrent runs.
+type Kernel struct {
+	Sig       formula.Signature
+	red       Reduction
+	axis      int
+	optK      int
+	dimF      int
+	dimG      int // dimension of the weight formula actually reduced (1 if none)
+	scheme    SumScheme
+	dtypeAcc  string
+	prog      *program
+	ValsDim   int // values per output row (0: no values output)
+	IdxDim    int // indices per output row (0: no index output)
+	UserDimG  int // dimension of formula2 as given (0 if none)
+	Formula   formula.Expr
+	Formula2  formula.Expr
+	outerCat  formula.Cat
+	innerCat  formula.Cat
+	reduction Reduction
+}
+
+// Compile checks and plans a Spec. Errors start with "ValueError:" or
+// "TypeError:" for the Python layer.
+func Compile(s Spec) (*Kernel, error) {
+	red, err := ParseReduction(s.Reduction)
+	if err != nil {
+		return nil, err
+	}
+	info := red.Info()
+	if s.Axis != 0 && s.Axis != 1 {
+		return nil, fmt.Errorf("ValueError: Axis should be 0 or 1, got %d", s.Axis)
+	}
+	k := &Kernel{red: red, reduction: red, axis: s.Axis, outerCat: formula.CatJ, innerCat: formula.CatI}
+	if s.Axis == 1 {
+		k.outerCat, k.innerCat = formula.CatI, formula.CatJ
+	}
+	switch {
+	case info.NeedsK && s.OptArg < 1:
+		return nil, fmt.Errorf("ValueError: reduction %s needs opt_arg = K >= 1, got %d", info.Name, s.OptArg)
+	case !info.NeedsK && s.OptArg != 0:
+		return nil, fmt.Errorf("TypeError: reduction %s takes no opt_arg (got %d)", info.Name, s.OptArg)
+	}
+	k.optK = s.OptArg
+	if info.Weight == 0 && s.Formula2 != "" {
+		return nil, fmt.Errorf("ValueError: reduction %s takes no formula2", info.Name)
+	}
+	if info.Weight == 2 && s.Formula2 == "" {
+		return nil, fmt.Errorf("ValueError: %s reduction requires a weight formula (given as formula2 kwarg)", info.Name)
+	}
+	if err := k.setOptions(info, s.DtypeAcc, s.SumScheme); err != nil {
+		return nil, err
+	}
+	aliases := make([]formula.Alias, len(s.Aliases))
+	for i, a := range s.Aliases {
+		if aliases[i], err = formula.ParseAlias(a, i); err != nil {
+			return nil, fmt.Errorf("ValueError: %v", err)
+		}
+	}
+	if k.Formula, err = formula.Compile(s.Formula, aliases); err != nil {
+		return nil, fmt.Errorf("ValueError: %v", err)
+	}
+	k.dimF = formula.DimOf(k.Formula)
+	if info.ScalarF && k.dimF != 1 {
+		return nil, fmt.Errorf("ValueError: %s requires a formula of dimension 1, got dimension %d", info.Name, k.dimF)
+	}
+	var g formula.Expr
+	if s.Formula2 != "" {
+		if g, err = formula.Compile(s.Formula2, aliases); err != nil {
+			return nil, fmt.Errorf("ValueError: formula2: %v", err)
+		}
+		k.Formula2 = g
+		k.UserDimG = formula.DimOf(g)
+	}
+	if red == SumSoftMaxWeight {
+		// Sum exp(F) and sum exp(F)*G in one pass: reduce Concat(1, G).
+		c := formula.NewCall(formula.OpConcat, []formula.Expr{formula.IntConst(1), g})
+		c.Dim = 1 + formula.DimOf(g)
+		g = c
+	}
+	k.dimG = 1
+	if g != nil {
+		k.dimG = formula.DimOf(g)
+	}
+	vars := []formula.Expr{k.Formula}
+	if g != nil {
+		vars = append(vars, g)
+	}
+	if k.Sig, err = formula.MakeSignature(aliases, vars...); err != nil {
+		return nil, fmt.Errorf("ValueError: %v", err)
+	}
+	k.ValsDim, k.IdxDim = red.outDims(k.dimF, k.optK, k.dimG)
+	k.prog = newProgram(k.Formula, g, k.outerCat)
+	return k, nil
+}
+
+func (k *Kernel) setOptions(info reductionInfo, dtypeAcc, scheme string) error {
+	switch dtypeAcc {
+	case "", "auto":
+		dtypeAcc = "auto"
+	case "float16", "float32", "float64":
+		if !info.SumType {
+			return fmt.Errorf("ValueError: dtype_acc=%q is only allowed for sum-type reductions (Sum, LogSumExp, SumSoftMaxWeight...), not %s", dtypeAcc, info.Name)
+		}
+	default:
+		return fmt.Errorf(`ValueError: invalid value for option dtype_acc: should be one of "auto", "float16", "float32" or "float64", got %q`, dtypeAcc)
+	}
+	k.dtypeAcc = dtypeAcc
+	switch scheme {
+	case "", "auto", "block_sum":
+		k.scheme = BlockSum
+		if scheme == "block_sum" && !info.SumType {
+			return fmt.Errorf("ValueError: sum_scheme=\"block_sum\" is only allowed for sum-type reductions, not %s", info.Name)
+		}
+	case "direct_sum":
+		k.scheme = DirectSum
+	case "kahan_scheme":
+		if !info.SumType {
+			return fmt.Errorf("ValueError: sum_scheme=\"kahan_scheme\" is only allowed for sum-type reductions, not %s", info.Name)
+		}
+		k.scheme = KahanSum
+	default:
+		return fmt.Errorf(`ValueError: invalid value for option sum_scheme: should be one of "auto", "direct_sum", "block_sum" or "kahan_scheme", got %q`, scheme)
+	}
+	return nil
+}
+
+// accumulate32 reports whether sums over float32 data accumulate in float32.
+func (k *Kernel) accumulate32(isF32 bool) (bool, error) {
+	switch k.dtypeAcc {
+	case "auto", "float32", "float16":
+		if !isF32 && k.dtypeAcc != "auto" {
+			return false, fmt.Errorf("ValueError: invalid parameter dtype_acc: %s for float64 data (only float64 is allowed)", k.dtypeAcc)
+		}
+		return isF32, nil
+	}
+	return false, nil
+}
+
+// Reduction is the kernel's reduction.
+func (k *Kernel) Reduction() Reduction { return k.red }
+
+// Describe is a JSON summary for the Python layer: the arguments it must
+// pass (category and dimension of each), the output dimensions and the
+// index of the output (0: i, 1: j).
+func (k *Kernel) Describe() string {
+	type arg struct{ Cat, Dim int }
+	d := struct {
+		Args      []arg  `json:"args"`
+		Reduction string `json:"reduction"`
+		Axis      int    `json:"axis"`
+		DimF      int    `json:"dim_f"`
+		DimG      int    `json:"dim_g"`
+		K         int    `json:"k"`
+		ValsDim   int    `json:"vals_dim"`
+		IdxDim    int    `json:"idx_dim"`
+		Formula   string `json:"formula"`
+	}{Reduction: k.red.String(), Axis: k.axis, DimF: k.dimF, DimG: k.UserDimG, K: k.optK,
+		ValsDim: k.ValsDim, IdxDim: k.IdxDim, Formula: fmt.Sprint(k.Formula)}
+	for _, v := range k.Sig {
+		d.Args = append(d.Args, arg{int(v.Cat), v.Dim})
+	}
+	b, _ := json.Marshal(d)
+	return string(b)
+}

@@ -1,0 +1,307 @@
+package core
+
+import "math"
+
+// reducer folds the values of a formula over the reduced index into a
+// per-row accumulator of float64s. Tiles arrive in increasing index order
+// (or in ranges order), which makes strict comparisons keep the first index
+// on ties; merge adds a later partial accumulator to an earlier one.
+type reducer[T float] interface {
+	accLen() int
+	init(acc []float64)
+	fold(acc []float64, f, g vec[T], n, j0 int)
+	merge(acc, part []float64)
+	finish(acc []float64, vals []T, idx []int64)
+}
+
+func newReducer[T float](k *Kernel, acc32 bool) reducer[T] {
+	switch k.red {
+	case Sum:
+		return &sumReducer[T]{d: k.dimF, scheme: k.scheme, round32: acc32}
+	case Min, Max, ArgMin, ArgMax, MinArgMin, MaxArgMax:
+		return &extremeReducer[T]{d: k.dimF, max: k.red == Max || k.red == ArgMax || k.red == MaxArgMax, red: k.red}
+	case KMin, ArgKMin, KMinArgKMin:
+		return &kminReducer[T]{d: k.dimF, k: k.optK, red: k.red}
+	default:
+		return &lseReducer[T]{dg: k.dimG, red: k.red}
+	}
+}
+
+// sumReducer: Sum. acc holds the D sums, then (Kahan) the D compensations.
+type sumReducer[T float] struct {
+	d       int
+	scheme  SumScheme
+	round32 bool // accumulate in float32, as KeOps does for float32 data
+}
+
+func (r *sumReducer[T]) accLen() int { return 2 * r.d }
+func (r *sumReducer[T]) init(acc []float64) {
+	for k := range acc {
+		acc[k] = 0
+	}
+}
+
+func (r *sumReducer[T]) fold(acc []float64, f, _ vec[T], n, _ int) {
+	for k := 0; k < r.d; k++ {
+		col := f.col(k)[:n]
+		switch {
+		case r.scheme == KahanSum:
+			s, c := acc[k], acc[r.d+k]
+			for _, v := range col {
+				y := r.round(float64(v) - c)
+				t := r.round(s + y)
+				c = r.round(r.round(t-s) - y)
+				s = t
+			}
+			acc[k], acc[r.d+k] = s, c
+		case r.scheme == DirectSum && r.round32:
+			s := float32(acc[k])
+			for _, v := range col {
+				s += float32(v)
+			}
+			acc[k] = float64(s)
+		case r.round32:
+			var s float32
+			for _, v := range col {
+				s += float32(v)
+			}
+			acc[k] = float64(float32(acc[k]) + s)
+		default:
+			s := 0.0
+			for _, v := range col {
+				s += float64(v)
+			}
+			acc[k] += s
+		}
+	}
+}
+
+func (r *sumReducer[T]) round(x float64) float64 {
+	if r.round32 {
+		return float64(float32(x))
+	}
+	return x
+}
+
+func (r *sumReducer[T]) merge(acc, part []float64) {
+	for k := 0; k < r.d; k++ {
+		acc[k] = r.round(acc[k] + part[k])
+		acc[r.d+k] += part[r.d+k]
+	}
+}
+
+func (r *sumReducer[T]) finish(acc []float64, vals []T, _ []int64) {
+	for k := 0; k < r.d; k++ {
+		vals[k] = T(acc[k])
+	}
+}
+
+// extremeReducer: Min, Max, their Arg and pair forms. acc holds D values
+// then D indices. NaN never wins a strict comparison, so it is ignored.
+type extremeReducer[T float] struct {
+	d   int
+	max bool
+	red Reduction
+}
+
+func (r *extremeReducer[T]) accLen() int { return 2 * r.d }
+func (r *extremeReducer[T]) init(acc []float64) {
+	for k := 0; k < r.d; k++ {
+		acc[k], acc[r.d+k] = inf, 0
+		if r.max {
+			acc[k] = -inf
+		}
+	}
+}
+
+func (r *extremeReducer[T]) fold(acc []float64, f, _ vec[T], n, j0 int) {
+	for k := 0; k < r.d; k++ {
+		best, arg := T(acc[k]), -1
+		for t, v := range f.col(k)[:n] {
+			if r.max && v > best || !r.max && v < best {
+				best, arg = v, t
+			}
+		}
+		if arg >= 0 {
+			acc[k], acc[r.d+k] = float64(best), float64(j0+arg)
+		}
+	}
+}
+
+func (r *extremeReducer[T]) merge(acc, part []float64) {
+	for k := 0; k < r.d; k++ {
+		if r.max && part[k] > acc[k] || !r.max && part[k] < acc[k] {
+			acc[k], acc[r.d+k] = part[k], part[r.d+k]
+		}
+	}
+}
+
+func (r *extremeReducer[T]) finish(acc []float64, vals []T, idx []int64) {
+	for k := 0; k < r.d; k++ {
+		if vals != nil {
+			vals[k] = T(acc[k])
+		}
+		if idx != nil {
+			idx[k] = int64(acc[r.d+k])
+		}
+	}
+}
+
+// kminReducer: KMin, ArgKMin, KMin_ArgKMin. For each component c, acc holds
+// K values (ascending) at c*2K and their indices at c*2K+K. Empty slots are
+// (+inf, 0).
+type kminReducer[T float] struct {
+	d, k int
+	red  Reduction
+}
+
+func (r *kminReducer[T]) accLen() int { return 2 * r.k * r.d }
+func (r *kminReducer[T]) init(acc []float64) {
+	for c := 0; c < r.d; c++ {
+		for l := 0; l < r.k; l++ {
+			acc[c*2*r.k+l], acc[c*2*r.k+r.k+l] = inf, 0
+		}
+	}
+}
+
+// insert puts (v, j) in its sorted place; equal values stay behind the
+// ones already there (first index first), and the last slot drops out.
+func insert(vals, idx []float64, v, j float64) {
+	last := len(vals) - 1
+	if !(v < vals[last]) {
+		return
+	}
+	l := last
+	for l > 0 && v < vals[l-1] {
+		vals[l], idx[l] = vals[l-1], idx[l-1]
+		l--
+	}
+	vals[l], idx[l] = v, j
+}
+
+func (r *kminReducer[T]) fold(acc []float64, f, _ vec[T], n, j0 int) {
+	for c := 0; c < r.d; c++ {
+		vals, idx := acc[c*2*r.k:c*2*r.k+r.k], acc[c*2*r.k+r.k:(c+1)*2*r.k]
+		worst := vals[r.k-1]
+		for t, v := range f.col(c)[:n] {
+			if float64(v) < worst {
+				insert(vals, idx, float64(v), float64(j0+t))
+				worst = vals[r.k-1]
+			}
+		}
+	}
+}
+
+func (r *kminReducer[T]) merge(acc, part []float64) {
+	for c := 0; c < r.d; c++ {
+		vals, idx := acc[c*2*r.k:c*2*r.k+r.k], acc[c*2*r.k+r.k:(c+1)*2*r.k]
+		for l := 0; l < r.k; l++ {
+			insert(vals, idx, part[c*2*r.k+l], part[c*2*r.k+r.k+l])
+		}
+	}
+}
+
+// finish writes slot l of component c at l*D + c, the KeOps layout.
+func (r *kminReducer[T]) finish(acc []float64, vals []T, idx []int64) {
+	for c := 0; c < r.d; c++ {
+		for l := 0; l < r.k; l++ {
+			if vals != nil {
+				vals[l*r.d+c] = T(acc[c*2*r.k+l])
+			}
+			if idx != nil {
+				idx[l*r.d+c] = int64(acc[c*2*r.k+r.k+l])
+			}
+		}
+	}
+}
+
+// lseReducer: the Max_SumShiftExp family (LogSumExp, SoftMax...). acc holds
+// the running max m, then the Dg shifted sums s_c = sum exp(F - m) * G_c.
+// Terms equal to -inf add nothing, so an empty or all -inf reduction gives
+// m = -inf, s = 0 (LogSumExp -inf) instead of KeOps' accidental NaN.
+type lseReducer[T float] struct {
+	dg  int
+	red Reduction
+}
+
+func (r *lseReducer[T]) accLen() int { return 1 + r.dg }
+func (r *lseReducer[T]) init(acc []float64) {
+	acc[0] = -inf
+	for c := 1; c <= r.dg; c++ {
+		acc[c] = 0
+	}
+}
+
+func (r *lseReducer[T]) fold(acc []float64, f, g vec[T], n, _ int) {
+	fc := f.col(0)[:n]
+	m := acc[0]
+	for _, v := range fc {
+		if float64(v) > m {
+			m = float64(v)
+		}
+	}
+	if m > acc[0] {
+		scale := math.Exp(acc[0] - m)
+		for c := 1; c <= r.dg; c++ {
+			acc[c] *= scale
+		}
+		acc[0] = m
+	}
+	for c := 0; c < r.dg; c++ {
+		s := 0.0
+		if g.data == nil {
+			for _, v := range fc {
+				if x := float64(v); x != math.Inf(-1) {
+					s += math.Exp(x - m)
+				}
+			}
+		} else {
+			gc := g.col(c)
+			for t, v := range fc {
+				if x := float64(v); x != math.Inf(-1) {
+					s += math.Exp(x-m) * float64(gc[min(t, len(gc)-1)])
+				}
+			}
+		}
+		acc[1+c] += s
+	}
+}
+
+func (r *lseReducer[T]) merge(acc, part []float64) {
+	if part[0] > acc[0] {
+		scale := math.Exp(acc[0] - part[0])
+		for c := 1; c <= r.dg; c++ {
+			acc[c] = acc[c]*scale + part[c]
+		}
+		acc[0] = part[0]
+		return
+	}
+	scale := 0.0
+	if part[0] != math.Inf(-1) {
+		scale = math.Exp(part[0] - acc[0])
+	}
+	for c := 1; c <= r.dg; c++ {
+		if p := part[c]; p != 0 || math.IsNaN(p) {
+			acc[c] += p * scale
+		}
+	}
+}
+
+func (r *lseReducer[T]) finish(acc []float64, vals []T, _ []int64) {
+	m := acc[0]
+	switch r.red {
+	case LogSumExp:
+		for c := 0; c < r.dg; c++ {
+			vals[c] = T(m + math.Log(acc[1+c]))
+		}
+	case SumSoftMaxWeight:
+		// G was Concat(1, weights): slot 1 holds the plain sum.
+		for c := 1; c < r.dg; c++ {
+			vals[c-1] = T(acc[1+c] / acc[1])
+		}
+	default:
+		for c := 0; c <= r.dg; c++ {
+			vals[c] = T(acc[c])
+		}
+	}
+}

@@ -2,7 +2,7 @@
 #   make install  .venv + Python deps + Go tools + editable install of the packages
 #   make ext      rebuild the gopy extension (no-op if no Go input changed)
 #   make test     go vet, go test (with and without GOEXPERIMENT=simd), pytest
-#   make demo / make bench / make wheel / make clean
+#   make demo / make bench / make wheel / make clean / make distclean (also .venv)
 
 PYTHON ?= python3
 GO     ?= go
@@ -16,7 +16,7 @@ STAMPS := build/stamps
 # Non-empty when the toolchain knows the simd experiment (Go >= 1.26).
 SIMD := $(shell GOEXPERIMENT=simd $(GO) env GOEXPERIMENT >/dev/null 2>&1 && echo simd)
 
-.PHONY: install ext test go-test py-test demo bench wheel clean
+.PHONY: install ext test go-test py-test demo bench wheel clean distclean
 
 install: $(STAMPS)/install
 
@@ -69,4 +69,7 @@ wheel: $(STAMPS)/venv
 	$(PIP) wheel --no-deps -w dist .
 
 clean:
-	rm -rf build dist python/pykeops_go/_ext python/*.egg-info
+	rm -rf build dist python/pykeops_go/_ext python/*.egg-info .pytest_cache
+
+distclean: clean
+	rm -rf $(VENV)

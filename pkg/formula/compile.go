@@ -1,9 +1,23 @@
 package formula
 
-// Compile parses src, binds the aliases, expands composite operations and
-// symbolic derivatives and checks dimensions. The result contains only
-// leaves and Calls of primitive ops, each with its Dim set.
+// Compile parses src, binds the aliases, checks dimensions, then lowers
+// (expands composite ops, differentiates, simplifies). The result contains
+// only Var, Const and Zero leaves and Calls of primitive ops, each with its
+// Dim set.
 func Compile(src string, aliases []Alias) (Expr, error) {
+	e, err := Checked(src, aliases)
+	if err != nil {
+		return nil, err
+	}
+	if e, err = Lower(e, src); err != nil {
+		return nil, err
+	}
+	return e, Check(e, src)
+}
+
+// Checked parses src, binds the aliases and checks dimensions, without
+// lowering: the tree has the ops as written.
+func Checked(src string, aliases []Alias) (Expr, error) {
 	e, err := Parse(src)
 	if err != nil {
 		return nil, err
@@ -14,25 +28,5 @@ func Compile(src string, aliases []Alias) (Expr, error) {
 	if err = Check(e, src); err != nil {
 		return nil, err
 	}
-	e, err = Lower(e, src)
-	if err != nil {
-		return nil, err
-	}
-	return e, Check(e, src)
-}
-
-// Lower expands every non-primitive call into primitive ones.
-func Lower(e Expr, src string) (Expr, error) {
-	var err error
-	out := Rewrite(e, func(n Expr) Expr {
-		c, ok := n.(*Call)
-		if !ok || err != nil {
-			return n
-		}
-		if c.Op.Info().Prim == PrimNone {
-			err = errorf(src, c.NamePos, "%s cannot be evaluated yet", c.Op)
-		}
-		return n
-	})
-	return out, err
+	return e, nil
 }

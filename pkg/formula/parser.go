@@ -2,6 +2,9 @@ package formula
 
 import (
 	"math"
+	"math/big"
+	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -11,7 +14,13 @@ import (
 // names stay [Ident] nodes until [Bind]. Integer arithmetic between literals
 // is folded as Python would (x*(2*3) is 6*x).
 func Parse(src string) (e Expr, err error) {
-	p := &parser{src: src, lex: lexer{src: src}}
+	return parse(src, nil)
+}
+
+// parse parses src; with a template, integer parameters may be expressions
+// over the template's names (Pow(a,n-1)), recorded in the template.
+func parse(src string, tmpl *template) (e Expr, err error) {
+	p := &parser{src: src, lex: lexer{src: src}, tmpl: tmpl}
 	defer func() {
 		if r := recover(); r != nil {
 			pe, ok := r.(*Error)
@@ -39,6 +48,7 @@ type parser struct {
 	pos   Pos
 	lit   string
 	depth int
+	tmpl  *template // non-nil when parsing a template of the op table
 }
 
 func (p *parser) advance() { p.tok, p.pos, p.lit = p.lex.next() }
@@ -119,11 +129,10 @@ func (p *parser) parseArith() Expr {
 		p.advance()
 		y := p.parseTerm()
 		if a, b, ok := bothInts(x, y); ok {
-			if tok == tAdd {
-				x = &Const{ValuePos: x.Pos(), Num: a + b, Den: 1}
-			} else {
-				x = &Const{ValuePos: x.Pos(), Num: a - b, Den: 1}
+			if tok == tSub {
+				b = p.checked(pos, -b, b != math.MinInt64)
 			}
+			x = &Const{ValuePos: x.Pos(), Num: p.checked(pos, a+b, (a >= 0) != (b >= 0) || (a+b >= 0) == (a >= 0)), Den: 1}
 			continue
 		}
 		op := OpAdd
@@ -143,8 +152,13 @@ func (p *parser) parseTerm() Expr {
 		y := p.parseUnary()
 		if a, b, ok := bothInts(x, y); ok {
 			if tok == tMul {
-				x = &Const{ValuePos: x.Pos(), Num: a * b, Den: 1}
+				hi, lo := bits.Mul64(uint64(abs64(a)), uint64(abs64(b)))
+				ok := hi == 0 && lo <= math.MaxInt64 && a != math.MinInt64 && b != math.MinInt64
+				x = &Const{ValuePos: x.Pos(), Num: p.checked(pos, a*b, ok), Den: 1}
 			} else {
+				if b == 0 {
+					p.fail(pos, "division by zero")
+				}
 				// Python's true division of two ints gives a float.
 				x = &Const{ValuePos: x.Pos(), F: float64(a) / float64(b)}
 			}
@@ -167,7 +181,7 @@ func (p *parser) parseUnary() Expr {
 		p.enter()
 		x := p.parseUnary()
 		p.depth--
-		if c, ok := x.(*Const); ok {
+		if c, ok := x.(*Const); ok && c.Num != math.MinInt64 {
 			neg := *c
 			neg.ValuePos, neg.Num, neg.F = pos, -c.Num, -c.F
 			return &neg
@@ -194,7 +208,8 @@ func (p *parser) parsePower() Expr {
 		p.fail(y.Pos(), "the exponent of ** must be an integer: use Powf(f, g) or Sqrt(f)")
 	}
 	if base, isConst := x.(*Const); isConst && base.IsInt() && n >= 0 {
-		return &Const{ValuePos: base.ValuePos, Num: ipow(base.Num, n), Den: 1}
+		r, ok := ipow(base.Num, n)
+		return &Const{ValuePos: base.ValuePos, Num: p.checked(pos, r, ok), Den: 1}
 	}
 	switch n {
 	case 1:
@@ -244,9 +259,11 @@ func (p *parser) parsePrimary() Expr {
 	return nil
 }
 
-// arg is one parsed call argument: a formula or an integer list.
+// arg is one parsed call argument: a formula or an integer list, possibly
+// given by keyword (name=value).
 type arg struct {
 	pos    Pos
+	name   string // keyword, or ""
 	expr   Expr
 	list   []int
 	isList bool
@@ -258,12 +275,13 @@ func (p *parser) parseCall(pos Pos, name string) Expr {
 	for p.tok != tRparen {
 		a := arg{pos: p.pos}
 		if p.tok == tIdent {
-			// A keyword argument (TensorDot's permute=[...]) is taken in order.
+			// A keyword argument, as in TensorDot(..., permute=[1,0]).
 			save := *p
+			kw := p.lit
 			p.advance()
 			if p.tok == tAssign {
 				p.advance()
-				a.pos = p.pos
+				a.name = kw
 			} else {
 				*p = save
 			}
@@ -288,43 +306,135 @@ func (p *parser) parseCall(pos Pos, name string) Expr {
 		switch name {
 		case "Vi", "Vj", "Pm":
 			p.fail(pos, "%s(...) cannot be used inside a formula: declare an alias such as \"x=%s(3)\" and use its name", name, name)
+		case "Ind":
+			p.fail(pos, "Ind(...) is not an operation: declare an alias and use its name")
 		}
 		p.fail(pos, "unknown operation %s", name)
 	}
 	return p.build(pos, op, args)
 }
 
-// build checks the arguments of a call against its table row.
+// slotKind is the kind of one parameter of an op.
+type slotKind uint8
+
+const (
+	slotFormula slotKind = iota
+	slotInt
+	slotList
+)
+
+// slot is one parameter of an op, in the order they are written.
+type slot struct {
+	kind     slotKind
+	optional bool
+	name     string // keyword, or ""
+}
+
+// makeSlots lays out the parameters of an op: formula arguments (with the
+// integers inserted after IntsAt of them, if set), integers, then lists.
+func makeSlots(row *OpInfo) []slot {
+	var s []slot
+	at := row.Args
+	if row.IntsAt > 0 {
+		at = row.IntsAt
+	}
+	for k := 0; k < row.Args; k++ {
+		if k == at {
+			for range row.Ints {
+				s = append(s, slot{kind: slotInt})
+			}
+		}
+		s = append(s, slot{kind: slotFormula, optional: k >= row.Args-row.OptArgs})
+	}
+	if at == row.Args {
+		for range row.Ints {
+			s = append(s, slot{kind: slotInt})
+		}
+	}
+	for k := 0; k < row.Lists; k++ {
+		s = append(s, slot{kind: slotList, optional: k >= row.Lists-row.OptLists})
+	}
+	for k, name := range row.Keywords {
+		s[len(s)-len(row.Keywords)+k].name = name
+	}
+	return s
+}
+
+// build checks the arguments of a call against the slots of its table row.
 func (p *parser) build(pos Pos, op Op, args []arg) *Call {
 	row := op.Info()
-	c := &Call{NamePos: pos, Op: op}
-	minN := row.Args + row.Ints + row.Lists - row.OptLists - row.OptArgs
-	maxN := row.Args + row.Ints + row.Lists
-	if len(args) < minN || len(args) > maxN {
-		want := strconv.Itoa(maxN)
-		if minN != maxN {
-			want = strconv.Itoa(minN) + " to " + strconv.Itoa(maxN)
+	slots := row.slots
+	filled := make([]*arg, len(slots))
+	required := 0
+	for _, s := range slots {
+		if !s.optional {
+			required++
 		}
-		p.fail(pos, "%s takes %s arguments, got %d", row.Name, want, len(args))
 	}
-	nForm := len(args) - row.Ints - row.Lists
-	if row.OptLists > 0 {
-		nForm = row.Args
+	keyword := false
+	for k := range args {
+		a := &args[k]
+		if a.name == "" {
+			if keyword {
+				p.fail(a.pos, "positional argument after a keyword argument in %s", row.Name)
+			}
+			if k >= len(slots) {
+				p.fail(pos, "%s takes %s arguments, got %d", row.Name, countRange(required, len(slots)), len(args))
+			}
+			filled[k] = a
+			continue
+		}
+		keyword = true
+		at := slices.IndexFunc(slots, func(s slot) bool { return s.name == a.name })
+		if at < 0 {
+			p.fail(a.pos, "%s has no parameter named %s", row.Name, a.name)
+		}
+		if filled[at] != nil {
+			p.fail(a.pos, "%s: parameter %s given twice", row.Name, a.name)
+		}
+		filled[at] = a
 	}
-	for k, a := range args {
-		switch {
-		case k < nForm:
+	last := -1
+	for k := range filled {
+		if filled[k] != nil {
+			last = k
+		}
+	}
+	c := &Call{NamePos: pos, Op: op}
+	for k, s := range slots {
+		a := filled[k]
+		if a == nil {
+			switch {
+			case !s.optional:
+				p.fail(pos, "%s takes %s arguments, got %d", row.Name, countRange(required, len(slots)), len(args))
+			case k > last:
+				continue
+			case s.kind == slotFormula:
+				// A weight skipped by a later keyword (SumLinOperator(F,V,wr=w))
+				// takes its default, 1.
+				c.Args = append(c.Args, &Const{ValuePos: pos, Num: 1, Den: 1})
+				continue
+			default:
+				p.fail(pos, "%s: argument %d cannot be omitted", row.Name, k+1)
+			}
+		}
+		switch s.kind {
+		case slotFormula:
 			if a.isList {
 				p.fail(a.pos, "argument %d of %s must be a formula, not a list", k+1, row.Name)
 			}
 			c.Args = append(c.Args, a.expr)
-		case k < nForm+row.Ints:
+		case slotInt:
 			n, ok := intValue(a.expr)
+			if !ok && !a.isList && p.tmpl != nil {
+				p.tmpl.intParam(c, len(c.Ints), a.expr)
+				ok = true
+			}
 			if a.isList || !ok {
 				p.fail(a.pos, "argument %d of %s must be an integer", k+1, row.Name)
 			}
 			c.Ints = append(c.Ints, int(n))
-		default:
+		case slotList:
 			if !a.isList {
 				p.fail(a.pos, "argument %d of %s must be a list of integers such as [3,3]", k+1, row.Name)
 			}
@@ -332,6 +442,13 @@ func (p *parser) build(pos Pos, op Op, args []arg) *Call {
 		}
 	}
 	return c
+}
+
+func countRange(lo, hi int) string {
+	if lo == hi {
+		return strconv.Itoa(hi)
+	}
+	return strconv.Itoa(lo) + " to " + strconv.Itoa(hi)
 }
 
 // leaf builds the leaves written as calls: Var, IntCst, RatCst, IntInv, Zero.
@@ -352,11 +469,12 @@ func (p *parser) leaf(pos Pos, name string, args []arg) Expr {
 	}
 	ns := make([]int64, want)
 	for k, a := range args {
-		n, ok := intValue(a.expr)
+		c, ok := a.expr.(*Const)
+		ok = ok && c.IsInt() && a.name == ""
 		if a.isList || !ok {
 			p.fail(a.pos, "argument %d of %s must be an integer", k+1, name)
 		}
-		ns[k] = n
+		ns[k] = c.Num
 	}
 	switch name {
 	case "Var":
@@ -380,7 +498,10 @@ func (p *parser) leaf(pos Pos, name string, args []arg) Expr {
 	if ns[1] == 0 {
 		p.fail(pos, "%s: division by zero", name)
 	}
-	num, den := reduceFraction(ns[0], ns[1])
+	num, den, ok := reduceFraction(ns[0], ns[1])
+	if !ok {
+		p.fail(pos, "%s: integer overflow", name)
+	}
 	return &Const{ValuePos: pos, Num: num, Den: den}
 }
 
@@ -426,41 +547,51 @@ func bothInts(x, y Expr) (int64, int64, bool) {
 	return 0, 0, false
 }
 
-func ipow(b, n int64) int64 {
-	r := int64(1)
-	for ; n > 0; n-- {
+// ipow is b**n for n >= 0; ok is false on overflow.
+func ipow(b, n int64) (r int64, ok bool) {
+	switch {
+	case n == 0 || b == 1:
+		return 1, true
+	case b == 0:
+		return 0, true
+	case b == -1:
+		return 1 - 2*(n&1), true
+	}
+	r = 1
+	for ; n > 0; n-- { // |b| >= 2, so at most 63 rounds before overflow
+		hi, lo := bits.Mul64(uint64(abs64(r)), uint64(abs64(b)))
+		if hi != 0 || lo > math.MaxInt64 {
+			return 0, false
+		}
 		r *= b
+	}
+	return r, true
+}
+
+func abs64(a int64) int64 {
+	if a < 0 {
+		return -a
+	}
+	return a
+}
+
+// checked returns r, or stops with an error when the integer arithmetic
+// that produced it overflowed (Python has big ints; we do not).
+func (p *parser) checked(pos Pos, r int64, ok bool) int64 {
+	if !ok {
+		p.fail(pos, "integer overflow in constant arithmetic")
 	}
 	return r
 }
 
-// reduceFraction returns p/q in lowest terms with q > 0.
-func reduceFraction(p, q int64) (int64, int64) {
-	if q < 0 {
-		p, q = -p, -q
+// reduceFraction returns p/q in lowest terms with q > 0; ok is false when
+// that does not fit in int64 (-(MinInt64)).
+func reduceFraction(p, q int64) (num, den int64, ok bool) {
+	r := big.NewRat(p, q)
+	if !r.Num().IsInt64() || !r.Denom().IsInt64() {
+		return 0, 0, false
 	}
-	a, b := p, q
-	if a < 0 {
-		a = -a
-	}
-	for b != 0 {
-		a, b = b, a%b
-	}
-	if a > 1 {
-		p, q = p/a, q/a
-	}
-	return p, q
+	return r.Num().Int64(), r.Denom().Int64(), true
 }
-
-// opByName maps every operation name of the table to its Op.
-var opByName = func() map[string]Op {
-	m := make(map[string]Op, numOps)
-	for o := Op(1); o < numOps; o++ {
-		if name := opTable[o].Name; name != "" {
-			m[name] = o
-		}
-	}
-	return m
-}()
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -41,7 +41,7 @@ func (l *lowering) grad(f Expr, v *Var, e Expr, pos Pos) (Expr, error) {
 			if err != nil {
 				return nil, err
 			}
-			if g, err = l.fit(g, DimOf(a), row.Family, pos); err != nil {
+			if g, err = l.fit(g, DimOf(a), f.Dim, row.Family, pos); err != nil {
 				return nil, err
 			}
 			if isZero(g) {
@@ -78,17 +78,21 @@ func (l *lowering) partial(f *Call, k int, e Expr, pos Pos) (Expr, error) {
 	return l.instantiate(row.deriv[k], v, pos)
 }
 
-// fit undoes the broadcast of an argument of dim d: an argument that was
-// broadcast receives the sum of the gradient over the copies it fed
-// (Sum, or ComplexSum for a complex scalar), and a gradient left of dim 1
-// by a dim-1 e is spread over the argument.
-func (l *lowering) fit(g Expr, d int, fam Family, pos Pos) (Expr, error) {
+// fit undoes the broadcast of an argument of dim d of a call of dim n: an
+// argument that was broadcast receives the sum of the gradient over the
+// copies it fed (Sum, or ComplexSum for a complex scalar), and a gradient
+// left of dim 1 by a dim-1 e is spread over the argument. When e, the
+// argument and hence g all have dim 1 but the call has dim n, the argument
+// fed n identical components: g counts n times.
+func (l *lowering) fit(g Expr, d, n int, fam Family, pos Pos) (Expr, error) {
 	gd := DimOf(g)
 	switch {
-	case gd == d:
-		return g, nil
 	case isZero(g):
 		return zero(pos, d), nil
+	case gd == d && d == 1 && n > 1 && fam == FamElementwise:
+		return l.op2(pos, OpMult, IntConst(int64(n)), g)
+	case gd == d:
+		return g, nil
 	case fam == FamComplex && d == 2:
 		return l.op1(pos, OpComplexSum, g)
 	case fam == FamComplex && gd == 2:

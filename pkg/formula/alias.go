@@ -16,6 +16,10 @@ type Alias struct {
 // ParseAlias parses one alias string. pos is the alias' position in the
 // alias list: the index of the forms without an explicit index.
 //
+// A name may be that of an operation: as in KeOps (where aliases are the
+// locals of an eval), the alias then hides the operation where the name is
+// used without parentheses.
+//
 // Accepted: "x=Vi(3)", "x=Vi(0,3)" (and Vj, Pm), "Vi(3)", "Vi(0,3)",
 // "Var(0,3,0)" and "x=Var(0,3,0)" (which KeOps 2.3 rejects at call time).
 func ParseAlias(s string, pos int) (Alias, error) {
@@ -29,9 +33,6 @@ func ParseAlias(s string, pos int) (Alias, error) {
 		a.Name, rhs = src[:k], src[k+1:]
 		if !validName(a.Name) {
 			return bad("the name must match [A-Za-z_][A-Za-z_0-9]*")
-		}
-		if _, isOp := opByName[a.Name]; isOp {
-			return bad("the name %s is an operation", a.Name)
 		}
 	}
 	open := strings.IndexByte(rhs, '(')
@@ -76,6 +77,16 @@ func ParseAlias(s string, pos int) (Alias, error) {
 		return bad("the dimension must be >= 1, got %d", a.Var.Dim)
 	}
 	return a, nil
+}
+
+// String writes a in a form ParseAlias reads back to the same Alias:
+// "x=Vi(0,3)" (or Vj, Pm), or "Var(0,3,0)" without a name.
+func (a Alias) String() string {
+	v := a.Var
+	if a.Name == "" || v.Cat < CatI || v.Cat > CatParm {
+		return varString(v)
+	}
+	return fmt.Sprintf("%s=%s(%d,%d)", a.Name, v.Cat, v.Ind, v.Dim)
 }
 
 func validName(s string) bool {

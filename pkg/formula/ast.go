@@ -135,6 +135,9 @@ func DimOf(e Expr) int {
 
 // Equal reports whether a and b are the same formula (positions ignored).
 func Equal(a, b Expr) bool {
+	if a == b {
+		return true // shared subtrees, common in lowered trees
+	}
 	switch a := a.(type) {
 	case *Ident:
 		b, ok := b.(*Ident)

@@ -14,11 +14,24 @@ const maxDim = 1 << 28
 // Check infers the dimension of every node of e and stores it in each Call.
 // src is the formula text, quoted in errors. Unbound names are errors.
 func Check(e Expr, src string) error {
-	_, err := check(e, src)
+	_, err := (&checker{src: src, done: map[*Call]bool{}}).check(e)
 	return err
 }
 
+// check checks one node, outside of any tree (Lower's leaves).
 func check(e Expr, src string) (int, error) {
+	return (&checker{src: src, done: map[*Call]bool{}}).check(e)
+}
+
+// checker visits each Call once: lowered trees share subtrees, and a
+// derivative of a derivative walked as a tree is exponentially large.
+type checker struct {
+	src  string
+	done map[*Call]bool
+}
+
+func (k *checker) check(e Expr) (int, error) {
+	src := k.src
 	switch e := e.(type) {
 	case *Ident:
 		return 0, errorf(src, e.NamePos, "undefined name %s (not an alias nor an operation)", e.Name)
@@ -35,8 +48,11 @@ func check(e Expr, src string) (int, error) {
 		}
 		return e.Dim, nil
 	case *Call:
+		if k.done[e] {
+			return e.Dim, nil
+		}
 		for _, a := range e.Args {
-			if _, err := check(a, src); err != nil {
+			if _, err := k.check(a); err != nil {
 				return 0, err
 			}
 		}
@@ -45,6 +61,7 @@ func check(e Expr, src string) (int, error) {
 			return 0, errorf(src, e.NamePos, "%s", msg)
 		}
 		e.Dim = d
+		k.done[e] = true
 		return d, nil
 	}
 	return 0, fmt.Errorf("formula: unknown node %T", e)

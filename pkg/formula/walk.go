@@ -14,19 +14,31 @@ func Inspect(n Expr, f func(Expr) bool) {
 }
 
 // Vars lists the distinct variables of e, in order of first appearance.
+// Shared subtrees are visited once.
 func Vars(e Expr) []*Var {
 	var vs []*Var
-	Inspect(e, func(n Expr) bool {
-		if v, ok := n.(*Var); ok {
+	seen := map[*Call]bool{}
+	var walk func(n Expr)
+	walk = func(n Expr) {
+		switch n := n.(type) {
+		case *Var:
 			for _, w := range vs {
-				if Equal(v, w) {
-					return false
+				if Equal(n, w) {
+					return
 				}
 			}
-			vs = append(vs, v)
+			vs = append(vs, n)
+		case *Call:
+			if seen[n] {
+				return
+			}
+			seen[n] = true
+			for _, a := range n.Args {
+				walk(a)
+			}
 		}
-		return true
-	})
+	}
+	walk(e)
 	return vs
 }
 

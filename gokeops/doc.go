@@ -1,8 +1,16 @@
-// Package gokeops is the surface exported to CPython with gopy.
+// Package gokeops is the only package exported to CPython (with gopy). It is
+// deliberately small and flat: only integers, floats, strings and booleans
+// cross the boundary.
+//
+// A reduction is compiled once by [Compile] into a kernel handle (an int64
+// into a registry guarded by a mutex, see handles.go). [Run] executes a
+// handle on NumPy buffers passed as raw addresses inside a descriptor (an
+// int64 array, see run.go); every length is checked before any memory is
+// viewed, and nothing keeps an address once the call returns.
+//
+// Every exported function returns (T, error) and starts with
+// `defer guard(&err)`: a Go panic becomes an error and never reaches
+// CPython. Error messages start with "ValueError: " or "TypeError: " when
+// they should become those Python exceptions (pykeops_go/common/engine.py
+// maps them).
 package gokeops
-
-// Version is the engine version.
-func Version() (string, error) { return "0.1.0", nil }
-
-// Add is a test.
-func Add(a uintptr, n int) (float64, error) { return float64(n), nil }

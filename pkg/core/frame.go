@@ -145,19 +145,21 @@ func (f *frame[T]) exec(lv level) {
 			}
 		case in.prim.Elementwise():
 			for k := 0; k < in.dim; k++ {
-				col := func(a int) []T {
+				var cols [3][]T
+				for a := range args {
 					if in.argDims[a] == 1 {
-						return args[a].col(0)
+						cols[a] = args[a].col(0)
+					} else {
+						cols[a] = args[a].col(k)
 					}
-					return args[a].col(k)
 				}
 				switch len(args) {
 				case 1:
-					unaryTile(in.prim, in.ints, dst.col(k), col(0))
+					unaryTile(in.prim, in.ints, dst.col(k), cols[0])
 				case 2:
-					binaryTile(in.prim, dst.col(k), col(0), col(1))
+					binaryTile(in.prim, dst.col(k), cols[0], cols[1])
 				default:
-					ternaryTile(in.prim, dst.col(k), col(0), col(1), col(2))
+					ternaryTile(in.prim, dst.col(k), cols[0], cols[1], cols[2])
 				}
 			}
 		default:

@@ -174,9 +174,8 @@ func (k *Kernel) Describe() string {
 		K         int    `json:"k"`
 		ValsDim   int    `json:"vals_dim"`
 		IdxDim    int    `json:"idx_dim"`
-		Formula   string `json:"formula"`
 	}{Reduction: k.red.String(), Axis: k.axis, DimF: k.dimF, DimG: k.UserDimG, K: k.optK,
-		ValsDim: k.ValsDim, IdxDim: k.IdxDim, Formula: fmt.Sprint(k.Formula)}
+		ValsDim: k.ValsDim, IdxDim: k.IdxDim}
 	for _, v := range k.Sig {
 		d.Args = append(d.Args, arg{int(v.Cat), v.Dim})
 	}

@@ -31,6 +31,9 @@ type Call[T float] struct {
 	Cancel   *atomic.Bool // set to stop the run early (checked between tiles)
 }
 
+// smallWork is the number of pairs below which a call runs on one thread.
+const smallWork = 1 << 15
+
 // ErrCancelled is returned by a run stopped through its Cancel flag.
 var ErrCancelled = errors.New("KeyboardInterrupt: the reduction was interrupted")
 
@@ -179,35 +182,40 @@ func (r *runner[T]) execute() error {
 	var wg sync.WaitGroup
 	var cancelled atomic.Bool
 	nw := min(r.workers(), len(r.items))
+	if r.nbatch*r.outer*max(r.inner, 1) < smallWork {
+		nw = 1 // waking another thread costs more than the work
+	}
 	errs := make([]error, nw)
-	for w := 0; w < nw; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			defer func() {
-				if p := recover(); p != nil {
-					errs[w] = fmt.Errorf("core: internal error: %v", p)
-					cancelled.Store(true)
-				}
-			}()
-			fr := newFrame(r)
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(r.items) || cancelled.Load() {
-					return
-				}
-				if r.c.Cancel != nil && r.c.Cancel.Load() {
-					cancelled.Store(true)
-					errs[w] = ErrCancelled
-					return
-				}
-				if !fr.run(&r.items[i]) {
-					cancelled.Store(true)
-					errs[w] = ErrCancelled
-					return
-				}
+	work := func(w int) {
+		defer func() {
+			if p := recover(); p != nil {
+				errs[w] = fmt.Errorf("core: internal error: %v", p)
+				cancelled.Store(true)
 			}
-		}(w)
+		}()
+		fr := newFrame(r)
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= len(r.items) || cancelled.Load() {
+				return
+			}
+			if !fr.run(&r.items[i]) {
+				cancelled.Store(true)
+				errs[w] = ErrCancelled
+				return
+			}
+		}
+	}
+	if nw == 1 {
+		work(0)
+	} else {
+		for w := 0; w < nw; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				work(w)
+			}(w)
+		}
 	}
 	wg.Wait()
 	for _, e := range errs {

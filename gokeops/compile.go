@@ -1,0 +1,87 @@
+package gokeops
+
+import (
+	"runtime"
+	"strings"
+	"sync/atomic"
+
+	"github.com/gokeops/gokeops/pkg/core"
+	"github.com/gokeops/gokeops/pkg/formula"
+)
+
+// Version is the version of the engine.
+func Version() (v string, err error) {
+	defer guard(&err)
+	return "0.1.0", nil
+}
+
+// Compile compiles a reduction and returns its kernel handle. aliases are
+// separated by newlines. Compiling the same arguments again returns the
+// same handle.
+func Compile(formulaSrc, aliases, reduction string, axis, optArg int, formula2, dtypeAcc, sumScheme string) (h int64, err error) {
+	defer guard(&err)
+	var al []string
+	if aliases != "" {
+		al = strings.Split(aliases, "\n")
+	}
+	key := strings.Join([]string{formulaSrc, aliases, reduction, itoa(axis), itoa(optArg), formula2, dtypeAcc, sumScheme}, "\x00")
+	registry.Lock()
+	if h, ok := registry.byKey[key]; ok {
+		registry.Unlock()
+		return h, nil
+	}
+	registry.Unlock()
+	k, err := core.Compile(core.Spec{Formula: formulaSrc, Aliases: al, Reduction: reduction, Axis: axis,
+		OptArg: optArg, Formula2: formula2, DtypeAcc: dtypeAcc, SumScheme: sumScheme})
+	if err != nil {
+		return 0, err
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if h, ok := registry.byKey[key]; ok {
+		return h, nil
+	}
+	registry.next++
+	registry.kernels[registry.next] = k
+	registry.byKey[key] = registry.next
+	return registry.next, nil
+}
+
+// Describe returns a JSON description of a kernel: its arguments (category
+// and dimension), output dimensions and reduction.
+func Describe(h int64) (s string, err error) {
+	defer guard(&err)
+	k, err := lookup(h)
+	if err != nil {
+		return "", err
+	}
+	return k.Describe(), nil
+}
+
+// threads is the number of goroutines a call uses; 0 means GOMAXPROCS.
+var threads atomic.Int64
+
+// SetThreads sets the number of goroutines used by each call (0: one per
+// core) and returns the previous setting.
+func SetThreads(n int) (prev int, err error) {
+	defer guard(&err)
+	if n < 0 {
+		return 0, errorf("ValueError: the number of threads must be >= 0, got %d", n)
+	}
+	return int(threads.Swap(int64(n))), nil
+}
+
+// Threads is the number of goroutines a call will use.
+func Threads() (n int, err error) {
+	defer guard(&err)
+	if t := threads.Load(); t > 0 {
+		return int(t), nil
+	}
+	return runtime.GOMAXPROCS(0), nil
+}
+
+// OpNames lists the operations of the formula language, one per line.
+func OpNames() (s string, err error) {
+	defer guard(&err)
+	return strings.Join(formula.OpNames(), "\n"), nil
+}

@@ -1,0 +1,67 @@
+package gokeops
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gokeops/gokeops/pkg/core"
+)
+
+// registry maps handles to compiled kernels, and compile keys to handles so
+// that compiling the same reduction twice returns the same kernel.
+var registry = struct {
+	sync.Mutex
+	kernels map[int64]*core.Kernel
+	byKey   map[string]int64
+	next    int64
+}{kernels: map[int64]*core.Kernel{}, byKey: map[string]int64{}}
+
+func lookup(h int64) (*core.Kernel, error) {
+	registry.Lock()
+	defer registry.Unlock()
+	k, ok := registry.kernels[h]
+	if !ok {
+		return nil, fmt.Errorf("ValueError: unknown kernel handle %d", h)
+	}
+	return k, nil
+}
+
+// cancels maps the token of each running call to its cancel flag. A flag
+// set before its call starts (Cancel raced ahead) stops the call at once.
+var cancels = struct {
+	sync.Mutex
+	flags map[int64]*atomic.Bool
+}{flags: map[int64]*atomic.Bool{}}
+
+func cancelFlag(token int64) *atomic.Bool {
+	cancels.Lock()
+	defer cancels.Unlock()
+	f, ok := cancels.flags[token]
+	if !ok {
+		f = new(atomic.Bool)
+		cancels.flags[token] = f
+	}
+	return f
+}
+
+func dropCancelFlag(token int64) {
+	cancels.Lock()
+	defer cancels.Unlock()
+	delete(cancels.flags, token)
+}
+
+// Cancel asks the call started with token to stop; it returns within one
+// tile of work with a KeyboardInterrupt error.
+func Cancel(token int64) (ok bool, err error) {
+	defer guard(&err)
+	cancelFlag(token).Store(true)
+	return true, nil
+}
+
+// Forget drops the cancel flag of a finished call's token.
+func Forget(token int64) (ok bool, err error) {
+	defer guard(&err)
+	dropCancelFlag(token)
+	return true, nil
+}

@@ -1,0 +1,1 @@
+"""Logic shared by the NumPy and torch front ends."""

@@ -1,0 +1,149 @@
+"""The bridge to the Go engine: the only module that imports the gopy extension.
+
+A :class:`Kernel` is a compiled reduction (a handle on the Go side) and knows
+its arguments. :meth:`Kernel.run` passes NumPy buffers by address in an int64
+descriptor (see gokeops/run.go): nothing is copied. Errors raised by Go carry
+the Python exception to raise as a prefix ("ValueError: ...").
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from pykeops_go._ext import gokeops as _go
+
+_EXCEPTIONS = {
+    "ValueError": ValueError,
+    "TypeError": TypeError,
+    "KeyboardInterrupt": KeyboardInterrupt,
+    "RuntimeError": RuntimeError,
+}
+
+DTYPE_CODES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}
+
+# Calls with more pairs than this run in a helper thread so that Ctrl-C can
+# interrupt them (the main thread waits and forwards the interrupt); smaller
+# calls run directly, as a thread costs more than they do.
+_THREADED_PAIRS = 20_000_000
+
+_tokens = itertools.count(1)
+
+
+def _reraise(err: Exception):
+    """Turn an error from Go into the Python exception its prefix names."""
+    kind, sep, rest = str(err).partition(": ")
+    exc = _EXCEPTIONS.get(kind) if sep else None
+    if exc is None:
+        raise RuntimeError(str(err)) from None
+    raise exc(rest) from None
+
+
+def call(fn, *args):
+    """Call a gokeops function, mapping its errors to Python exceptions."""
+    try:
+        return fn(*args)
+    except RuntimeError as err:
+        _reraise(err)
+
+
+@dataclass(frozen=True)
+class ArgInfo:
+    cat: int  # 0: Vi, 1: Vj, 2: Pm
+    dim: int
+
+
+class Kernel:
+    """A compiled reduction. Instances are shared through :func:`compile`."""
+
+    def __init__(self, handle: int):
+        self.handle = handle
+        info = json.loads(call(_go.Describe, handle))
+        self.args = tuple(ArgInfo(a["Cat"], a["Dim"]) for a in info["args"] or [])
+        self.axis = info["axis"]
+        self.reduction = info["reduction"]
+        self.dim_f = info["dim_f"]
+        self.k = info["k"]
+        self.vals_dim = info["vals_dim"]
+        self.idx_dim = info["idx_dim"]
+
+    def run(self, arrays, dtype, M, N, batch, arg_batches, vals, idx, ranges=None):
+        """Run on C-contiguous arrays of `dtype` whose shapes were checked.
+
+        vals / idx are the preallocated outputs (or None when absent).
+        ranges is None or six C-contiguous int64 arrays.
+        """
+        token = next(_tokens)
+        words = [token, M, N, len(batch), *batch, len(arrays)]
+        for a, ab in zip(arrays, arg_batches):
+            words += [a.ctypes.data, a.size, *ab]
+        for out in (vals, idx):
+            words += [0, 0] if out is None else [out.ctypes.data, out.size]
+        if ranges is None:
+            words.append(0)
+        else:
+            words.append(1)
+            for r in ranges:
+                words += [r.ctypes.data, r.size]
+        desc = np.array(words, dtype=np.int64)
+        args = (self.handle, DTYPE_CODES[dtype], desc.ctypes.data, desc.size)
+        nb = int(np.prod(batch)) if batch else 1
+        if nb * M * N < _THREADED_PAIRS:
+            call(_go.Run, *args)
+            return
+        _run_interruptible(token, args)
+
+
+def _run_interruptible(token, args):
+    box = {}
+
+    def target():
+        try:
+            _go.Run(*args)
+        except RuntimeError as err:
+            box["err"] = err
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    try:
+        while t.is_alive():
+            t.join(0.05)
+    except KeyboardInterrupt:
+        _go.Cancel(token)
+        t.join()
+        raise
+    if "err" in box:
+        _reraise(box["err"])
+
+
+_cache: dict = {}
+
+
+def compile(formula, aliases, reduction, axis, opt_arg, formula2, dtype_acc, sum_scheme) -> Kernel:
+    """The kernel of a reduction, compiled once per distinct set of arguments."""
+    key = (formula, tuple(aliases), reduction, axis, opt_arg, formula2, dtype_acc, sum_scheme)
+    k = _cache.get(key)
+    if k is None:
+        h = call(_go.Compile, formula, "\n".join(aliases), reduction, int(axis), int(opt_arg or 0),
+                 formula2 or "", dtype_acc, sum_scheme)
+        k = _cache[key] = Kernel(h)
+    return k
+
+
+def set_num_threads(n: int) -> int:
+    """Set how many threads each reduction uses (0: one per core); returns the previous value."""
+    return call(_go.SetThreads, int(n))
+
+
+def get_num_threads() -> int:
+    """How many threads each reduction uses."""
+    return call(_go.Threads)
+
+
+def op_names() -> list[str]:
+    """Names of every operation of the formula language."""
+    return call(_go.OpNames).split("\n")

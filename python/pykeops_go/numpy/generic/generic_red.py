@@ -1,0 +1,189 @@
+"""Genred: the generic reduction of pykeops.numpy, run by the Go engine."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Any, Sequence
+
+import numpy as np
+
+from pykeops_go.common import engine
+from pykeops_go.common.arguments import prepare, prepare_ranges
+
+BACKENDS = ["auto", "CPU", "GPU", "GPU_1D", "GPU_1D_device", "GPU_1D_host",
+            "GPU_2D", "GPU_2D_device", "GPU_2D_host"]
+
+# pykeops' complete_aliases: Var(ind,dim,cat) written in the formula.
+_VAR = re.compile(r"Var\(([0-9]+),([0-9]+),([0-9]+)\)")
+
+
+def complete_aliases(formula: str, aliases: list) -> list:
+    """Append the ``Var(ind,dim,cat)`` of the formula beyond the aliases, in place.
+
+    As in pykeops, the new indices must continue the alias list without gaps.
+    """
+    found = {}
+    for m in _VAR.finditer(formula.replace(" ", "")):
+        ind = int(m.group(1))
+        if ind >= len(aliases):
+            found[ind] = m.group(0)
+    for ind in sorted(found):
+        if ind != len(aliases):
+            raise IndexError(
+                f"Var({ind},...) in the formula leaves argument {len(aliases)} undeclared: "
+                "variable indices must follow the aliases without gaps"
+            )
+        aliases.append(found[ind])
+    return aliases
+
+
+def check_options(reduction_op, axis, dtype_acc, use_double_acc, sum_scheme):
+    """The option checks of pykeops' Genred constructor, with their messages."""
+    if axis not in (0, 1):
+        raise ValueError("Axis should be 0 or 1.")
+    if use_double_acc and dtype_acc not in ("auto", "float64"):
+        raise ValueError("[KeOps] you cannot set both options use_double_acc and dtype_acc.")
+    if use_double_acc:
+        dtype_acc = "float64"
+    if dtype_acc not in ("auto", "float16", "float32", "float64"):
+        raise ValueError('[KeOps] invalid value for option dtype_acc : should be one of "auto", '
+                         '"float16", "float32" or "float64".')
+    if sum_scheme not in ("auto", "direct_sum", "block_sum", "kahan_scheme"):
+        raise ValueError('[KeOps] invalid value for option sum_scheme : should be one of "auto", '
+                         '"direct_sum", "block_sum" or "kahan_scheme".')
+    return dtype_acc
+
+
+class Genred:
+    """A generic reduction ``reduction_op_j F(x_i, y_j, p)`` compiled for the CPU.
+
+    Parameters
+    ----------
+    formula : str
+        Formula to reduce, e.g. ``"Exp(-SqDist(x, y)) * b"``.
+    aliases : list of str
+        Variables, e.g. ``["x = Vi(3)", "y = Vj(3)", "b = Vj(1)"]``; extended in
+        place with the ``Var(...)`` the formula declares.
+    reduction_op : str
+        ``"Sum"``, ``"LogSumExp"``, ``"ArgKMin"``... (see the reductions table).
+    axis : int
+        0 reduces over i (result indexed by j), 1 over j (indexed by i).
+    dtype, cuda_type : ignored
+        Deprecated, as in pykeops: the dtype comes from the call's arrays.
+    opt_arg : int, optional
+        K for the KMin family.
+    formula2 : str, optional
+        Weight formula of LogSumExp / SumSoftMaxWeight.
+    dtype_acc, use_double_acc, sum_scheme :
+        Accumulation options of sum-type reductions.
+    enable_chunks, rec_multVar_highdim, use_fast_math :
+        GPU performance switches, accepted and ignored on the CPU.
+    """
+
+    def __init__(self, formula: str, aliases: Sequence[str], reduction_op: str = "Sum", axis: int = 0,
+                 dtype: Any = None, opt_arg: int | None = None, formula2: str | None = None,
+                 cuda_type: Any = None, dtype_acc: str = "auto", use_double_acc: bool = False,
+                 sum_scheme: str = "auto", enable_chunks: bool = True, rec_multVar_highdim: bool = False,
+                 use_fast_math: bool = True):
+        if dtype is not None or cuda_type is not None:
+            warnings.warn("[pyKeOps] the 'dtype' and 'cuda_type' arguments are deprecated and ignored: "
+                          "the dtype is taken from the arrays at call time.", stacklevel=2)
+        if not isinstance(formula, str):
+            raise TypeError(f"Genred: formula must be a str, got {type(formula).__name__}")
+        if isinstance(aliases, str) or not all(isinstance(a, str) for a in aliases):
+            raise TypeError("Genred: aliases must be a list of strings such as ['x = Vi(3)']")
+        if not isinstance(reduction_op, str):
+            raise TypeError(f"Genred: reduction_op must be a str, got {type(reduction_op).__name__}")
+        self.dtype_acc = check_options(reduction_op, axis, dtype_acc, use_double_acc, sum_scheme)
+        if reduction_op == "LogSumExpWeight" and formula2 is None:
+            raise ValueError("LogSumExpWeight reduction requires a weight formula (given as formula2 kwarg)")
+        if reduction_op in ("SumSoftMaxWeight", "SoftMax") and formula2 is None:
+            raise ValueError(f"{reduction_op} reduction requires a weight formula (given as formula2 kwarg)")
+        if opt_arg is not None and not isinstance(opt_arg, (int, np.integer)):
+            raise TypeError(f"Genred: opt_arg must be an int, got {type(opt_arg).__name__}")
+        self.formula = formula
+        self.formula2 = formula2
+        self.reduction_op = reduction_op
+        self.axis = axis
+        self.opt_arg = int(opt_arg) if opt_arg else 0  # pykeops drops a falsy opt_arg
+        self.sum_scheme = sum_scheme
+        if isinstance(aliases, list):
+            complete_aliases(formula, aliases)  # in place, as pykeops does
+            self.aliases = list(aliases)
+        else:
+            self.aliases = complete_aliases(formula, list(aliases))
+        self.nargs = len(self.aliases)
+        self._kernel = None
+
+    @property
+    def kernel(self) -> engine.Kernel:
+        """The compiled kernel (compiled at first use, as pykeops does)."""
+        if self._kernel is None:
+            self._kernel = engine.compile(self.formula, self.aliases, self.reduction_op, self.axis,
+                                          self.opt_arg, self.formula2, self.dtype_acc, self.sum_scheme)
+        return self._kernel
+
+    def __call__(self, *args: np.ndarray, backend: str = "auto", device_id: int = -1,
+                 ranges=None, out: np.ndarray | None = None):
+        """Run the reduction on NumPy arrays, one per alias, in index order."""
+        if len(args) != self.nargs:
+            raise ValueError(f"Invalid number of arguments in call to Genred (should be {self.nargs} "
+                             f"and got {len(args)}).")
+        check_backend(backend)
+        k = self.kernel
+        p = prepare(k, args)
+        half = len(args) > 0 and args[0].dtype == np.float16
+        nb = len(p.batch)
+        rows = p.M if self.axis == 1 else p.N
+        reduced = p.N if self.axis == 1 else p.M
+        if "Arg" in self.reduction_op and p.dtype == np.float32 and reduced > 1.6e7:
+            raise ValueError("size of input array is too large for Arg type reduction with single "
+                             "precision. Use double precision.")
+        r = prepare_ranges(ranges)
+        if r is not None and nb > 0:
+            raise ValueError("Genred: ranges cannot be combined with batch dimensions")
+        shape = (*p.batch, rows)
+        vals = idx = None
+        if k.vals_dim:
+            vals = self._output(out, (*shape, k.vals_dim), p.dtype, half)
+        elif out is not None:
+            raise ValueError(f"Genred: out= is not supported for {self.reduction_op} (its result is int64)")
+        if k.idx_dim:
+            idx = np.empty((*shape, k.idx_dim), dtype=np.int64)
+        k.run(p.arrays, p.dtype, p.M, p.N, p.batch, p.arg_batches, vals, idx, r)
+        return self._postprocess(k, vals, idx, shape, half, out)
+
+    @staticmethod
+    def _output(out, shape, dtype, half):
+        if out is None or half:
+            return np.empty(shape, dtype=dtype)
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"Genred: out must be a NumPy array, got {type(out).__name__}")
+        if out.shape != shape or out.dtype != dtype or not out.flags.c_contiguous:
+            raise ValueError(f"Genred: out must be a C-contiguous {dtype} array of shape {shape}, "
+                             f"got {out.dtype} {out.shape}")
+        return out
+
+    def _postprocess(self, k, vals, idx, shape, half, out):
+        if half:
+            vals = vals.astype(np.float16) if vals is not None else None
+            if out is not None and vals is not None:
+                out[...] = vals
+                vals = out
+        if k.k:  # the KMin family: (rows, K, D), squeezed when D == 1
+            kshape = (*shape, k.k) if k.dim_f == 1 else (*shape, k.k, k.dim_f)
+            vals = vals.reshape(kshape) if vals is not None else None
+            idx = idx.reshape(kshape) if idx is not None else None
+        if vals is not None and idx is not None:
+            return vals, idx
+        return vals if vals is not None else idx
+
+
+def check_backend(backend: str):
+    """Accept the pykeops backend names; GPU ones need a CUDA build."""
+    if backend not in BACKENDS:
+        raise ValueError("Invalid backend. Should be one of ", BACKENDS)
+    if backend.startswith("GPU"):
+        raise ValueError(f"backend {backend!r} needs a CUDA build of gokeops; this build runs on the "
+                         "CPU only (use backend='auto' or 'CPU')")

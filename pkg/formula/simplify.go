@@ -87,6 +87,16 @@ func (l *lowering) simplify(c *Call) (Expr, error) {
 		if Equal(a[0], a[1]) {
 			return l.op1(pos, OpSquare, a[0])
 		}
+		// Exp(f)*Exp(g) -> Exp(f+g), as KeOps (it changes overflow).
+		if f, ok := a[0].(*Call); ok && f.Op == OpExp {
+			if g, ok := a[1].(*Call); ok && g.Op == OpExp {
+				s, err := l.op2(pos, OpAdd, f.Args[0], g.Args[0])
+				if err != nil {
+					return nil, err
+				}
+				return l.op1(pos, OpExp, s)
+			}
+		}
 		// x*ElemT(g,n,m) -> ElemT(x_m*g,n,m): a unit vector times a vector
 		// is one component (gradients by rows, GradMatrix, Divergence).
 		for k := range 2 {

@@ -8,24 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gokeops/gokeops/internal/opcases"
 	"github.com/gokeops/gokeops/internal/oracle"
 	"github.com/gokeops/gokeops/pkg/formula"
 )
 
-// The aliases of every case below; argument k is the alias k.
-var aliasSrc = []string{
-	"x=Vi(3)", "y=Vj(3)", "p=Pm(1)", "q=Vj(1)", "s=Vi(1)", "b=Vj(2)",
-	"A=Pm(9)",  // a 3×3 matrix
-	"M=Vi(6)",  // a 2×3 matrix
-	"z=Vi(4)",  // two complex numbers
-	"w=Vj(4)",  // two complex numbers
-	"c=Pm(2)",  // a complex scalar
-	"K=Pm(6)",  // B-spline knots
-	"X=Vi(5)",  // soft-DTW sequences
-	"Y=Vj(4)",  //
-	"T=Vi(12)", // a 2×2×3 tensor
-	"r=Vj(6)",  // a 3×2 tensor
-}
+// The shared table of cases (internal/opcases), with lower-case fields.
+var aliasSrc = opcases.Aliases
 
 // opCase is a formula and its dimension, written by hand from the spec.
 type opCase struct {
@@ -39,89 +28,15 @@ type opCase struct {
 	h, tol float64
 }
 
-var knots = map[string][]float64{"K": {-2, -1, 0, 0.5, 1.5, 2}}
+var knots = opcases.Knots
 
-var opCases = []opCase{
-	{src: "x+y", dim: 3}, {src: "x+p", dim: 3}, {src: "Add(p,x)", dim: 3},
-	{src: "x-y", dim: 3}, {src: "s-y", dim: 3},
-	{src: "x*y", dim: 3}, {src: "x*s", dim: 3}, {src: "Mult(q,x)", dim: 3},
-	{src: "x/y", dim: 3}, {src: "p/x", dim: 3}, {src: "x/q", dim: 3},
-	{src: "-x", dim: 3}, {src: "Minus(x*y)", dim: 3},
-	{src: "Inv(x)", dim: 3}, {src: "1/x", dim: 3},
-	{src: "Exp(x*y)", dim: 3}, {src: "Log(x)", dim: 3}, {src: "XLogX(x)", dim: 3},
-	{src: "Sin(x*y)", dim: 3}, {src: "Cos(x+p)", dim: 3}, {src: "SinXDivX(x)", dim: 3},
-	{src: "Asin(x)", dim: 3}, {src: "Acos(x)", dim: 3}, {src: "Atan(x*y)", dim: 3},
-	{src: "Atan2(x,y)", dim: 3}, {src: "Atan2(p,y)", dim: 3},
-	{src: "Sqrt(x)", dim: 3}, {src: "Rsqrt(x)", dim: 3},
-	{src: "x**2", dim: 3}, {src: "Square(x-y)", dim: 3},
-	{src: "Pow(x,3)", dim: 3}, {src: "x**-2", dim: 3}, {src: "Pow(x,0)", dim: 3},
-	{src: "Powf(x,y)", dim: 3, h: 1e-3, tol: 1e-3}, {src: "Powf(x,p)", dim: 3, h: 1e-3, tol: 1e-3},
-	{src: "Abs(x-y)", dim: 3}, {src: "Sign(x-y)", dim: 3}, {src: "Step(x)", dim: 3},
-	{src: "ReLU(x-y)", dim: 3}, {src: "Floor(x*y)", dim: 3}, {src: "Round(x,1)", dim: 3},
-	{src: "Mod(x,y,p)", dim: 3},
-	{src: "Clamp(x,y,y+2)", dim: 3}, {src: "Clamp(x,p,p+1)", dim: 3},
-	{src: "ClampInt(x,-1,1)", dim: 3}, {src: "DiffClampInt(x,-1,1)", dim: 3},
-	{src: "IfElse(x,y,p)", dim: 3}, {src: "IfElse(s,x,y)", dim: 3},
-	{src: "Equal(x,y)", dim: 3}, {src: "NotEqual(x,p)", dim: 3},
-	{src: "x<y", dim: 3}, {src: "x<=p", dim: 3}, {src: "x>y", dim: 3}, {src: "x>=y", dim: 3},
-	{src: "LessThan(x,y)", dim: 3}, {src: "LessOrEqual(y,x)", dim: 3},
-
-	{src: "Sum(x*y)", dim: 1}, {src: "Sum(s)", dim: 1}, {src: "SumT(s,4)", dim: 4},
-	{src: "Max(x*y)", dim: 1}, {src: "Min(x)", dim: 1}, {src: "ArgMax(x)", dim: 1}, {src: "ArgMin(x)", dim: 1},
-	{src: "(x|y)", dim: 1}, {src: "Scalprod(x,s)", dim: 1}, {src: "p|x", dim: 1},
-	{src: "SqNorm2(x-y)", dim: 1}, {src: "Norm2(x-y)", dim: 1}, {src: "Normalize(x)", dim: 3},
-	{src: "SqDist(x,y)", dim: 1}, {src: "SqDist(x,p)", dim: 1},
-	{src: "WeightedSqNorm(p,x)", dim: 1}, {src: "WeightedSqNorm(y,x)", dim: 1}, {src: "WeightedSqNorm(A,x)", dim: 1},
-	{src: "WeightedSqDist(A,x,y)", dim: 1}, {src: "WeightedSqDist(p,x,y)", dim: 1},
-	{src: "SqNormIso(p,x)", dim: 1}, {src: "SqNormIso(b,x)", dim: 2},
-	{src: "SqNormDiag(y,x)", dim: 1}, {src: "SqNormDiag(p,x)", dim: 1},
-	{src: "SymSqNorm(A,x)", dim: 1},
-	{src: "Elem(x,2)", dim: 1}, {src: "ElemT(s,4,1)", dim: 4},
-	{src: "Extract(M,1,3)", dim: 3}, {src: "ExtractT(x,2,7)", dim: 7},
-	{src: "Concat(x,b)", dim: 5}, {src: "Concat(s*x,Sum(y))", dim: 4},
-	{src: "OneHot(s,4)", dim: 4},
-	{src: "BSpline(K,s,2)", dim: 3, vals: knots, noGrad: []string{"*"}},
-	{src: "BSpline(K,s,0)", dim: 5, vals: knots, noGrad: []string{"*"}},
-
-	{src: "MatVecMult(M,x)", dim: 2}, {src: "VecMatMult(b,M)", dim: 3}, {src: "TensorProd(x,b)", dim: 6},
-	{src: "TensorDot(T,r,[2,2,3],[3,2],[2],[0])", dim: 8},
-	{src: "TensorDot(T,r,[2,2,3],[3,2],[2],[0],permute=[2,0,1])", dim: 8},
-	{src: "TensorDot(T,M,[2,2,3],[2,3],[1,2],[0,1])", dim: 2},
-	{src: "TensorDot(T,M,[2,2,3],[2,3],[2,0],[1,0])", dim: 2},
-	{src: "TensorDot(T,M,[2,2,3],[2,3],[0],[0],[2,0,1])", dim: 18},
-	{src: "TensorDot(M,x,[2,3],[3],[1],[0])", dim: 2},
-	{src: "TensorDot(x,y,[3],[3],[],[])", dim: 9},
-	{src: "TensorDot(x,y,[3],[3],[0],[0])", dim: 1},
-	{src: "Kron(M,b,[2,3],[2,1])", dim: 12}, {src: "Kron(x,y,[3],[3])", dim: 9},
-
-	{src: "SoftDTW_SqDist(X,Y,p)", dim: 1, noGrad: []string{"p"}},
-	{src: "GradSoftDTW_SqDist(X,Y,p,s,0)", dim: 5, noGrad: []string{"X", "Y", "p"}},
-	{src: "GradSoftDTW_SqDist(X,Y,p,s,1)", dim: 4, noGrad: []string{"X", "Y", "p"}},
-
-	{src: "ComplexReal(z)", dim: 2}, {src: "ComplexImag(z*p)", dim: 2},
-	{src: "Real2Complex(x)", dim: 6}, {src: "Imag2Complex(x)", dim: 6}, {src: "Conj(z)", dim: 4},
-	{src: "ComplexAdd(z,w)", dim: 4}, {src: "ComplexAdd(c,w)", dim: 4},
-	{src: "ComplexSubtract(z,w)", dim: 4}, {src: "ComplexSubtract(z,c)", dim: 4},
-	{src: "ComplexMult(z,w)", dim: 4}, {src: "ComplexMult(c,w)", dim: 4},
-	{src: "ComplexDivide(z,w)", dim: 4}, {src: "ComplexDivide(c,w)", dim: 4}, {src: "ComplexDivide(z,c)", dim: 4},
-	{src: "ComplexSquareAbs(z)", dim: 2}, {src: "ComplexAbs(z)", dim: 2}, {src: "ComplexAngle(z)", dim: 2},
-	{src: "ComplexExp(z)", dim: 4}, {src: "ComplexExp1j(x)", dim: 6},
-	{src: "ComplexSum(z)", dim: 2}, {src: "ComplexSumT(c,6)", dim: 6},
-	{src: "ComplexRealScal(s,z)", dim: 4}, {src: "ComplexRealScal(z,p)", dim: 4},
-
-	{src: "Grad(SqDist(x,y),x,s)", dim: 3}, {src: "Grad(Exp(-p*SqDist(x,y))*b,y,b)", dim: 3},
-	{src: "Diff(SqNorm2(x),x,y)", dim: 1}, {src: "Diff(Exp(x*y),y,x)", dim: 3},
-	{src: "GradMatrix(Concat(x*x,Sum(x)),x)", dim: 12},
-	{src: "Divergence(x*y,x)", dim: 1}, {src: "Divergence(MatVecMult(A,x)*Sin(x),x)", dim: 1},
-	{src: "Laplacian(SqNorm2(x),x)", dim: 1}, {src: "Laplacian(Exp(-SqDist(x,y)),x)", dim: 1},
-	{src: "TraceOperator(x*y,x)", dim: 1}, {src: "TraceOperator(x*y,x,y)", dim: 1},
-	{src: "TraceOperator(Sum(x*y),x,p)", dim: 1},
-	{src: "AdjointOperator(x*y,x,y)", dim: 3}, {src: "AdjointOperator(MatVecMult(M,x),x,b)", dim: 3},
-	{src: "SumLinOperator(x*y,x)", dim: 1}, {src: "SumLinOperator(MatVecMult(M,x),x,wr=y)", dim: 1},
-	{src: "SumLinOperator(MatVecMult(M,x),x,b,y)", dim: 1},
-	{src: "Factorize(x*y+Exp(x*y),x*y)", dim: 3}, {src: "AutoFactorize(Exp(x*y)+x*y)", dim: 3},
-	{src: "GradFromPos(SqDist(x,y),1,s)", dim: 3},
-}
+var opCases = func() []opCase {
+	cs := make([]opCase, len(opcases.Cases))
+	for k, c := range opcases.Cases {
+		cs[k] = opCase{src: c.Src, dim: c.Dim, vals: c.Vals, noGrad: c.NoGrad, h: c.H, tol: c.Tol}
+	}
+	return cs
+}()
 
 // reductionOnly are the ops that cannot appear in a formula at all.
 var reductionOnly = []string{"Grad_WithSavedForward(x,x,y,y)", "Diff_WithSavedForward(x,x,y,y)"}

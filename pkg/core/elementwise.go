@@ -17,9 +17,7 @@ func unaryTile[T float](p formula.Prim, ints []int, dst, x []T) {
 			dst[t] = -x[t]
 		}
 	case formula.PrimExp:
-		for t := range dst {
-			dst[t] = T(math.Exp(float64(x[t])))
-		}
+		expSlice(dst, x)
 	case formula.PrimSquare:
 		for t := range dst {
 			dst[t] = x[t] * x[t]

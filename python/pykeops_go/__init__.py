@@ -6,3 +6,7 @@ build time): ``from pykeops_go._ext import gokeops``.
 
 # The package version: the only place it is written (pyproject.toml reads it).
 __version__ = "0.1.0"
+
+from pykeops_go.utils import get_num_threads, set_num_threads  # noqa: E402
+
+__all__ = ["__version__", "get_num_threads", "set_num_threads"]

@@ -7,6 +7,8 @@ naming the argument instead. The Go engine checks every length again.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 CAT_NAMES = ("Vi", "Vj", "Pm")
@@ -16,7 +18,7 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 class Prepared:
     """Arrays ready for Kernel.run, with the sizes of the call."""
 
-    __slots__ = ("arrays", "dtype", "M", "N", "batch", "arg_batches")
+    __slots__ = ("arrays", "dtype", "user_dtype", "M", "N", "batch", "arg_batches")
 
 
 def prepare(kernel, args, name="Genred") -> Prepared:
@@ -29,14 +31,14 @@ def prepare(kernel, args, name="Genred") -> Prepared:
         raise ValueError(
             f"Invalid number of arguments in call to {name} (should be {nargs} and got {len(args)})."
         )
-    arrays = []
-    for k, a in enumerate(args):
-        if not isinstance(a, np.ndarray):
-            if isinstance(a, (float, int, np.floating, list, tuple)):
-                a = np.asarray(a)
-            else:
-                raise TypeError(f"{name}: argument {k} must be a NumPy array, got {type(a).__name__}")
-        arrays.append(a)
+    arrays = list(args)
+    ref = next((a.dtype for a in arrays if isinstance(a, np.ndarray)), np.dtype(np.float64))
+    for k, a in enumerate(arrays):
+        if isinstance(a, np.ndarray):
+            continue
+        if not isinstance(a, (float, int, np.floating, np.integer, list, tuple)) or isinstance(a, bool):
+            raise TypeError(f"{name}: argument {k} must be a NumPy array, got {type(a).__name__}")
+        arrays[k] = np.asarray(a, dtype=ref)  # a Python scalar or list takes the arrays' dtype
     dtype = arrays[0].dtype if arrays else np.dtype(np.float64)
     for k, a in enumerate(arrays):
         if a.dtype not in FLOAT_DTYPES and a.dtype != np.float16:
@@ -51,6 +53,7 @@ def prepare(kernel, args, name="Genred") -> Prepared:
     work = np.dtype(np.float32) if dtype == np.float16 else dtype
     p = Prepared()
     p.dtype = work
+    p.user_dtype = dtype
     p.arrays = [np.ascontiguousarray(a, dtype=work) for a in arrays]
     nb = max((a.ndim for a in arrays), default=2) - 2
     nb = max(nb, 0)
@@ -110,8 +113,12 @@ def prepare(kernel, args, name="Genred") -> Prepared:
 
 
 def prepare_ranges(ranges, name="Genred"):
-    """The six ranges arrays as C-contiguous int64, shapes checked."""
-    if ranges is None:
+    """The six ranges arrays as C-contiguous int64, shapes checked.
+
+    As in pykeops, a falsy ``ranges`` (None, empty tuple) means a dense reduction;
+    a 7th array (the lengths pykeops appends internally) is ignored.
+    """
+    if ranges is None or (isinstance(ranges, (tuple, list)) and len(ranges) == 0):
         return None
     if not isinstance(ranges, (tuple, list)) or len(ranges) not in (6, 7):
         raise ValueError(f"{name}: ranges must be a tuple of 6 integer arrays "
@@ -129,3 +136,68 @@ def prepare_ranges(ranges, name="Genred"):
             raise ValueError(f"{name}: ranges: {rname} must be 1-D, got shape {r.shape}")
         out.append(np.ascontiguousarray(r, dtype=np.int64))
     return out
+
+
+# ---------------------------------------------------------------- alias strings
+_CATEGORIES = {"Vi": 0, "Vj": 1, "Pm": 2}
+_NAMED = re.compile(r"([a-zA-Z_][a-zA-Z_0-9]*)=(Vi|Vj|Pm)\(([0-9]*?),?([0-9]*)\)")
+_UNNAMED = re.compile(r"(Vi|Vj|Pm)\(([0-9]*?),?([0-9]*)\)")
+_VAR = re.compile(r"Var\(([0-9]*?),?([0-9]*),?([0-9]*)\)")
+
+
+def get_type(type_str: str, position_in_list: int | None = None) -> tuple:
+    """Parse an alias such as ``"x = Vi(3)"``, ``"Vj(1,2)"`` or ``"Var(0,3,1)"``.
+
+    Parameters
+    ----------
+    type_str : str
+        ``name = Cat(dim)``, ``name = Cat(pos,dim)``, ``Cat(dim)``, ``Cat(pos,dim)``
+        (Cat in Vi, Vj, Pm; the old Vx, Vy mean Vi, Vj) or ``Var(pos,dim,cat)``.
+    position_in_list : int, optional
+        Position used when the string gives none.
+
+    Returns
+    -------
+    tuple
+        ``(name or None, cat, dim, pos or None)``, as pykeops' ``get_type``.
+    """
+    s = type_str.replace(" ", "").replace("Vx", "Vi").replace("Vy", "Vj")
+    m = _NAMED.fullmatch(s)
+    if m:
+        name, cat, pos, dim = m.groups()
+    else:
+        m = _UNNAMED.fullmatch(s)
+        if m:
+            name, (cat, pos, dim) = None, m.groups()
+        else:
+            m = _VAR.fullmatch(s)
+            if m is None or not all(m.groups()):
+                raise ValueError(
+                    f"{type_str!r} does not match the 'var = [Vi|Vj|Pm](dim)', 'var = [Vi|Vj|Pm](pos,dim)', "
+                    "'[Vi|Vj|Pm](dim)', '[Vi|Vj|Pm](pos,dim)' or 'Var(pos,dim,cat)' format"
+                )
+            pos, dim, cat = m.groups()
+            return None, int(cat), int(dim), int(pos)
+    if not dim:
+        raise ValueError(f"{type_str!r}: missing dimension, e.g. 'x = Vi(3)'")
+    if pos:
+        pos = int(pos)
+    elif position_in_list is not None:
+        pos = int(position_in_list)
+    else:
+        pos = None
+    return name, _CATEGORIES[cat], int(dim), pos
+
+
+def axis2cat(axis: int) -> int:
+    """The category (0: Vi, 1: Vj) of the output of a reduction over ``axis``."""
+    if axis in (0, 1):
+        return (axis + 1) % 2
+    raise ValueError("Axis should be 0 or 1.")
+
+
+def cat2axis(cat: int) -> int:
+    """The reduction axis whose output has category ``cat`` (0: Vi, 1: Vj)."""
+    if cat in (0, 1):
+        return (cat + 1) % 2
+    raise ValueError("Category should be Vi or Vj.")

@@ -125,15 +125,41 @@ class Genred:
         return self._kernel
 
     def __call__(self, *args: np.ndarray, backend: str = "auto", device_id: int = -1,
-                 ranges=None, out: np.ndarray | None = None):
-        """Run the reduction on NumPy arrays, one per alias, in index order."""
+                 ranges: Sequence[np.ndarray] | None = None, out: np.ndarray | None = None):
+        """Run the reduction on NumPy arrays, one per alias, in index order.
+
+        Parameters
+        ----------
+        *args : numpy.ndarray
+            ``Vi`` variables as ``(M, D)`` arrays, ``Vj`` as ``(N, D)``, ``Pm`` as
+            ``(D,)`` (any array of D values); with batch dimensions, every array
+            carries them: ``(B..., M, D)``, ``(B..., N, D)``, ``(B..., D)``, each
+            ``B`` being 1 or the common size. All float32, or all float64
+            (float16 is computed in float32).
+        backend : str
+            ``"auto"`` or ``"CPU"``; the GPU backends need a CUDA build.
+        device_id : int
+            GPU number; ignored on the CPU.
+        ranges : tuple of 6 integer arrays, optional
+            Block-sparse reduction ``(ranges_i, slices_i, redranges_j, ranges_j,
+            slices_j, redranges_i)``, as built by :func:`pykeops.numpy.cluster.from_matrix`.
+        out : numpy.ndarray, optional
+            C-contiguous array receiving the result (of the returned shape and
+            dtype; int64 for ArgMin/ArgMax/ArgKMin); returned as is.
+
+        Returns
+        -------
+        numpy.ndarray or tuple of numpy.ndarray
+            ``(rows, D)`` (``rows`` = M for axis=1, N for axis=0), with the
+            batch shape in front; ``(values, int64 indices)`` for
+            Min_ArgMin, Max_ArgMax and KMin_ArgKMin.
+        """
         if len(args) != self.nargs:
             raise ValueError(f"Invalid number of arguments in call to Genred (should be {self.nargs} "
                              f"and got {len(args)}).")
         check_backend(backend)
         k = self.kernel
         p = prepare(k, args)
-        half = len(args) > 0 and args[0].dtype == np.float16
         nb = len(p.batch)
         rows = p.M if self.axis == 1 else p.N
         reduced = p.N if self.axis == 1 else p.M
@@ -144,40 +170,46 @@ class Genred:
         if r is not None and nb > 0:
             raise ValueError("Genred: ranges cannot be combined with batch dimensions")
         shape = (*p.batch, rows)
+        final = shape + ((k.k,) if k.dim_f == 1 else (k.k, k.dim_f)) if k.k else None
+        if out is not None:
+            out = self._check_out(k, out, shape, final, p.user_dtype)
+        # Results go straight into out=, except float16 values (computed in float32).
+        direct = out is not None and (k.idx_dim or out.dtype == p.dtype)
         vals = idx = None
         if k.vals_dim:
-            vals = self._output(out, (*shape, k.vals_dim), p.dtype, half)
-        elif out is not None:
-            raise ValueError(f"Genred: out= is not supported for {self.reduction_op} (its result is int64)")
+            vals = (out.reshape((*shape, k.vals_dim)) if direct
+                    else np.empty((*shape, k.vals_dim), dtype=p.dtype))
         if k.idx_dim:
-            idx = np.empty((*shape, k.idx_dim), dtype=np.int64)
+            idx = (out.reshape((*shape, k.idx_dim)) if direct
+                   else np.empty((*shape, k.idx_dim), dtype=np.int64))
         k.run(p.arrays, p.dtype, p.M, p.N, p.batch, p.arg_batches, vals, idx, r)
-        return self._postprocess(k, vals, idx, shape, half, out)
-
-    @staticmethod
-    def _output(out, shape, dtype, half):
-        if out is None or half:
-            return np.empty(shape, dtype=dtype)
-        if not isinstance(out, np.ndarray):
-            raise TypeError(f"Genred: out must be a NumPy array, got {type(out).__name__}")
-        if out.shape != shape or out.dtype != dtype or not out.flags.c_contiguous:
-            raise ValueError(f"Genred: out must be a C-contiguous {dtype} array of shape {shape}, "
-                             f"got {out.dtype} {out.shape}")
-        return out
-
-    def _postprocess(self, k, vals, idx, shape, half, out):
-        if half:
-            vals = vals.astype(np.float16) if vals is not None else None
-            if out is not None and vals is not None:
-                out[...] = vals
-                vals = out
-        if k.k:  # the KMin family: (rows, K, D), squeezed when D == 1
-            kshape = (*shape, k.k) if k.dim_f == 1 else (*shape, k.k, k.dim_f)
-            vals = vals.reshape(kshape) if vals is not None else None
-            idx = idx.reshape(kshape) if idx is not None else None
+        if out is not None:
+            if not direct:
+                out[...] = vals.reshape(out.shape)
+            return out
+        if vals is not None and p.user_dtype != p.dtype:
+            vals = vals.astype(p.user_dtype)
+        if final is not None:  # the KMin family: (rows, K, D), squeezed when D == 1
+            vals = vals.reshape(final) if vals is not None else None
+            idx = idx.reshape(final) if idx is not None else None
         if vals is not None and idx is not None:
             return vals, idx
         return vals if vals is not None else idx
+
+    def _check_out(self, k, out, shape, final, dtype):
+        """Validate ``out=``: the returned shape (or the raw 2-D one) and dtype."""
+        if k.vals_dim and k.idx_dim:
+            raise ValueError(f"Genred: out= is not supported for {self.reduction_op}, "
+                             "which returns a (values, indices) tuple")
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"Genred: out must be a NumPy array, got {type(out).__name__}")
+        raw = (*shape, k.vals_dim or k.idx_dim)
+        want = np.dtype(np.int64) if k.idx_dim else dtype
+        if (out.shape not in (raw, final) or out.dtype != want or not out.flags.c_contiguous
+                or not out.flags.writeable):
+            raise ValueError(f"Genred: out must be a writeable C-contiguous {want} array of shape "
+                             f"{final or raw}, got a {out.dtype} array of shape {out.shape}")
+        return out
 
 
 def check_backend(backend: str):

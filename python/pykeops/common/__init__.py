@@ -1,0 +1,1 @@
+"""pykeops.common: the helpers scripts import from pykeops' common modules."""

@@ -1,0 +1,3 @@
+"""pykeops.numpy.lazytensor: the LazyTensor module."""
+
+from pykeops.numpy.lazytensor import LazyTensor  # noqa: F401  (the module, as in pykeops)

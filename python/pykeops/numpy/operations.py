@@ -1,0 +1,3 @@
+"""pykeops.numpy.operations: KernelSolve."""
+
+from pykeops_go.numpy.operations import KernelSolve  # noqa: F401

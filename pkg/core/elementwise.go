@@ -13,8 +13,10 @@ func unaryTile[T float](p formula.Prim, ints []int, dst, x []T) {
 	x = x[:len(dst)]
 	switch p {
 	case formula.PrimMinus:
-		for t := range dst {
-			dst[t] = -x[t]
+		if !binaryVSSIMD(formula.PrimSubtract, dst, x, 0, true) {
+			for t := range dst {
+				dst[t] = -x[t]
+			}
 		}
 	case formula.PrimExp:
 		expSlice(dst, x)
@@ -52,6 +54,9 @@ func binaryTile[T float](p formula.Prim, dst, x, y []T) {
 }
 
 func binaryVV[T float](p formula.Prim, dst, x, y []T) {
+	if binaryVVSIMD(p, dst, x, y) {
+		return
+	}
 	switch p {
 	case formula.PrimAdd:
 		for t := range dst {
@@ -78,6 +83,9 @@ func binaryVV[T float](p formula.Prim, dst, x, y []T) {
 }
 
 func binaryVS[T float](p formula.Prim, dst, x []T, y T) {
+	if binaryVSSIMD(p, dst, x, y, false) {
+		return
+	}
 	switch p {
 	case formula.PrimAdd:
 		for t := range dst {
@@ -104,6 +112,9 @@ func binaryVS[T float](p formula.Prim, dst, x []T, y T) {
 }
 
 func binarySV[T float](p formula.Prim, dst []T, x T, y []T) {
+	if binaryVSSIMD(p, dst, y, x, true) {
+		return
+	}
 	switch p {
 	case formula.PrimAdd:
 		for t := range dst {

@@ -5,6 +5,9 @@ package core
 import (
 	"math"
 	"simd/archsimd"
+	"unsafe"
+
+	"github.com/gokeops/gokeops/pkg/formula"
 )
 
 // simdOK is checked at run time: the SIMD kernels need AVX2 and FMA; other
@@ -16,45 +19,20 @@ var simdOK = archsimd.X86.AVX2() && archsimd.X86.FMA()
 // exponent bits. k is split in two halves so that 2^k stays representable
 // down to the subnormals and up to the overflow to +inf.
 const (
-	log2e     = 1.4426950408889634
-	ln2Hi     = 0.6931471805599453
-	ln2Lo     = 2.3190468138462996e-17
-	magic64   = 6755399441055744.0 // 1.5 * 2^52: adding it rounds to an integer in the low bits
-	magic32   = 12582912.0         // 1.5 * 2^23
-	ln2Hi32   = 0.693359375
-	ln2Lo32   = -2.12194440e-4
-	expMin64  = -746.0
-	expMax64  = 710.0
-	expMin32  = -104.0
-	expMax32  = 89.0
-	bias64    = 1023 << 52
-	bias32    = 127 << 23
-	expTerms  = 14
-	expTerms3 = 8
+	log2e    = 1.4426950408889634
+	ln2Hi    = 0.6931471805599453
+	ln2Lo    = 2.3190468138462996e-17
+	magic64  = 6755399441055744.0 // 1.5 * 2^52: adding it rounds to an integer in the low bits
+	magic32  = 12582912.0         // 1.5 * 2^23
+	ln2Hi32  = 0.693359375
+	ln2Lo32  = -2.12194440e-4
+	expMin64 = -746.0
+	expMax64 = 710.0
+	expMin32 = -104.0
+	expMax32 = 89.0
+	bias64   = 1023 << 52
+	bias32   = 127 << 23
 )
-
-// expCoeffs64 are 1/n! from n = 13 down to 0, for Horner's scheme.
-var expCoeffs64 = func() (c [expTerms]float64) {
-	f := 1.0
-	for n := 0; n < expTerms; n++ {
-		if n > 0 {
-			f *= float64(n)
-		}
-		c[expTerms-1-n] = 1 / f
-	}
-	return c
-}()
-
-var expCoeffs32 = func() (c [expTerms3]float32) {
-	f := 1.0
-	for n := 0; n < expTerms3; n++ {
-		if n > 0 {
-			f *= float64(n)
-		}
-		c[expTerms3-1-n] = float32(1 / f)
-	}
-	return c
-}()
 
 // pow2F64x4 is 2^k for integral k in [-1022, 1023], through the exponent bits.
 func pow2F64x4(k archsimd.Float64x4) archsimd.Float64x4 {
@@ -69,10 +47,21 @@ func expF64x4(x archsimd.Float64x4) archsimd.Float64x4 {
 	k := xc.Mul(archsimd.BroadcastFloat64x4(log2e)).RoundToEven()
 	r := k.MulAdd(archsimd.BroadcastFloat64x4(-ln2Hi), xc)
 	r = k.MulAdd(archsimd.BroadcastFloat64x4(-ln2Lo), r)
-	p := archsimd.BroadcastFloat64x4(expCoeffs64[0])
-	for _, c := range expCoeffs64[1:] {
-		p = p.MulAdd(r, archsimd.BroadcastFloat64x4(c))
-	}
+	// Horner's scheme on 1/13! ... 1/0!, unrolled so the constants stay in registers.
+	b := archsimd.BroadcastFloat64x4
+	p := b(1.0/6227020800).MulAdd(r, b(1.0/479001600))
+	p = p.MulAdd(r, b(1.0/39916800))
+	p = p.MulAdd(r, b(1.0/3628800))
+	p = p.MulAdd(r, b(1.0/362880))
+	p = p.MulAdd(r, b(1.0/40320))
+	p = p.MulAdd(r, b(1.0/5040))
+	p = p.MulAdd(r, b(1.0/720))
+	p = p.MulAdd(r, b(1.0/120))
+	p = p.MulAdd(r, b(1.0/24))
+	p = p.MulAdd(r, b(1.0/6))
+	p = p.MulAdd(r, b(0.5))
+	p = p.MulAdd(r, b(1))
+	p = p.MulAdd(r, b(1))
 	k1 := k.Mul(archsimd.BroadcastFloat64x4(0.5)).Floor()
 	res := p.Mul(pow2F64x4(k1)).Mul(pow2F64x4(k.Sub(k1)))
 	return x.Merge(res, x.IsNaN())
@@ -89,10 +78,14 @@ func expF32x8(x archsimd.Float32x8) archsimd.Float32x8 {
 	k := xc.Mul(archsimd.BroadcastFloat32x8(log2e)).RoundToEven()
 	r := k.MulAdd(archsimd.BroadcastFloat32x8(-ln2Hi32), xc)
 	r = k.MulAdd(archsimd.BroadcastFloat32x8(-ln2Lo32), r)
-	p := archsimd.BroadcastFloat32x8(expCoeffs32[0])
-	for _, c := range expCoeffs32[1:] {
-		p = p.MulAdd(r, archsimd.BroadcastFloat32x8(c))
-	}
+	b := archsimd.BroadcastFloat32x8
+	p := b(1.0/5040).MulAdd(r, b(1.0/720))
+	p = p.MulAdd(r, b(1.0/120))
+	p = p.MulAdd(r, b(1.0/24))
+	p = p.MulAdd(r, b(1.0/6))
+	p = p.MulAdd(r, b(0.5))
+	p = p.MulAdd(r, b(1))
+	p = p.MulAdd(r, b(1))
 	k1 := k.Mul(archsimd.BroadcastFloat32x8(0.5)).Floor()
 	res := p.Mul(pow2F32x8(k1)).Mul(pow2F32x8(k.Sub(k1)))
 	return x.Merge(res, x.IsNaN())
@@ -102,14 +95,13 @@ func expF32x8(x archsimd.Float32x8) archsimd.Float32x8 {
 func expSlice[T float](dst, x []T) {
 	n := 0
 	if simdOK {
-		switch d := any(dst).(type) {
-		case []float64:
-			s := any(x).([]float64)
+		if is64[T]() {
+			d, s := as64(dst), as64(x)
 			for n = 0; n+4 <= len(d); n += 4 {
 				expF64x4(archsimd.LoadFloat64x4Slice(s[n:])).StoreSlice(d[n:])
 			}
-		case []float32:
-			s := any(x).([]float32)
+		} else {
+			d, s := as32(dst), as32(x)
 			for n = 0; n+8 <= len(d); n += 8 {
 				expF32x8(archsimd.LoadFloat32x8Slice(s[n:])).StoreSlice(d[n:])
 			}
@@ -118,4 +110,190 @@ func expSlice[T float](dst, x []T) {
 	for ; n < len(dst); n++ {
 		dst[n] = T(math.Exp(float64(x[n])))
 	}
+}
+
+// binaryVVSIMD runs dst = x op y for the four arithmetic primitives; it
+// returns false (doing nothing) for the others or without AVX2.
+func binaryVVSIMD[T float](p formula.Prim, dst, x, y []T) bool {
+	if !simdOK || p < formula.PrimAdd || p > formula.PrimDivide {
+		return false
+	}
+	if is64[T]() {
+		d, a, b := as64(dst), as64(x), as64(y)
+		n := 0
+		for ; n+4 <= len(d); n += 4 {
+			u, v := archsimd.LoadFloat64x4Slice(a[n:]), archsimd.LoadFloat64x4Slice(b[n:])
+			arith64(p, u, v).StoreSlice(d[n:])
+		}
+		for ; n < len(d); n++ {
+			d[n] = binaryScalar(p)(a[n], b[n])
+		}
+	} else {
+		d, a, b := as32(dst), as32(x), as32(y)
+		n := 0
+		for ; n+8 <= len(d); n += 8 {
+			u, v := archsimd.LoadFloat32x8Slice(a[n:]), archsimd.LoadFloat32x8Slice(b[n:])
+			arith32(p, u, v).StoreSlice(d[n:])
+		}
+		for ; n < len(d); n++ {
+			d[n] = float32(binaryScalar(p)(float64(a[n]), float64(b[n])))
+		}
+	}
+	return true
+}
+
+// binaryVSSIMD runs dst = x op s (or s op x when swap) for the arithmetic
+// primitives.
+func binaryVSSIMD[T float](p formula.Prim, dst, x []T, s T, swap bool) bool {
+	if !simdOK || p < formula.PrimAdd || p > formula.PrimDivide {
+		return false
+	}
+	if is64[T]() {
+		d, a, sv := as64(dst), as64(x), float64(s)
+		bs := archsimd.BroadcastFloat64x4(sv)
+		n := 0
+		for ; n+4 <= len(d); n += 4 {
+			u := archsimd.LoadFloat64x4Slice(a[n:])
+			if swap {
+				arith64(p, bs, u).StoreSlice(d[n:])
+			} else {
+				arith64(p, u, bs).StoreSlice(d[n:])
+			}
+		}
+		f := binaryScalar(p)
+		for ; n < len(d); n++ {
+			if swap {
+				d[n] = f(sv, a[n])
+			} else {
+				d[n] = f(a[n], sv)
+			}
+		}
+	} else {
+		d, a, sv := as32(dst), as32(x), float32(s)
+		bs := archsimd.BroadcastFloat32x8(sv)
+		n := 0
+		for ; n+8 <= len(d); n += 8 {
+			u := archsimd.LoadFloat32x8Slice(a[n:])
+			if swap {
+				arith32(p, bs, u).StoreSlice(d[n:])
+			} else {
+				arith32(p, u, bs).StoreSlice(d[n:])
+			}
+		}
+		f := binaryScalar(p)
+		for ; n < len(d); n++ {
+			if swap {
+				d[n] = float32(f(float64(sv), float64(a[n])))
+			} else {
+				d[n] = float32(f(float64(a[n]), float64(sv)))
+			}
+		}
+	}
+	return true
+}
+
+func arith64(p formula.Prim, u, v archsimd.Float64x4) archsimd.Float64x4 {
+	switch p {
+	case formula.PrimAdd:
+		return u.Add(v)
+	case formula.PrimSubtract:
+		return u.Sub(v)
+	case formula.PrimMult:
+		return u.Mul(v)
+	}
+	return u.Div(v)
+}
+
+func arith32(p formula.Prim, u, v archsimd.Float32x8) archsimd.Float32x8 {
+	switch p {
+	case formula.PrimAdd:
+		return u.Add(v)
+	case formula.PrimSubtract:
+		return u.Sub(v)
+	case formula.PrimMult:
+		return u.Mul(v)
+	}
+	return u.Div(v)
+}
+
+// sqDistAddSIMD is out[t] += (s - y[t])^2.
+func sqDistAddSIMD[T float](out []T, s T, y []T) bool {
+	if !simdOK {
+		return false
+	}
+	if is64[T]() {
+		o, ys, sv := as64(out), as64(y), float64(s)
+		bs := archsimd.BroadcastFloat64x4(sv)
+		n := 0
+		for ; n+4 <= len(o); n += 4 {
+			d := bs.Sub(archsimd.LoadFloat64x4Slice(ys[n:]))
+			d.MulAdd(d, archsimd.LoadFloat64x4Slice(o[n:])).StoreSlice(o[n:])
+		}
+		for ; n < len(o); n++ {
+			d := sv - ys[n]
+			o[n] += d * d
+		}
+	} else {
+		o, ys, sv := as32(out), as32(y), float32(s)
+		bs := archsimd.BroadcastFloat32x8(sv)
+		n := 0
+		for ; n+8 <= len(o); n += 8 {
+			d := bs.Sub(archsimd.LoadFloat32x8Slice(ys[n:]))
+			d.MulAdd(d, archsimd.LoadFloat32x8Slice(o[n:])).StoreSlice(o[n:])
+		}
+		for ; n < len(o); n++ {
+			d := sv - ys[n]
+			o[n] += d * d
+		}
+	}
+	return true
+}
+
+// sumSIMD is the sum of x in float64 (x float64) or float32 (x float32),
+// with several partial sums (it is a block sum, not sequential).
+func sumSIMD[T float](x []T) (float64, bool) {
+	if !simdOK {
+		return 0, false
+	}
+	if is64[T]() {
+		a := as64(x)
+		acc := archsimd.BroadcastFloat64x4(0)
+		n := 0
+		for ; n+4 <= len(a); n += 4 {
+			acc = acc.Add(archsimd.LoadFloat64x4Slice(a[n:]))
+		}
+		var lanes [4]float64
+		acc.Store(&lanes)
+		s := (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+		for ; n < len(a); n++ {
+			s += a[n]
+		}
+		return s, true
+	} else {
+		a := as32(x)
+		acc := archsimd.BroadcastFloat32x8(0)
+		n := 0
+		for ; n+8 <= len(a); n += 8 {
+			acc = acc.Add(archsimd.LoadFloat32x8Slice(a[n:]))
+		}
+		var lanes [8]float32
+		acc.Store(&lanes)
+		s := ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
+		for ; n < len(a); n++ {
+			s += a[n]
+		}
+		return float64(s), true
+	}
+}
+
+// is64 reports whether T is float64. The slice views below reinterpret the
+// same memory without converting to an interface (which would allocate).
+func is64[T float]() bool { var z T; return unsafe.Sizeof(z) == 8 }
+
+func as64[T float](x []T) []float64 {
+	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
+}
+
+func as32[T float](x []T) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
 }

@@ -67,9 +67,12 @@ func (r *sumReducer[T]) fold(acc []float64, f, _ vec[T], n, _ int) {
 			}
 			acc[k] = float64(float32(acc[k]) + s)
 		default:
-			s := 0.0
-			for _, v := range col {
-				s += float64(v)
+			s, ok := sumSIMD(col)
+			if !ok || r.round32 {
+				s = 0
+				for _, v := range col {
+					s += float64(v)
+				}
 			}
 			acc[k] += s
 		}

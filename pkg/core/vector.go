@@ -114,6 +114,8 @@ func sqDist[T float](out []T, x vec[T], dx int, y vec[T], dy int) {
 	for k := 0; k < d; k++ {
 		xc, yc := x.col(min(k, dx-1)), y.col(min(k, dy-1))
 		switch {
+		case len(xc) == 1 && len(yc) == len(out) && sqDistAddSIMD(out, xc[0], yc):
+		case len(yc) == 1 && len(xc) == len(out) && sqDistAddSIMD(out, yc[0], xc):
 		case len(xc) == 1 && len(yc) == len(out):
 			xv := xc[0]
 			for t, yv := range yc {

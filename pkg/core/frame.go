@@ -14,24 +14,50 @@ type frame[T float] struct {
 	n                       int   // length of the current tile
 }
 
-func newFrame[T float](r *runner[T]) *frame[T] {
-	p := r.k.prog
-	maxArgs := 0
-	for _, ins := range p.instrs {
-		for _, in := range ins {
-			maxArgs = max(maxArgs, len(in.args))
+// maxRowBlock bounds the rows of a work item, so that pooled frames fit
+// every call.
+const maxRowBlock = 64
+
+// getFrame takes a frame from the kernel's pool (frames are kept per dtype
+// and reused across calls: a call allocates no scratch space).
+func getFrame[T float](r *runner[T]) *frame[T] {
+	pool := &r.k.frames64
+	if !isFloat64[T]() {
+		pool = &r.k.frames32
+	}
+	f, _ := pool.Get().(*frame[T])
+	if f == nil {
+		p := r.k.prog
+		maxArgs := 0
+		for _, ins := range p.instrs {
+			for _, in := range ins {
+				maxArgs = max(maxArgs, len(in.args))
+			}
+		}
+		f = &frame[T]{
+			parm:  make([]T, p.size[levelParm]),
+			outer: make([]T, maxRowBlock*p.size[levelOuter]),
+			tile:  make([]T, p.size[levelTile]*tileSize),
+			pair:  make([]T, p.size[levelPair]*tileSize),
+			acc:   make([]float64, maxRowBlock*r.red.accLen()),
+			argv:  make([]vec[T], maxArgs),
+			data:  make([][]T, len(r.k.Sig)),
 		}
 	}
-	return &frame[T]{
-		r:     r,
-		parm:  make([]T, p.size[levelParm]),
-		outer: make([]T, r.rowBlock*p.size[levelOuter]),
-		tile:  make([]T, p.size[levelTile]*tileSize),
-		pair:  make([]T, p.size[levelPair]*tileSize),
-		acc:   make([]float64, r.rowBlock*r.red.accLen()),
-		argv:  make([]vec[T], maxArgs),
-		data:  make([][]T, len(r.c.Args)),
+	f.r = r
+	return f
+}
+
+// putFrame returns a frame to its pool, dropping its references to the
+// call's data.
+func putFrame[T float](f *frame[T]) {
+	pool := &f.r.k.frames64
+	if !isFloat64[T]() {
+		pool = &f.r.k.frames32
 	}
+	clear(f.data)
+	f.r = nil
+	pool.Put(f)
 }
 
 // view is the value of slot s for the current row and tile.

@@ -3,6 +3,7 @@ package core
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/gokeops/gokeops/pkg/formula"
 )
@@ -38,6 +39,9 @@ type Kernel struct {
 	outerCat  formula.Cat
 	innerCat  formula.Cat
 	reduction Reduction
+
+	// frames32 and frames64 pool the scratch frames of runs (see getFrame).
+	frames32, frames64 sync.Pool
 }
 
 // Compile checks and plans a Spec. Errors start with "ValueError:" or

@@ -130,7 +130,10 @@ func (r *runner[T]) workers() int {
 // whose partial results are merged afterwards.
 func (r *runner[T]) plan() {
 	w := r.workers()
-	r.rowBlock = min(64, max(4, r.outer/(4*w)))
+	r.rowBlock = min(maxRowBlock, max(4, r.outer/(4*w)))
+	if r.nbatch*r.outer*max(r.inner, 1) < smallWork {
+		r.rowBlock = maxRowBlock // one thread: fewer, larger items
+	}
 	if rg := r.c.Ranges; rg != nil {
 		ranges, slices, red := rg.RangesI, rg.SlicesI, rg.RedRangesJ
 		if r.k.axis == 0 {
@@ -193,7 +196,8 @@ func (r *runner[T]) execute() error {
 				cancelled.Store(true)
 			}
 		}()
-		fr := newFrame(r)
+		fr := getFrame(r)
+		defer putFrame(fr)
 		for {
 			i := int(next.Add(1)) - 1
 			if i >= len(r.items) || cancelled.Load() {

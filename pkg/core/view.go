@@ -22,3 +22,10 @@ func (v vec[T]) at(k, t int) T {
 	}
 	return v.data[k*v.stride+t]
 }
+
+// isFloat64 reports whether T is float64.
+func isFloat64[T float]() bool {
+	var z T
+	_, ok := any(z).(float64)
+	return ok
+}

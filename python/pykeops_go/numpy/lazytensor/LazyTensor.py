@@ -1,22 +1,79 @@
-"""LazyTensor (to be completed)."""
+"""pykeops.numpy.LazyTensor: symbolic NumPy arrays reduced by the Go engine.
+
+``LazyTensor(x)`` of complex data (or with ``is_complex=True``) is a
+:class:`ComplexLazyTensor`, which is also a :class:`LazyTensor`.
+
+Examples
+--------
+>>> import numpy as np
+>>> from pykeops_go.numpy import Vi, Vj
+>>> x, y, b = np.random.rand(100, 3), np.random.rand(200, 3), np.random.rand(200, 1)
+>>> K = (-Vi(x).sqdist(Vj(y))).exp()           # symbolic (100, 200) Gaussian kernel
+>>> (K * Vj(b)).sum(axis=1).shape               # reduction over j
+(100, 1)
+>>> (K @ b[:, 0]).shape
+(100,)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pykeops_go.common.lazy_tensor import GenericLazyTensor, is_complex_input
+from pykeops_go.common.lazy_tensor_complex import ComplexGenericLazyTensor
 
 
-class LazyTensor:
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError("not implemented yet")
+class LazyTensor(GenericLazyTensor):
+    """Symbolic wrapper for NumPy arrays (see :class:`GenericLazyTensor` for the parameters).
+
+    Parameters
+    ----------
+    x : float, int, list, tuple, ndarray or None
+        Data (parameter, i or j variable), an int constant or an
+        ``(ind, dim, cat)`` symbolic variable.
+    axis : int, optional
+        0 (``Vi``), 1 (``Vj``) or 2 (``Pm``) for 2-D arrays.
+    is_complex : bool
+        Read real data as interleaved complex numbers.
+    """
+
+    def __new__(cls, x: Any = None, axis: int | None = None, is_complex: bool = False):
+        if cls is LazyTensor and (is_complex or is_complex_input(x)):
+            cls = ComplexLazyTensor
+        return object.__new__(cls)
 
 
-class ComplexLazyTensor(LazyTensor):
-    pass
+class ComplexLazyTensor(ComplexGenericLazyTensor, LazyTensor):
+    """A NumPy LazyTensor of complex numbers (complex64 / complex128 data)."""
+
+    def __init__(self, x: Any = None, axis: int | None = None, is_complex: bool = True):
+        super().__init__(x, axis=axis, is_complex=True)
 
 
-def Vi(*args, **kwargs):
-    return LazyTensor(*args, axis=0, **kwargs)
+LazyTensor._real_cls = LazyTensor
+LazyTensor._complex_cls = ComplexLazyTensor
 
 
-def Vj(*args, **kwargs):
-    return LazyTensor(*args, axis=1, **kwargs)
+def Var(x_or_ind: Any, dim: int | None = None, cat: int | None = None) -> LazyTensor:
+    """``LazyTensor(x, axis=cat)`` for data, or the symbolic variable ``(ind, dim, cat)``."""
+    if dim is None:
+        return LazyTensor(x_or_ind, axis=cat)
+    return LazyTensor((x_or_ind, dim, cat))
 
 
-def Pm(*args, **kwargs):
-    return LazyTensor(*args, axis=2, **kwargs)
+def Vi(x_or_ind: Any, dim: int | None = None) -> LazyTensor:
+    """A variable indexed by i: ``Vi(x)`` for an ``(M, D)`` array, ``Vi(ind, dim)`` symbolic."""
+    return Var(x_or_ind, dim, 0)
+
+
+def Vj(x_or_ind: Any, dim: int | None = None) -> LazyTensor:
+    """A variable indexed by j: ``Vj(y)`` for an ``(N, D)`` array, ``Vj(ind, dim)`` symbolic."""
+    return Var(x_or_ind, dim, 1)
+
+
+def Pm(x_or_ind: Any, dim: int | None = None) -> LazyTensor:
+    """A parameter: ``Pm(p)`` for a float, list or ``(D,)`` array, ``Pm(ind, dim)`` symbolic."""
+    return Var(x_or_ind, dim, 2)
+
+
+__all__ = ["LazyTensor", "ComplexLazyTensor", "Var", "Vi", "Vj", "Pm"]

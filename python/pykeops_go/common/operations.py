@@ -51,13 +51,13 @@ def conjugate_gradient(linop: Callable[[Any], Any], b: Any, eps: float = 1e-6,
     if x0 is None:
         a, r = 0, _copy(b)
     else:
-        a, r = _copy(x0), b - _check(linop(x0), b)
+        a, r = _copy(x0), b - check_square(linop(x0), b)
     nr2 = (r**2).sum()
     if nr2 < delta:
         return 0 * r if x0 is None else a
     p = _copy(r)
     for _ in range(maxiter):
-        Mp = _check(linop(p), p)
+        Mp = check_square(linop(p), p)
         alp = nr2 / (p * Mp).sum()
         a = a + alp * p
         r = r - alp * Mp
@@ -80,7 +80,8 @@ def conjugate_gradient(linop: Callable[[Any], Any], b: Any, eps: float = 1e-6,
     return a
 
 
-def _check(mp: Any, p: Any) -> Any:
+def check_square(mp: Any, p: Any) -> Any:
+    """Return ``mp = linop(p)`` after checking that it is shaped like ``p``."""
     if tuple(mp.shape) != tuple(p.shape):
         raise ValueError(
             f"KernelSolve: the operator maps the unknown of shape {tuple(p.shape)} to shape "

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from pykeops_go.common.arguments import get_type
-from pykeops_go.common.operations import conjugate_gradient
+from pykeops_go.common.operations import check_square, conjugate_gradient
 from pykeops_go.numpy.generic.generic_red import Genred, complete_aliases
 
 
@@ -118,6 +118,7 @@ class KernelSolve:
         def linop(v):
             res = self.genred(*args[:pos], v, *args[pos + 1:], backend=backend,
                               device_id=device_id, ranges=ranges)
+            check_square(res, v)
             if alpha:
                 res += alpha * v
             return res

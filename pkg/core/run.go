@@ -139,6 +139,15 @@ func (r *runner[T]) plan() {
 		if r.k.axis == 0 {
 			ranges, slices, red = rg.RangesJ, rg.SlicesJ, rg.RedRangesI
 		}
+		// A row held by several blocks keeps the result of the last one, as
+		// in KeOps' loop over blocks: each row goes to its last block only,
+		// so that workers never write the same row.
+		owner := make([]int32, r.outer) // 1 + the last block holding the row
+		for b := range slices {
+			for row := ranges[2*b]; row < ranges[2*b+1]; row++ {
+				owner[row] = int32(b + 1)
+			}
+		}
 		start := int64(0)
 		for b := 0; b < len(slices); b++ {
 			var spans []span
@@ -146,8 +155,17 @@ func (r *runner[T]) plan() {
 				spans = append(spans, span{int(red[2*s]), int(red[2*s+1])})
 			}
 			start = slices[b]
-			for r0 := int(ranges[2*b]); r0 < int(ranges[2*b+1]); r0 += r.rowBlock {
-				r.items = append(r.items, workItem{r0: r0, r1: min(int(ranges[2*b+1]), r0+r.rowBlock), spans: spans, part: -1})
+			for r0, hi := int(ranges[2*b]), int(ranges[2*b+1]); r0 < hi; {
+				if owner[r0] != int32(b+1) {
+					r0++
+					continue
+				}
+				r1 := r0 + 1
+				for r1 < hi && r1-r0 < r.rowBlock && owner[r1] == int32(b+1) {
+					r1++
+				}
+				r.items = append(r.items, workItem{r0: r0, r1: r1, spans: spans, part: -1})
+				r0 = r1
 			}
 		}
 		return

@@ -1,0 +1,648 @@
+package core_test
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gokeops/gokeops/internal/oracle"
+	"github.com/gokeops/gokeops/pkg/core"
+	"github.com/gokeops/gokeops/pkg/formula"
+)
+
+// This file checks every reduction against references written plainly
+// from the oracle's values of F (and G) over all pairs, then the sum
+// schemes, the split of the reduced index, cancellation and the length
+// checks.
+
+var redAliases = []string{"x=Vi(3)", "y=Vj(3)", "p=Pm(1)", "q=Vj(1)", "s=Vi(1)"}
+
+// The formulas are exact in float32 on data in multiples of 1/4 in [-2, 2),
+// so that ties are exact ties in both dtypes.
+const (
+	fScalar = "p*SqDist(x,y)-q"
+	fVector = "x*y-q"
+	gScalar = "q*q+1"
+	gVector = "Abs(x-y)+1"
+)
+
+// redCase is a reduction with its formulas.
+type redCase struct {
+	red  string
+	k    int
+	f, g string
+}
+
+// label names the formulas of c in test names: F=scalar/G=vector...
+func (c redCase) label() string {
+	names := map[string]string{fScalar: "scalar", fVector: "vector", gScalar: "scalar", gVector: "vector", "": "none"}
+	return "F=" + names[c.f] + ",G=" + names[c.g]
+}
+
+var redCases = func() []redCase {
+	var cs []redCase
+	for _, red := range []string{"Sum", "Min", "Max", "ArgMin", "ArgMax", "Min_ArgMin", "Max_ArgMax", "KMin", "ArgKMin", "KMin_ArgKMin"} {
+		k := 0
+		if strings.Contains(red, "KMin") {
+			k = 4
+		}
+		cs = append(cs, redCase{red, k, fScalar, ""}, redCase{red, k, fVector, ""})
+	}
+	return append(cs,
+		redCase{"LogSumExp", 0, fScalar, ""}, redCase{"LogSumExp", 0, fScalar, gVector},
+		redCase{"LogSumExpWeight", 0, fScalar, gVector},
+		redCase{"Max_SumShiftExp", 0, fScalar, ""},
+		redCase{"Max_SumShiftExpWeight", 0, fScalar, ""}, redCase{"Max_SumShiftExpWeight", 0, fScalar, gScalar},
+		redCase{"SumSoftMaxWeight", 0, fScalar, gScalar}, redCase{"SumSoftMaxWeight", 0, fScalar, gVector},
+		redCase{"SoftMax", 0, fScalar, gVector},
+	)
+}()
+
+// layout is the shape of a call, by output rows (outer) and reduced length
+// (inner), whatever the axis.
+type layout struct {
+	name         string
+	outer, inner int
+	batch        []int
+	ranges       [3][]int64 // ranges, slices, reduction intervals (nil: dense)
+	ties, nan    bool       // quantized periodic data; a NaN in one reduced row
+	inf          bool       // q = +inf in rows 0 and 2: F = -inf there
+}
+
+var layouts = []layout{
+	{name: "dense", outer: 3, inner: 300},
+	{name: "ties", outer: 3, inner: 300, ties: true},
+	{name: "nan", outer: 3, inner: 300, nan: true},
+	// axis=1: the first visited term is -inf; axis=0: rows of -inf only.
+	{name: "-inf", outer: 3, inner: 300, inf: true},
+	{name: "K>N", outer: 4, inner: 3},
+	{name: "N=0", outer: 3, inner: 0},
+	{name: "M=0", outer: 0, inner: 300},
+	// Rows 3-4 have no interval, rows 8-9 no block; intervals are out of
+	// order, overlap (terms visited twice) and cross the tile boundary.
+	{name: "ranges", outer: 10, inner: 300, ties: true, ranges: [3][]int64{
+		{0, 3, 3, 5, 5, 8}, {2, 2, 5}, {250, 300, 0, 100, 10, 50, 40, 60, 256, 257}}},
+	{name: "batch", outer: 3, inner: 300, batch: []int{2, 3}},
+	{name: "batch-ties", outer: 3, inner: 300, batch: []int{2, 3}, ties: true},
+}
+
+// argBatches cycle through these broadcast patterns of the batch (2, 3).
+var argBatches = [][]int{{2, 1}, {1, 3}, {2, 3}, {1, 1}}
+
+// TestEngineReductions runs every reduction on both axes, in both dtypes,
+// on every layout, and compares with the reference of each output row.
+func TestEngineReductions(t *testing.T) {
+	for _, rc := range redCases {
+		for _, axis := range []int{1, 0} {
+			for _, f32 := range []bool{false, true} {
+				for _, lay := range layouts {
+					name := fmt.Sprintf("%s/%s/axis%d/%s/%s", rc.red, rc.label(), axis, dtypeName(f32), lay.name)
+					t.Run(name, func(t *testing.T) { checkReduction(t, rc, axis, f32, lay) })
+				}
+			}
+		}
+	}
+}
+
+func dtypeName(f32 bool) string {
+	if f32 {
+		return "float32"
+	}
+	return "float64"
+}
+
+func checkReduction(t *testing.T, rc redCase, axis int, f32 bool, lay layout) {
+	k, err := core.Compile(core.Spec{Formula: rc.f, Formula2: rc.g, Aliases: redAliases, Reduction: rc.red, Axis: axis, OptArg: rc.k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProblem(k, axis, lay.outer, lay.inner)
+	p.f32, p.batch = f32, lay.batch
+	for a := range p.argBatch {
+		if lay.batch != nil {
+			p.argBatch[a] = argBatches[a%len(argBatches)]
+		}
+	}
+	d := data{lo: -2, hi: 2}
+	if lay.ties {
+		d.quant, d.period = 0.25, 5
+	}
+	p.fill(rand.New(rand.NewPCG(uint64(axis), uint64(len(lay.name)))), d)
+	if lay.nan {
+		setNaN(p, 5)
+	}
+	if lay.inf {
+		q := aliasIndex(redAliases, "q")
+		p.args[q][0], p.args[q][2] = math.Inf(1), math.Inf(1)
+	}
+	visits := func(o int) []int { return span(0, lay.inner) }
+	if rg := lay.ranges; rg[0] != nil {
+		p.ranges = &core.Ranges{RangesI: rg[0], SlicesI: rg[1], RedRangesJ: rg[2]}
+		if axis == 0 {
+			p.ranges = &core.Ranges{RangesJ: rg[0], SlicesJ: rg[1], RedRangesI: rg[2]}
+		}
+		visits = func(o int) []int { return rangeVisits(rg, o) }
+	}
+	vals, idx, err := runAs(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tol := 1e-10
+	if f32 {
+		tol = 1e-4
+	}
+	checkRows(t, p, rc, vals, idx, visits, tol, !f32 || lay.ties)
+}
+
+// checkRows compares the engine's output with the reference, row by row;
+// visits gives the reduced indices each output row visits, in order.
+func checkRows(t *testing.T, p *problem, rc redCase, vals []float64, idx []int64, visits func(o int) []int, tol float64, exactIdx bool) {
+	t.Helper()
+	k := p.k
+	g := k.Formula2 // the weights as given (SumSoftMaxWeight adds the 1 itself)
+	for b := 0; b < p.nbatch(); b++ {
+		for o := 0; o < p.outer; o++ {
+			var terms []term
+			for _, j := range visits(o) {
+				args := p.pairArgs(b, o, j)
+				tm := term{j: j, f: oracle.EvalArgs(k.Formula, args)}
+				if g != nil {
+					tm.g = oracle.EvalArgs(g, args)
+				}
+				terms = append(terms, tm)
+			}
+			want := reference(rc.red, rc.k, formula.DimOf(k.Formula), k.UserDimG, terms)
+			if msg := want.compare(rowOf(k, vals, idx, b*p.outer+o), terms, tol, exactIdx); msg != "" {
+				t.Fatalf("batch %d row %d: %s", b, o, msg)
+			}
+		}
+	}
+}
+
+// rowOf is output row r (counting over the batches) of a run.
+func rowOf(k *core.Kernel, vals []float64, idx []int64, r int) result {
+	return result{vals: vals[r*k.ValsDim : (r+1)*k.ValsDim], idx: idx[r*k.IdxDim : (r+1)*k.IdxDim]}
+}
+
+// setNaN puts a NaN in component 0 of reduced row r of the first variable
+// indexed by the reduced index.
+func setNaN(p *problem, r int) {
+	for a, v := range p.k.Sig {
+		if v.Cat == p.innerCat() {
+			p.args[a][r*v.Dim] = math.NaN()
+			return
+		}
+	}
+}
+
+func span(lo, hi int) []int {
+	js := make([]int, 0, hi-lo)
+	for j := lo; j < hi; j++ {
+		js = append(js, j)
+	}
+	return js
+}
+
+// rangeVisits is the list of reduced indices that output row o visits, in
+// order, following pykeops' CpuReduc_ranges: the last block holding the
+// row wins; nil when no block holds it.
+func rangeVisits(rg [3][]int64, o int) []int {
+	var js []int
+	for blk := 0; blk < len(rg[1]); blk++ {
+		if int64(o) < rg[0][2*blk] || int64(o) >= rg[0][2*blk+1] {
+			continue
+		}
+		js = js[:0]
+		first := int64(0)
+		if blk > 0 {
+			first = rg[1][blk-1]
+		}
+		for s := first; s < rg[1][blk]; s++ {
+			js = append(js, span(int(rg[2][2*s]), int(rg[2][2*s+1]))...)
+		}
+	}
+	return js
+}
+
+// term is one visited term: the reduced index and the values of F and G.
+type term struct {
+	j    int
+	f, g []float64
+}
+
+// result is the output of one row. For the reference, at[s] is the value of
+// F the index s points to (±inf for an empty slot) and comp[s] its component.
+type result struct {
+	vals []float64
+	idx  []int64
+	at   []float64
+	comp []int
+}
+
+// reference reduces the terms of one row as reductions.md says, written
+// plainly: no tiles, no merges, sort for the K smallest.
+func reference(red string, k, d, dg int, terms []term) result {
+	var r result
+	idx := func(j int, v float64, c int) {
+		r.idx, r.at, r.comp = append(r.idx, int64(j)), append(r.at, v), append(r.comp, c)
+	}
+	switch red {
+	case "Sum":
+		r.vals = make([]float64, d)
+		for _, tm := range terms {
+			for c := range r.vals {
+				r.vals[c] += tm.f[c]
+			}
+		}
+	case "Min", "Max", "ArgMin", "ArgMax", "Min_ArgMin", "Max_ArgMax":
+		isMax := strings.HasPrefix(red, "Max") || red == "ArgMax"
+		best, arg := make([]float64, d), make([]int, d)
+		for c := range best {
+			best[c] = math.Inf(1)
+			if isMax {
+				best[c] = math.Inf(-1)
+			}
+			for _, tm := range terms {
+				if v := tm.f[c]; isMax && v > best[c] || !isMax && v < best[c] {
+					best[c], arg[c] = v, tm.j
+				}
+			}
+		}
+		if !strings.HasPrefix(red, "Arg") {
+			r.vals = best
+		}
+		if strings.Contains(red, "Arg") {
+			for c := range arg {
+				idx(arg[c], best[c], c)
+			}
+		}
+	case "KMin", "ArgKMin", "KMin_ArgKMin":
+		vals, js := make([]float64, k*d), make([]int, k*d)
+		for c := 0; c < d; c++ {
+			var cand []term
+			for _, tm := range terms {
+				if tm.f[c] < math.Inf(1) { // NaN and +inf never enter
+					cand = append(cand, tm)
+				}
+			}
+			sort.SliceStable(cand, func(a, b int) bool { return cand[a].f[c] < cand[b].f[c] })
+			for l := 0; l < k; l++ {
+				vals[l*d+c], js[l*d+c] = math.Inf(1), 0
+				if l < len(cand) {
+					vals[l*d+c], js[l*d+c] = cand[l].f[c], cand[l].j
+				}
+			}
+		}
+		if red != "ArgKMin" {
+			r.vals = vals
+		}
+		if red != "KMin" {
+			for s := range js {
+				idx(js[s], vals[s], s%d)
+			}
+		}
+	default:
+		r.vals = lseReference(red, dg, terms)
+	}
+	return r
+}
+
+// lseReference is the Max_SumShiftExp family with weights G of dim dg (0:
+// none): m = max F (NaN aside), s_c = sum exp(F - m) * G_c, with -inf terms
+// adding nothing (an empty reduction gives m = -inf, s = 0) and a NaN term
+// making every s NaN.
+func lseReference(red string, dg int, terms []term) []float64 {
+	m, nan := math.Inf(-1), false
+	for _, tm := range terms {
+		if tm.f[0] > m {
+			m = tm.f[0]
+		}
+		nan = nan || math.IsNaN(tm.f[0])
+	}
+	s0, s := 0.0, make([]float64, max(dg, 1))
+	for _, tm := range terms {
+		if tm.f[0] == math.Inf(-1) {
+			continue
+		}
+		e := math.Exp(tm.f[0] - m)
+		s0 += e
+		for c := range s {
+			w := 1.0
+			if dg > 0 {
+				w = tm.g[c]
+			}
+			s[c] += e * w
+		}
+	}
+	if nan {
+		s0 = math.NaN()
+		for c := range s {
+			s[c] = math.NaN()
+		}
+	}
+	var out []float64
+	switch red {
+	case "LogSumExp":
+		for _, v := range s {
+			out = append(out, m+math.Log(v))
+		}
+	case "SumSoftMaxWeight", "SoftMax":
+		for _, v := range s {
+			out = append(out, v/s0)
+		}
+	default: // Max_SumShiftExp(Weight), LogSumExpWeight: raw [m, s...]
+		out = append([]float64{m}, s...)
+	}
+	return out
+}
+
+// compare checks got against the reference r. With exact indices, they
+// must be equal; otherwise (float32 on continuous data, where rounding may
+// reorder near ties) F at the returned index must equal the reference
+// extremum within tol.
+func (r result) compare(got result, terms []term, tol float64, exactIdx bool) string {
+	if len(got.vals) != len(r.vals) || len(got.idx) != len(r.idx) {
+		return fmt.Sprintf("%d values and %d indices, want %d and %d", len(got.vals), len(got.idx), len(r.vals), len(r.idx))
+	}
+	for c, w := range r.vals {
+		if !closeTo(got.vals[c], w, tol*(1+math.Abs(w))) {
+			return fmt.Sprintf("value %d: got %v, want %v (all: got %v, want %v)", c, got.vals[c], w, got.vals, r.vals)
+		}
+	}
+	for s, w := range r.idx {
+		g := got.idx[s]
+		if exactIdx || math.IsInf(r.at[s], 0) || math.IsNaN(r.at[s]) {
+			if g != w {
+				return fmt.Sprintf("index %d: got %d, want %d (all: got %v, want %v)", s, g, w, got.idx, r.idx)
+			}
+			continue
+		}
+		k := slices.IndexFunc(terms, func(tm term) bool { return int64(tm.j) == g })
+		if k < 0 {
+			return fmt.Sprintf("index %d: got %d, which the reduction does not visit", s, g)
+		}
+		if v := terms[k].f[r.comp[s]]; !closeTo(v, r.at[s], tol*(1+math.Abs(r.at[s]))) {
+			return fmt.Sprintf("index %d: got %d where F = %v, want %d where F = %v", s, g, v, w, r.at[s])
+		}
+	}
+	return ""
+}
+
+// ---- Sum schemes, split reductions, cancellation, checks, allocations ----
+
+// TestSumSchemes sums 1e6 values of [0, 1) in float32: block_sum and
+// kahan_scheme must be much closer to the exact sum than direct_sum, and
+// dtype_acc=float64 as close as a float64 run rounded to float32.
+func TestSumSchemes(t *testing.T) {
+	const n = 1_000_000
+	errOf := func(scheme, acc string) float64 {
+		k, err := core.Compile(core.Spec{Formula: "b", Aliases: []string{"b=Vj(1)"}, Reduction: "Sum", Axis: 1, SumScheme: scheme, DtypeAcc: acc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := newProblem(k, 1, 1, n)
+		p.f32, p.workers = true, 1
+		p.fill(rand.New(rand.NewPCG(3, 3)), data{lo: 0, hi: 1})
+		got, _, err := run[float32](t, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exact := 0.0
+		for _, v := range p.args[0] {
+			exact += v
+		}
+		return math.Abs(got[0]-exact) / exact
+	}
+	direct, block, kahan := errOf("direct_sum", "auto"), errOf("block_sum", "auto"), errOf("kahan_scheme", "auto")
+	acc64 := errOf("direct_sum", "float64")
+	t.Logf("relative errors in float32 over %d terms: direct_sum %.2e, block_sum %.2e, kahan_scheme %.2e, dtype_acc=float64 %.2e",
+		n, direct, block, kahan, acc64)
+	if !(block < direct/4 && kahan < direct/4) {
+		t.Errorf("block_sum (%.2e) and kahan_scheme (%.2e) should be 4 times closer than direct_sum (%.2e)", block, kahan, direct)
+	}
+	if acc64 > 0x1p-24 { // the rounding of the result to float32
+		t.Errorf("dtype_acc=float64: relative error %.2e, want at most 2^-24", acc64)
+	}
+}
+
+// TestSplitReduction compares the j-split path (M=2, N=5000, several
+// workers, partial accumulators merged) with the unsplit one (a single
+// ranges block, which is never split) and with the reference, on data
+// full of exact ties spread over the pieces; then with batch dimensions,
+// split per batch, against the reference.
+func TestSplitReduction(t *testing.T) {
+	const m, n = 2, 5000
+	for _, rc := range []redCase{
+		{"Sum", 0, fVector, ""}, {"ArgMin", 0, fScalar, ""}, {"ArgMin", 0, fVector, ""},
+		{"Max_ArgMax", 0, fVector, ""}, {"KMin_ArgKMin", 5, fVector, ""}, {"LogSumExp", 0, fScalar, gVector},
+	} {
+		for _, f32 := range []bool{false, true} {
+			for _, workers := range []int{2, 5} {
+				for _, batch := range [][]int{nil, {2}} {
+					name := fmt.Sprintf("%s/%s/%s/workers=%d/batch=%v", rc.red, rc.label(), dtypeName(f32), workers, batch)
+					t.Run(name, func(t *testing.T) {
+						k, err := core.Compile(core.Spec{Formula: rc.f, Formula2: rc.g, Aliases: redAliases, Reduction: rc.red, Axis: 1, OptArg: rc.k})
+						if err != nil {
+							t.Fatal(err)
+						}
+						p := newProblem(k, 1, m, n)
+						p.f32, p.workers, p.batch = f32, workers, batch
+						for a := range p.argBatch {
+							if batch != nil {
+								p.argBatch[a] = []int{1 + a%2}
+							}
+						}
+						p.fill(rand.New(rand.NewPCG(5, 5)), data{lo: -2, hi: 2, quant: 0.25, period: 1283})
+						split, splitIdx, err := runAs(t, p)
+						if err != nil {
+							t.Fatal(err)
+						}
+						tol := 1e-12
+						if f32 {
+							tol = 1e-5
+						}
+						checkRows(t, p, rc, split, splitIdx, func(int) []int { return span(0, n) }, 10*tol, true)
+						if batch != nil {
+							return
+						}
+						p.ranges = &core.Ranges{RangesI: []int64{0, m}, SlicesI: []int64{1}, RedRangesJ: []int64{0, n}}
+						whole, wholeIdx, err := runAs(t, p)
+						if err != nil {
+							t.Fatal(err)
+						}
+						for o := 0; o < m; o++ {
+							if msg := rowOf(k, whole, wholeIdx, o).compare(rowOf(k, split, splitIdx, o), nil, tol, true); msg != "" {
+								t.Errorf("row %d: split vs unsplit: %s", o, msg)
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestRangesOverlap runs overlapping row blocks on several workers: the
+// last block holding a row gives its result (api-numpy.md §1.4).
+func TestRangesOverlap(t *testing.T) {
+	for _, rc := range []redCase{{"Sum", 0, fVector, ""}, {"ArgMin", 0, fScalar, ""}, {"KMin", 3, fVector, ""}} {
+		t.Run(rc.red, func(t *testing.T) {
+			k, err := core.Compile(core.Spec{Formula: rc.f, Aliases: redAliases, Reduction: rc.red, Axis: 1, OptArg: rc.k})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rg := [3][]int64{{0, 30, 20, 40, 25, 26}, {1, 2, 3}, {0, 1000, 500, 600, 7, 9}}
+			p := newProblem(k, 1, 40, 1000)
+			p.workers = 2
+			p.ranges = &core.Ranges{RangesI: rg[0], SlicesI: rg[1], RedRangesJ: rg[2]}
+			p.fill(rand.New(rand.NewPCG(6, 6)), data{lo: -2, hi: 2, quant: 0.25, period: 7})
+			for range 5 {
+				vals, idx, err := runAs(t, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkRows(t, p, rc, vals, idx, func(o int) []int { return rangeVisits(rg, o) }, 1e-10, true)
+			}
+		})
+	}
+}
+
+// TestCancel stops long runs from another goroutine: many rows, and two
+// rows with the reduced index split between the workers.
+func TestCancel(t *testing.T) {
+	k, err := core.Compile(core.Spec{Formula: "Sin(Exp(x*y))*Cos(x-y)+Sin(y)*Cos(x*y)", Aliases: []string{"x=Vi(1)", "y=Vj(1)"}, Reduction: "Sum", Axis: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range [][2]int{{100_000, 100_000}, {2, 8_000_000}} {
+		t.Run(fmt.Sprintf("M=%d/N=%d", size[0], size[1]), func(t *testing.T) {
+			m, n := size[0], size[1]
+			var cancel atomic.Bool
+			c := &core.Call[float32]{Args: [][]float32{make([]float32, m), make([]float32, n)}, ArgBatch: make([][]int, 2),
+				M: m, N: n, Vals: make([]float32, m), Cancel: &cancel}
+			time.AfterFunc(10*time.Millisecond, func() { cancel.Store(true) })
+			start := time.Now()
+			err := core.Run(k, c)
+			t.Logf("returned after %v (cancelled at 10ms)", time.Since(start))
+			if !errors.Is(err, core.ErrCancelled) {
+				t.Fatalf("got %v, want ErrCancelled", err)
+			}
+			if err := core.Run(k, c); !errors.Is(err, core.ErrCancelled) {
+				t.Fatalf("with the flag already set: got %v, want ErrCancelled", err)
+			}
+		})
+	}
+}
+
+// TestRunChecks gives Run calls with wrong lengths or ranges: each must
+// fail with a ValueError, without panicking.
+func TestRunChecks(t *testing.T) {
+	const m, n = 4, 6
+	k, err := core.Compile(core.Spec{Formula: fVector, Aliases: redAliases, Reduction: "Min_ArgMin", Axis: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k0, err := core.Compile(core.Spec{Formula: fVector, Aliases: redAliases, Reduction: "Min_ArgMin", Axis: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := func() *core.Call[float64] {
+		return &core.Call[float64]{
+			Args:     [][]float64{make([]float64, 3*m), make([]float64, 3*n), make([]float64, 1), make([]float64, n), make([]float64, m)},
+			ArgBatch: make([][]int, 5), M: m, N: n, Vals: make([]float64, 3*m), Idx: make([]int64, 3*m),
+		}
+	}
+	ranges := func(r, s, red []int64) *core.Ranges { return &core.Ranges{RangesI: r, SlicesI: s, RedRangesJ: red} }
+	for _, tc := range []struct {
+		name   string
+		axis   int
+		break_ func(c *core.Call[float64])
+	}{
+		{"too few args", 1, func(c *core.Call[float64]) { c.Args = c.Args[:4] }},
+		{"too many args", 1, func(c *core.Call[float64]) { c.Args = append(c.Args, nil) }},
+		{"short Vi", 1, func(c *core.Call[float64]) { c.Args[0] = c.Args[0][:3*m-1] }},
+		{"long Vj", 1, func(c *core.Call[float64]) { c.Args[1] = make([]float64, 3*n+1) }},
+		{"empty Pm", 1, func(c *core.Call[float64]) { c.Args[2] = nil }},
+		{"short values", 1, func(c *core.Call[float64]) { c.Vals = c.Vals[:3*m-1] }},
+		{"long indices", 1, func(c *core.Call[float64]) { c.Idx = make([]int64, 3*m+1) }},
+		{"values sized for axis 0", 0, func(c *core.Call[float64]) {}},
+		{"negative M", 1, func(c *core.Call[float64]) { c.M = -1 }},
+		{"missing ArgBatch", 1, func(c *core.Call[float64]) { c.ArgBatch = nil }},
+		{"batch without arg batch", 1, func(c *core.Call[float64]) { c.Batch = []int{1} }},
+		{"incompatible arg batch", 1, func(c *core.Call[float64]) {
+			c.Batch = []int{2}
+			c.ArgBatch = [][]int{{3}, {1}, {1}, {1}, {1}}
+		}},
+		{"negative batch", 1, func(c *core.Call[float64]) {
+			c.Batch = []int{-1}
+			c.ArgBatch = [][]int{{1}, {1}, {1}, {1}, {1}}
+		}},
+		{"ranges with batch", 1, func(c *core.Call[float64]) {
+			c.Batch, c.ArgBatch = []int{1}, [][]int{{1}, {1}, {1}, {1}, {1}}
+			c.Ranges = ranges([]int64{0, m}, []int64{1}, []int64{0, n})
+		}},
+		{"row block past M", 1, func(c *core.Call[float64]) { c.Ranges = ranges([]int64{0, m + 1}, []int64{1}, []int64{0, n}) }},
+		{"negative row block", 1, func(c *core.Call[float64]) { c.Ranges = ranges([]int64{-1, 2}, []int64{1}, []int64{0, n}) }},
+		{"reversed row block", 1, func(c *core.Call[float64]) { c.Ranges = ranges([]int64{3, 2}, []int64{1}, []int64{0, n}) }},
+		{"interval past N", 1, func(c *core.Call[float64]) { c.Ranges = ranges([]int64{0, m}, []int64{1}, []int64{0, n + 1}) }},
+		{"reversed interval", 1, func(c *core.Call[float64]) { c.Ranges = ranges([]int64{0, m}, []int64{1}, []int64{4, 2}) }},
+		{"decreasing slices", 1, func(c *core.Call[float64]) {
+			c.Ranges = ranges([]int64{0, 2, 2, m}, []int64{2, 1}, []int64{0, 1, 1, 2})
+		}},
+		{"slice past the intervals", 1, func(c *core.Call[float64]) { c.Ranges = ranges([]int64{0, m}, []int64{2}, []int64{0, n}) }},
+		{"negative slice", 1, func(c *core.Call[float64]) { c.Ranges = ranges([]int64{0, m}, []int64{-1}, []int64{0, n}) }},
+		{"slices shorter than blocks", 1, func(c *core.Call[float64]) { c.Ranges = ranges([]int64{0, 2, 2, m}, []int64{1}, []int64{0, n}) }},
+		{"odd intervals", 1, func(c *core.Call[float64]) { c.Ranges = ranges([]int64{0, m}, []int64{0}, []int64{0}) }},
+		{"axis 0 interval past M", 0, func(c *core.Call[float64]) {
+			c.Vals, c.Idx = make([]float64, 3*n), make([]int64, 3*n)
+			c.Ranges = &core.Ranges{RangesJ: []int64{0, n}, SlicesJ: []int64{1}, RedRangesI: []int64{0, m + 1}}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kk := k
+			if tc.axis == 0 {
+				kk = k0
+			}
+			c := valid()
+			tc.break_(c)
+			err := func() (err error) {
+				defer func() {
+					if p := recover(); p != nil {
+						err = fmt.Errorf("panic: %v", p)
+					}
+				}()
+				return core.Run(kk, c)
+			}()
+			if err == nil || !strings.HasPrefix(err.Error(), "ValueError:") {
+				t.Fatalf("got %v, want a ValueError", err)
+			}
+		})
+	}
+	if err := core.Run(k, valid()); err != nil {
+		t.Fatalf("the valid call fails: %v", err)
+	}
+}
+
+// TestAllocs reports the allocations of a repeated small call.
+func TestAllocs(t *testing.T) {
+	k, err := core.Compile(core.Spec{Formula: "Exp(-SqDist(x,y))*b", Aliases: []string{"x=Vi(3)", "y=Vj(3)", "b=Vj(1)"}, Reduction: "Sum", Axis: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const m, n = 10, 10
+	c := &core.Call[float64]{Args: [][]float64{make([]float64, 3*m), make([]float64, 3*n), make([]float64, n)},
+		ArgBatch: make([][]int, 3), M: m, N: n, Vals: make([]float64, m)}
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := core.Run(k, c); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("%v allocations per Run (M=N=10, Sum, float64)", allocs)
+}

@@ -139,17 +139,24 @@ class ReductionMixin:
         """Number the leaves and build the Genred / KernelSolve of this reduced LazyTensor."""
         self._kwargs_init = dict(kwargs_init)
         f1, f2, self._leaves = self._numbered()
+        # Declare the variables of both formulas (Genred only scans the first).
+        aliases = self._complete_aliases()(f1 + "," + (f2 or ""), [])
         if self.reduction_op == "Solve":
             var = self._varformula.replace("VarSymb(", "Var(")
-            self.callfun = self._kernel_solve()(f1, [], var, self.axis, **kwargs_init)
+            self.callfun = self._kernel_solve()(f1, aliases, var, self.axis, **kwargs_init)
         else:
-            self.callfun = self._genred()(f1, [], reduction_op=self.reduction_op, axis=self.axis,
+            self.callfun = self._genred()(f1, aliases, reduction_op=self.reduction_op, axis=self.axis,
                                           opt_arg=self.opt_arg, formula2=f2, **kwargs_init)
 
     @staticmethod
     def _genred():
         from pykeops_go.numpy.generic.generic_red import Genred
         return Genred
+
+    @staticmethod
+    def _complete_aliases():
+        from pykeops_go.numpy.generic.generic_red import complete_aliases
+        return complete_aliases
 
     @staticmethod
     def _kernel_solve():

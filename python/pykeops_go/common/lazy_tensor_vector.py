@@ -295,16 +295,19 @@ class VectorMixin:
     def trace_operator(self, var: Any) -> Any:
         """Trace ``TraceOperator(F, v)`` of ``F``, linear in ``v``, seen as a matrix applied to ``v``.
 
-        A symbolic ``v`` disappears from the result (no array is needed for it):
-        it is renamed ``VarSymb(-ind-1,dim,cat)``, as pykeops does.
+        The trace does not depend on ``v``: a symbolic ``v`` is removed from the
+        symbolic variables (no array is passed for it). pykeops renames it
+        ``Var(-ind-1,dim,cat)``; our formula language reserves negative indices,
+        so it becomes a parameter of zeros, which gives the same trace.
         """
         var = self._variable(var, "trace_operator")
         res = self.binary(var, "TraceOperator", dimres=1, dimcheck="same")
         if var.symbolic_variables:
-            ind, dim, cat = var.symbolic_variables[0]
+            zeros = self.lt_constructor([0.0] * var.ndim)
             res.symbolic_variables = tuple(v for v in res.symbolic_variables
                                            if v not in var.symbolic_variables)
-            res.formula = res.formula.replace(var.formula, f"VarSymb({-ind - 1},{dim},{cat})")
+            res.formula = res.formula.replace(var.formula, zeros.formula)
+            res._vars = {**res._vars, **zeros._vars}
         return res
 
     def factorize(self, other: Any) -> Any:

@@ -1,0 +1,760 @@
+"""LazyTensor against dense NumPy references (spec api-numpy.md §5, dims-and-errors.md §D)."""
+
+import re
+
+import numpy as np
+import pytest
+import scipy.sparse.linalg as spla
+from conftest import assert_close, rtol
+
+from pykeops_go.common import engine
+from pykeops_go.numpy import ComplexLazyTensor, LazyTensor, Pm, Vi, Vj
+
+DTYPES = [np.float32, np.float64]
+M, N, D = 5, 7, 3
+
+
+def data(dtype, seed=0):
+    """x (M,D), y (N,D) in (0.1, 0.9); a (M,1), b (N,2); p (D,); integer-valued xk, yk."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.uniform(0.1, 0.9, (M, D)), rng.uniform(0.1, 0.9, (N, D))
+    a, b = rng.uniform(0.5, 1.5, (M, 1)), rng.uniform(0.5, 1.5, (N, 2))
+    p = rng.uniform(0.5, 1.5, D)
+    xk, yk = rng.integers(-2, 3, (M, D)), rng.integers(-2, 3, (N, D))
+    return {k: v.astype(dtype) for k, v in dict(x=x, y=y, a=a, b=b, p=p, xk=xk, yk=yk).items()}
+
+
+def I(v):  # noqa: E743 - an i-variable broadcast to (M, 1, D)
+    return v.astype(np.float64)[:, None, :]
+
+
+def J(v):  # a j-variable broadcast to (1, N, D)
+    return v.astype(np.float64)[None, :, :]
+
+
+def check_sum_j(lt_fn, np_fn, dtype, keys=("x", "y"), tol_dtype=None):
+    """Reduce lt_fn(Vi, Vj) over j and compare with np_fn(I, J).sum(1).
+
+    tol_dtype: compare with the tolerance of another dtype (Powf runs in float32, spec C9).
+    """
+    d = data(dtype)
+    u, v = d[keys[0]], d[keys[1]]
+    res = lt_fn(Vi(u), Vj(v)).sum(axis=1)
+    dense = np_fn(I(u), J(v))
+    ref = np.broadcast_to(dense, (M, N, dense.shape[-1])).sum(1)
+    assert res.dtype == dtype
+    assert_close(res, ref, tol_dtype or dtype)
+
+
+# ------------------------------------------------------------------ construction
+def test_parameters_from_floats_lists_and_arrays():
+    for x in (2.5, np.float32(2.5), [2.5]):
+        p = LazyTensor(x)
+        assert (p.ndim, p.axis, p.dtype) == (1, 2, None)
+    assert LazyTensor([1.0, 2.0, 3.0]).ndim == 3
+    p = LazyTensor(np.arange(4.0))
+    assert (p.ndim, p.axis, p.dtype) == (4, 2, "float64")
+    z = LazyTensor(np.array(2.0, dtype=np.float32))  # 0-D: Pm(1) (pykeops: TypeError)
+    assert (z.ndim, z.axis, z.dtype) == (1, 2, "float32")
+    assert LazyTensor(np.ones((1, 4)), axis=2).ndim == 4
+    assert Pm(np.ones(2)).axis == 2
+
+
+def test_variables_from_2d_arrays():
+    x = np.ones((M, D))
+    xi, xj = Vi(x), Vj(x)
+    assert (xi.ni, xi.nj, xi.axis, xi.ndim) == (M, None, 0, D)
+    assert (xj.ni, xj.nj, xj.axis) == (None, M, 1)
+    assert xi._shape == (M, 1, D) and xj.shape == (1, M, D)
+    assert (xi - xj).sqnorm2().shape == (M, M)
+
+
+@pytest.mark.parametrize("shape,axis,ni,nj,batch", [
+    ((M, 1, D), 0, M, None, None),
+    ((1, N, D), 1, None, N, None),
+    ((1, 1, D), 2, None, None, None),
+    ((2, M, 1, D), 0, M, None, (2,)),
+    ((4, 2, 1, N, D), 1, None, N, (4, 2)),
+    ((2, 1, 1, D), 2, None, None, (2,)),
+])
+def test_variables_from_3d_arrays(shape, axis, ni, nj, batch):
+    t = LazyTensor(np.ones(shape))
+    assert (t.axis, t.ni, t.nj, t.batchdims, t.ndim) == (axis, ni, nj, batch, D)
+    assert t.nbatchdims == (0 if batch is None else len(batch))
+    assert t.dim() == len(batch or ()) + 3
+
+
+def test_int_constants_and_symbolic_variables():
+    c = LazyTensor(3)
+    assert (c.formula, c.ndim) == ("IntCst(3)", 1)
+    s = LazyTensor((0, 3, 1))
+    assert (s.formula, s.symbolic_variables, s.ndim, s.axis) == ("VarSymb(0,3,1)", ((0, 3, 1),), 3, 1)
+    assert Vi(1, 2).formula == "VarSymb(1,2,0)" and Pm(0, 4).axis == 2
+
+
+@pytest.mark.parametrize("x,axis,exc,msg", [
+    (np.ones((M, D)), None, ValueError, "explicit 'axis'"),
+    (np.ones((M, D)), 3, ValueError, "explicit 'axis'"),
+    (np.ones(D), 0, ValueError, "'axis' must be None or 2"),
+    (np.ones((M, D)), 2, ValueError, "first row"),
+    (np.ones((M, N, D)), None, ValueError, "(..,M,1,D)"),
+    (np.ones((M, 1, D)), 0, ValueError, "should not be given"),
+    ((0, 3), None, ValueError, "triplet of integers"),
+    ((0, 3.0, 1), None, ValueError, "triplet of integers"),
+    ((0, 3, 1), 0, ValueError, "should not be given"),
+    ([1.0, 2.0], 0, ValueError, "Parameter"),
+    ("x", None, TypeError, "LazyTensors should be built"),
+    ({"a": 1}, None, TypeError, "LazyTensors should be built"),
+])
+def test_construction_errors(x, axis, exc, msg):
+    with pytest.raises(exc, match=re.escape(msg)):
+        LazyTensor(x, axis=axis)
+
+
+def test_complex_inputs_give_complex_lazytensors():
+    z = LazyTensor(np.ones((M, D), dtype=np.complex128), axis=0)
+    assert isinstance(z, ComplexLazyTensor) and isinstance(z, LazyTensor)
+    assert not isinstance(Vi(np.ones((M, D))), ComplexLazyTensor)
+    assert isinstance(LazyTensor(1 + 2j), ComplexLazyTensor)
+
+
+# ------------------------------------------------------------------ operators
+OPERATORS = {  # the same lambda works on LazyTensors and on broadcast NumPy arrays
+    "add": lambda x, y: x + y,
+    "sub": lambda x, y: x - y,
+    "mul": lambda x, y: x * y,
+    "div": lambda x, y: x / y,
+    "neg": lambda x, y: -x + y,
+    "abs": lambda x, y: abs(x - y),
+    "square": lambda x, y: (x - y) ** 2,
+    "pow3": lambda x, y: (x - y) ** 3,
+    "pow-2": lambda x, y: (x + y) ** -2,
+    "sqrt": lambda x, y: (x + y) ** 0.5,
+    "rsqrt": lambda x, y: (x + y) ** -0.5,
+    "powf": lambda x, y: (x + y) ** 1.5,
+    "powf_lt": lambda x, y: x ** y,
+    "scalar_add": lambda x, y: 1.5 + x * 2.5 - y / 4.0,
+    "scalar_rdiv": lambda x, y: 2.0 / x + 3 * y - 1,
+    "int_ops": lambda x, y: (x + 2) * 3 - 1 / y,
+    "list_param": lambda x, y: x * [1.0, 2.0, 3.0] + y,
+    "lt": lambda x, y: (x < y) * 1.0,
+    "gt": lambda x, y: (x > y) * 1.0,
+    "le": lambda x, y: (x <= 0.5) * y,
+    "ge": lambda x, y: (0.5 >= y) * x,
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(OPERATORS))
+def test_operators(name, dtype):
+    f = OPERATORS[name]
+    check_sum_j(f, f, dtype, tol_dtype=np.float32 if name.startswith("powf") else None)
+
+
+def test_scalar_product_operator():
+    d = data(np.float64)
+    res = (Vi(d["x"]) | Vj(d["y"])).sum(1)
+    assert_close(res, (I(d["x"]) * J(d["y"])).sum(-1, keepdims=True).sum(1), np.float64)
+    assert (Vi(d["x"]) | [1.0, 2.0, 3.0]).ndim == 1
+    with pytest.raises(ValueError, match="same dimension"):
+        Vi(d["x"]) | Vj(d["b"])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_equal_and_not_equal(dtype):
+    def np_eq(x, y):
+        return (x == y) * 1.0
+
+    check_sum_j(lambda x, y: x == y, np_eq, dtype, keys=("xk", "yk"))
+    check_sum_j(lambda x, y: x != y, lambda x, y: 1.0 - np_eq(x, y), dtype, keys=("xk", "yk"))
+
+
+def test_arithmetic_shortcuts():
+    xi = Vi(np.ones((M, D)))
+    assert xi * 0 == 0 and type(xi * 0) is int and 0 * xi == 0 and 0.0 * xi == 0
+    assert 0 / xi == 0 and type(0 / xi) is int
+    for same in (xi * 1, 1 * xi, xi + 0, 0 + xi, xi - 0, xi / 1, xi * 1.0):
+        assert same is xi
+    assert (0 - xi).formula.startswith("Minus(") and (xi * -1).formula.startswith("Minus(")
+    assert (1 / xi).formula.startswith("Inv(") and (2 / xi).formula.startswith("(IntCst(2) / ")
+    with pytest.raises(TypeError):  # bools are neither shortcut numbers nor constants
+        xi * True
+
+
+def test_ndarray_on_the_left_defers_to_the_lazytensor():
+    d = data(np.float64)
+    res = (d["p"] * Vi(d["x"])).sum(1)  # a 1-D array is a parameter
+    assert_close(res, d["x"] * d["p"], np.float64)
+    with pytest.raises(ValueError, match="explicit 'axis'"):  # A18: a 2-D operand needs an axis
+        d["y"] * Vi(d["x"])
+
+
+# ------------------------------------------------------------------ elementwise math
+MATH = {  # name: (LazyTensor function, NumPy function), applied to x + y in (0.2, 1.8)
+    "exp": (lambda t: t.exp(), np.exp),
+    "log": (lambda t: t.log(), np.log),
+    "xlogx": (lambda t: t.xlogx(), lambda v: v * np.log(v)),
+    "cos": (lambda t: t.cos(), np.cos),
+    "sin": (lambda t: t.sin(), np.sin),
+    "sinxdivx": (lambda t: t.sinxdivx(), lambda v: np.sin(v) / v),
+    "sinc": (lambda t: t.sinc(), np.sinc),
+    "asin": (lambda t: (t - 1.0).asin(), lambda v: np.arcsin(v - 1)),
+    "acos": (lambda t: (t - 1.0).acos(), lambda v: np.arccos(v - 1)),
+    "atan": (lambda t: t.atan(), np.arctan),
+    "sqrt": (lambda t: t.sqrt(), np.sqrt),
+    "rsqrt": (lambda t: t.rsqrt(), lambda v: 1 / np.sqrt(v)),
+    "square": (lambda t: t.square(), np.square),
+    "power": (lambda t: t.power(3), lambda v: v ** 3),
+    "abs": (lambda t: (t - 1.0).abs(), lambda v: np.abs(v - 1)),
+    "sign": (lambda t: (t - 1.0).sign(), lambda v: np.sign(v - 1)),
+    "step": (lambda t: (t - 1.0).step(), lambda v: (v >= 1) * 1.0),
+    "relu": (lambda t: (t - 1.0).relu(), lambda v: np.maximum(v - 1, 0)),
+    "floor": (lambda t: (t * 3).floor(), lambda v: np.floor(3 * v)),
+    "round": (lambda t: (t * 3).round(), lambda v: np.sign(v) * np.floor(np.abs(3 * v) + 0.5)),
+    "round1": (lambda t: t.round(1), lambda v: np.floor(10 * v + 0.5) / 10),
+    "clamp": (lambda t: t.clamp(0.5, 1.2), lambda v: np.clip(v, 0.5, 1.2)),
+    "clampint": (lambda t: (t * 3).clamp(1, 3), lambda v: np.clip(3 * v, 1, 3)),
+    "mod": (lambda t: t.mod(0.7, 0.1), lambda v: v - 0.7 * np.floor((v - 0.1) / 0.7)),
+    "mod_int": (lambda t: (t * 5).mod(2), lambda v: np.mod(5 * v, 2)),
+    "ifelse": (lambda t: (t - 1.0).ifelse(t, -t), lambda v: np.where(v >= 1, v, -v)),
+    "atan2": (lambda t: t.atan2(t - 1.0), lambda v: np.arctan2(v, v - 1)),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(MATH))
+def test_elementwise_math(name, dtype):
+    f, g = MATH[name]
+    check_sum_j(lambda x, y: f(x + y), lambda x, y: g(x + y), dtype)
+
+
+# ------------------------------------------------------------------ vector operations
+def _onehot(v, n):
+    return (np.floor(v + 0.5)[..., None] == np.arange(n)).reshape(*v.shape[:-1], n) * 1.0
+
+
+def _cat(*arrays):
+    """Concatenate the last axes, broadcasting the others."""
+    shape = np.broadcast_shapes(*(a.shape[:-1] for a in arrays))
+    return np.concatenate([np.broadcast_to(a, shape + a.shape[-1:]) for a in arrays], -1)
+
+
+def _outer(x, y):
+    """Flattened row-major outer products of the last axes."""
+    o = x[..., :, None] * y[..., None, :]
+    return o.reshape(o.shape[:-2] + (-1,))
+
+
+def _matvec(a, v):
+    """Row-major (n*p) matrices a times p-vectors v."""
+    return np.einsum("...kl,...l->...k", a.reshape(a.shape[:-1] + (-1, v.shape[-1])), v)
+
+
+def _tensordot_perm(x, y):
+    """TensorDot(Concat(x,y), y, [2,D], [D], [], [], [2,0,1]): T[a,b,c] = A[a,b] y[c], out[b,c,a]."""
+    A = _cat(x, y)
+    A = A.reshape(A.shape[:-1] + (2, D))
+    T = A[..., :, :, None] * y[..., None, None, :]
+    out = np.moveaxis(T, -3, -1)
+    return out.reshape(out.shape[:-3] + (-1,))
+
+
+def _symm(p):
+    return (p[:, None] * p[None, :]).ravel() + np.eye(D).ravel()  # a D*D SPD matrix, row-major
+
+
+VECTOR = {  # name: (LazyTensor function of (xi, yj), NumPy function of (X, Y))
+    "sqnorm2": (lambda x, y: (x - y).sqnorm2(), lambda x, y: ((x - y) ** 2).sum(-1, keepdims=True)),
+    "norm2": (lambda x, y: (x - y).norm2(), lambda x, y: np.linalg.norm(x - y, axis=-1, keepdims=True)),
+    "norm": (lambda x, y: (x - y).norm(-1), lambda x, y: np.linalg.norm(x - y, axis=-1, keepdims=True)),
+    "normalize": (lambda x, y: (x - y).normalize(),
+                  lambda x, y: (x - y) / np.linalg.norm(x - y, axis=-1, keepdims=True)),
+    "sqdist": (lambda x, y: x.sqdist(y), lambda x, y: ((x - y) ** 2).sum(-1, keepdims=True)),
+    "wsqnorm_iso": (lambda x, y: (x - y).weightedsqnorm(2.0),
+                    lambda x, y: 2 * ((x - y) ** 2).sum(-1, keepdims=True)),
+    "wsqnorm_diag": (lambda x, y: (x - y).weightedsqnorm([1.0, 2.0, 3.0]),
+                     lambda x, y: ((x - y) ** 2 * [1, 2, 3]).sum(-1, keepdims=True)),
+    "wsqnorm_full": (lambda x, y: x.weightedsqdist(y, _symm(np.arange(1.0, D + 1)).tolist()),
+                     lambda x, y: np.einsum("...k,kl,...l->...", x - y,
+                                            _symm(np.arange(1.0, D + 1)).reshape(D, D), x - y)[..., None]),
+    "sum": (lambda x, y: (x * y).sum(), lambda x, y: (x * y).sum(-1, keepdims=True)),
+    "sum_axis2": (lambda x, y: (x * y).sum(axis=2), lambda x, y: (x * y).sum(-1, keepdims=True)),
+    "min": (lambda x, y: (x - y).min(), lambda x, y: (x - y).min(-1, keepdims=True)),
+    "max": (lambda x, y: (x - y).max(dim=-1), lambda x, y: (x - y).max(-1, keepdims=True)),
+    "argmin": (lambda x, y: (x - y).argmin(), lambda x, y: (x - y).argmin(-1)[..., None] * 1.0),
+    "argmax": (lambda x, y: (x - y).argmax(), lambda x, y: (x - y).argmax(-1)[..., None] * 1.0),
+    "elem": (lambda x, y: (x * y).elem(1), lambda x, y: (x * y)[..., 1:2]),
+    "getitem": (lambda x, y: (x * y)[-1], lambda x, y: (x * y)[..., 2:3]),
+    "extract": (lambda x, y: (x - y).extract(1, 2), lambda x, y: (x - y)[..., 1:3]),
+    "slice": (lambda x, y: (x - y)[:2], lambda x, y: (x - y)[..., :2]),
+    "slice_tuple": (lambda x, y: (x - y)[:, :, 1:], lambda x, y: (x - y)[..., 1:]),
+    "concat": (lambda x, y: x.concat(y * 2), lambda x, y: _cat(x, 2 * y)),
+    "concatenate": (lambda x, y: LazyTensor.concatenate((x, y, x.sqdist(y))),
+                    lambda x, y: _cat(x, y, ((x - y) ** 2).sum(-1, keepdims=True))),
+    "cat": (lambda x, y: LazyTensor.cat((x, y), 2), lambda x, y: _cat(x, y)),
+    "one_hot": (lambda x, y: (x.sqdist(y) * 4).one_hot(4),
+                lambda x, y: _onehot(4 * ((x - y) ** 2).sum(-1, keepdims=True), 4)),
+    "tensorprod": (lambda x, y: x.tensorprod(y), lambda x, y: _outer(x, y)),
+    "matvecmult": (lambda x, y: x.tensorprod(y).matvecmult(y), lambda x, y: _matvec(_outer(x, y), y)),
+    "vecmatmult": (lambda x, y: y.vecmatmult(x.tensorprod(y)), lambda x, y: _matvec(_outer(y, x), y)),
+    "tensordot": (lambda x, y: x.tensorprod(y).keops_tensordot(y, [D, D], [D], [1], [0]),
+                  lambda x, y: _matvec(_outer(x, y), y)),
+    "tensordot_perm": (lambda x, y: x.concat(y).keops_tensordot(y, [2, D], [D], [], [], [2, 0, 1]),
+                       lambda x, y: _tensordot_perm(x, y)),
+    "kron": (lambda x, y: x.keops_kron(y, [D], [D]), lambda x, y: _outer(x, y)),
+    "factorize": (lambda x, y: (x.sqdist(y).exp() * x.sqdist(y)).factorize(x.sqdist(y)),
+                  lambda x, y: np.exp(((x - y) ** 2).sum(-1, keepdims=True)) * ((x - y) ** 2).sum(-1, keepdims=True)),
+    "auto_factorize": (lambda x, y: (x.sqdist(y).exp() * x.sqdist(y)).auto_factorize(),
+                       lambda x, y: np.exp(((x - y) ** 2).sum(-1, keepdims=True)) * ((x - y) ** 2).sum(-1, keepdims=True)),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(VECTOR))
+def test_vector_operations(name, dtype):
+    f, g = VECTOR[name]
+    check_sum_j(f, g, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_bspline(dtype):
+    # knots 0..5 at X = 2.5, degree 2 -> [0.125, 0.75, 0.125] (formula-language.md §7.2)
+    d = data(dtype)
+    knots = np.arange(6.0).astype(dtype)
+    res = (Pm(knots).bspline(Vi(np.full((M, 1), 2.5, dtype)), 2) * Vj(d["b"])[0]).sum(1)
+    ref = np.array([0.125, 0.75, 0.125]) * d["b"][:, 0].astype(np.float64).sum()
+    assert_close(res, np.tile(ref, (M, 1)), dtype)
+
+
+def _softdtw(x, y, gamma):
+    """Soft-DTW of scalar sequences x[..., n], y[..., m], vectorised over the leading axes."""
+    n, m = x.shape[-1], y.shape[-1]
+    cost = (x[..., :, None] - y[..., None, :]) ** 2
+    R = np.full(cost.shape[:-2] + (n + 1, m + 1), np.inf)
+    R[..., 0, 0] = 0
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            r = np.stack([R[..., i - 1, j - 1], R[..., i - 1, j], R[..., i, j - 1]])
+            mu = r.min(0)
+            soft = mu - gamma * np.log(np.exp(-(r - mu) / gamma).sum(0))
+            R[..., i, j] = cost[..., i - 1, j - 1] + soft
+    return R[..., n, m][..., None]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softdtw_sqdist(dtype):
+    check_sum_j(lambda x, y: x.softdtw_sqdist(y, 0.5), lambda x, y: _softdtw(x, y, 0.5), dtype)
+
+
+@pytest.mark.parametrize("name,fn,msg", [
+    ("elem", lambda x: x.elem(3), "out of range"),
+    ("elem_neg", lambda x: x.elem(-1), "out of range"),
+    ("extract", lambda x: x.extract(2, 2), "out of range"),
+    ("slice_step", lambda x: x[::2], "step"),
+    ("index_axis", lambda x: x[0, 1], "last"),
+    ("norm_axis", lambda x: x.norm(0), "last dimension"),
+    ("one_hot", lambda x: x.one_hot(3), "dimension 1"),
+    ("wsqnorm", lambda x: x.weightedsqnorm([1.0, 2.0]), "size 1"),
+    ("matvec", lambda x: x.matvecmult([1.0, 2.0]), "multiple"),
+    ("tensordot", lambda x: x.keops_tensordot(x, [2], [D], [0], [0]), "do not match"),
+    ("kron", lambda x: x.keops_kron(x, [D], [D, 1]), "same length"),
+    ("concatenate", lambda x: LazyTensor.concatenate((x, x), axis=0), "last axis"),
+    ("pow", lambda x: x ** [1.0, 2.0], "exponent"),
+    ("pow_dim", lambda x: x ** LazyTensor([1.0, 2.0]), "exponent"),
+    ("sameor1", lambda x: x + [1.0, 2.0], "same dimension or dimension 1"),
+    ("grad_var", lambda x: x.grad(x * 2, x), "variable"),
+    ("grad_e", lambda x: x.grad(x, 1.0), "same dimension"),
+    ("laplacian", lambda x: x.laplacian(x), "dimension 1"),
+    ("bspline_x", lambda x: x.bspline(x), "dimension 1"),
+])
+def test_vector_operation_errors(name, fn, msg):
+    with pytest.raises(ValueError, match=msg):
+        fn(Vi(np.ones((M, D))))
+
+
+# ------------------------------------------------------------------ derivatives
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_grad_and_diff(dtype):
+    d = data(dtype)
+    x, y, e = Vi(d["x"]), Vj(d["y"]), Vi(d["a"])
+    res = x.sqdist(y).grad(x, e).sum(1)
+    assert_close(res, (2 * (I(d["x"]) - J(d["y"])) * I(d["a"])).sum(1), dtype)
+    u = Vi(d["x"][:, ::-1].copy())
+    res = x.sqdist(y).diff(x, u).sum(1)
+    ref = (2 * (I(d["x"]) - J(d["y"])) * I(d["x"][:, ::-1])).sum(-1, keepdims=True).sum(1)
+    assert_close(res, ref, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_grad_matrix_divergence_laplacian_trace(dtype):
+    d = data(dtype)
+    x, y = Vi(d["x"]), Vj(d["y"])
+    jac = (x * y).grad_matrix(x).sum(1)  # d(x_k y_k)/dx_l = y_k delta_kl (fixed vs pykeops)
+    ref = (np.eye(D) * J(d["y"])[..., None, :]).reshape(1, N, D * D).sum(1)
+    assert_close(jac, np.tile(ref, (M, 1)), dtype)
+    ysum = np.tile(J(d["y"]).sum((1, 2)), (M, 1))[:, :1]
+    assert_close((x * y).divergence(x).sum(1), ysum, dtype)
+    lap = (x | y).square().laplacian(x).sum(1)  # laplacian of (x.y)^2 = 2|y|^2
+    assert_close(lap, np.full((M, 1), 2 * (d["y"].astype(np.float64) ** 2).sum()), dtype)
+    assert_close((x * y).trace_operator(x).sum(1), ysum, dtype)
+    v = Vi(0, D)  # a symbolic variable disappears from a trace
+    tr = (v * y).trace_operator(v)
+    assert tr.symbolic_variables == () and "VarSymb" not in tr.formula
+    assert_close(tr.sum(1), np.full((1, 1), J(d["y"]).sum()), dtype)
+
+
+# ------------------------------------------------------------------ reductions
+def _kmin(v, K, axis):
+    return np.sort(v, axis=axis, kind="stable").take(range(K), axis=axis)
+
+
+REDUCTIONS = {  # name: (call on a LazyTensor, NumPy reference of the (M, N, D) array F over axis)
+    "sum": (lambda F, ax: F.sum(ax), lambda F, ax: F.sum(ax)),
+    "sum_reduction": (lambda F, ax: F.sum_reduction(axis=ax), lambda F, ax: F.sum(ax)),
+    "min": (lambda F, ax: F.min(ax), lambda F, ax: F.min(ax)),
+    "min_reduction": (lambda F, ax: F.min_reduction(dim=ax), lambda F, ax: F.min(ax)),
+    "max": (lambda F, ax: F.max(ax), lambda F, ax: F.max(ax)),
+    "max_reduction": (lambda F, ax: F.max_reduction(ax), lambda F, ax: F.max(ax)),
+    "argmin": (lambda F, ax: F.argmin(ax), lambda F, ax: F.argmin(ax)),
+    "argmin_reduction": (lambda F, ax: F.argmin_reduction(ax), lambda F, ax: F.argmin(ax)),
+    "argmax": (lambda F, ax: F.argmax(ax), lambda F, ax: F.argmax(ax)),
+    "argmax_reduction": (lambda F, ax: F.argmax_reduction(ax), lambda F, ax: F.argmax(ax)),
+    "min_argmin": (lambda F, ax: F.min_argmin(ax), lambda F, ax: (F.min(ax), F.argmin(ax))),
+    "min_argmin_reduction": (lambda F, ax: F.min_argmin_reduction(axis=ax), lambda F, ax: (F.min(ax), F.argmin(ax))),
+    "max_argmax": (lambda F, ax: F.max_argmax(ax), lambda F, ax: (F.max(ax), F.argmax(ax))),
+    "max_argmax_reduction": (lambda F, ax: F.max_argmax_reduction(axis=ax), lambda F, ax: (F.max(ax), F.argmax(ax))),
+    "Kmin": (lambda F, ax: F.Kmin(3, ax), lambda F, ax: np.moveaxis(_kmin(F, 3, ax), ax, -2)),
+    "Kmin_reduction": (lambda F, ax: F.Kmin_reduction(K=3, axis=ax), lambda F, ax: np.moveaxis(_kmin(F, 3, ax), ax, -2)),
+    "argKmin": (lambda F, ax: F.argKmin(3, ax), lambda F, ax: np.moveaxis(np.argsort(F, ax, kind="stable").take(range(3), ax), ax, -2)),
+    "argKmin_reduction": (lambda F, ax: F.argKmin_reduction(K=3, dim=ax), lambda F, ax: np.moveaxis(np.argsort(F, ax, kind="stable").take(range(3), ax), ax, -2)),
+    "Kmin_argKmin": (lambda F, ax: F.Kmin_argKmin(3, ax), lambda F, ax: (np.moveaxis(_kmin(F, 3, ax), ax, -2), np.moveaxis(np.argsort(F, ax, kind="stable").take(range(3), ax), ax, -2))),
+    "Kmin_argKmin_reduction": (lambda F, ax: F.Kmin_argKmin_reduction(K=3, axis=ax), lambda F, ax: (np.moveaxis(_kmin(F, 3, ax), ax, -2), np.moveaxis(np.argsort(F, ax, kind="stable").take(range(3), ax), ax, -2))),
+}
+
+
+def _compare(res, ref, dtype):
+    if isinstance(ref, tuple):
+        assert isinstance(res, tuple) and len(res) == len(ref)
+        for r, f in zip(res, ref):
+            _compare(r, f, dtype)
+    elif np.issubdtype(np.asarray(ref).dtype, np.integer):
+        assert res.dtype == np.int64
+        np.testing.assert_array_equal(res, ref)
+    else:
+        assert res.dtype == dtype
+        assert_close(res, ref, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("name", list(REDUCTIONS))
+def test_reductions(name, axis, dtype):
+    d = data(dtype)
+    lt, ref = REDUCTIONS[name]
+    F = (Vi(d["x"]) - Vj(d["y"])) * Vj(d["y"][:, :1])  # (M, N, D), no ties
+    Fd = (I(d["x"]) - J(d["y"])) * J(d["y"][:, :1])
+    res = lt(F, axis)
+    want = ref(Fd, axis)
+    if "Kmin" in name or "argKmin" in name:  # (rows, K, D)
+        assert (res[0] if isinstance(res, tuple) else res).shape == ((M, N)[1 - axis], 3, D)
+    _compare(res, want, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("axis", [0, 1])
+def test_scalar_kmin_is_squeezed(axis, dtype):
+    d = data(dtype)
+    F = Vi(d["x"]).sqdist(Vj(d["y"]))
+    Fd = ((I(d["x"]) - J(d["y"])) ** 2).sum(-1)
+    ref = np.moveaxis(np.argsort(Fd, axis, kind="stable").take(range(2), axis), axis, -1)
+    np.testing.assert_array_equal(F.argKmin(2, axis=axis), ref)
+    assert F.Kmin(2, axis=axis).shape == ((M, N)[1 - axis], 2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("axis", [0, 1])
+def test_logsumexp_and_softmax(axis, dtype):
+    d = data(dtype)
+    F = -Vi(d["x"]).sqdist(Vj(d["y"])) * 3.0
+    Fd = -3.0 * ((I(d["x"]) - J(d["y"])) ** 2).sum(-1, keepdims=True)
+    W = Vj(d["b"]) * Vi(d["a"])
+    Wd = J(d["b"]) * I(d["a"])
+    lse = np.log(np.exp(Fd).sum(axis))
+    assert_close(F.logsumexp(axis), lse, dtype)
+    assert_close(F.logsumexp_reduction(axis=axis), lse, dtype)
+    assert_close(F.logsumexp(axis=axis, weight=W), np.log((np.exp(Fd) * Wd).sum(axis)), dtype)
+    soft = (np.exp(Fd) * Wd).sum(axis) / np.exp(Fd).sum(axis)
+    assert_close(F.sumsoftmaxweight(W, axis=axis), soft, dtype)
+    assert_close(F.sumsoftmaxweight_reduction(weight=W, axis=axis), soft, dtype)
+    assert_close(F.softmax(W, axis), soft, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_reduction_options(dtype):
+    d = data(dtype)
+    K = (-Vi(d["x"]).sqdist(Vj(d["y"]))).exp() * Vj(d["b"])
+    ref = (np.exp(-((I(d["x"]) - J(d["y"])) ** 2).sum(-1, keepdims=True)) * J(d["b"])).sum(1)
+    for kw in ({"dtype_acc": "float64"}, {"use_double_acc": True}, {"sum_scheme": "direct_sum"},
+               {"sum_scheme": "kahan_scheme"}, {"backend": "CPU"}, {"enable_chunks": False},
+               {"device_id": -1}):
+        assert_close(K.sum(1, **kw), ref, dtype)
+    out = np.empty((M, 2), dtype=dtype)
+    assert K.sum(axis=1, out=out) is out
+    assert_close(out, ref, dtype)
+    with pytest.raises(TypeError):  # D8: optional_flags reaches the Genred constructor
+        K.sum(1, optional_flags=["-O3"])
+
+
+def test_ranges_attribute_and_keyword():
+    d = data(np.float64)
+    K = Vi(d["x"]).sqdist(Vj(d["y"]))
+    ranges = (np.array([[0, M]]), np.array([1]), np.array([[2, 5]]),
+              np.array([[0, N]]), np.array([1]), np.array([[0, M]]))
+    ref = ((I(d["x"]) - J(d["y"])) ** 2).sum(-1)[:, 2:5].sum(1, keepdims=True)
+    assert_close(K.sum(1, ranges=ranges), ref, np.float64)
+    K.ranges = ranges
+    assert_close(K.sum(1), ref, np.float64)
+    assert_close(K.T.sum(0), ref, np.float64)  # t() swaps the i and j halves of the ranges
+    other = Vi(d["a"])
+    other.ranges = (np.array([[0, 1]]),) * 6
+    with pytest.raises(ValueError, match="Incompatible values for attribute ranges"):
+        K + other
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_call_false_and_reuse(dtype):
+    d = data(dtype)
+    g = Vi(d["x"]).sqdist(Vj(d["y"])).sum(1, call=False)
+    assert callable(g) and g.reduction_op == "Sum"
+    r1, r2 = g(), g(backend="CPU")
+    np.testing.assert_array_equal(r1, r2)
+    assert "reduction: Sum (axis=1)" in str(g)
+    with pytest.raises(ValueError, match="reduced"):
+        g + 1.0
+
+
+# ------------------------------------------------------------------ K @ v, K.t(), scipy
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_matmul_and_transpose(dtype):
+    d = data(dtype)
+    x, y = d["x"], d["y"]
+    K = (-Vi(x).sqdist(Vj(y))).exp()
+    Kd = np.exp(-((I(x) - J(y)) ** 2).sum(-1))
+    v1, v2 = d["b"][:, 0], d["b"]
+    r = K @ v1
+    assert r.shape == (M,) and r.dtype == dtype
+    assert_close(r, Kd @ v1, dtype)
+    assert_close(K @ v2, Kd @ v2, dtype)
+    KT = K.t()
+    assert KT.shape == (N, M) and K.T.shape == (N, M)
+    assert_close(KT @ d["x"][:, 0], Kd.T @ d["x"][:, 0], dtype)
+    assert_close(K.T.sum(0), Kd.sum(1)[:, None], dtype)  # K.T's i are the y points
+    assert_close(K.T.sum(1), Kd.sum(0)[:, None], dtype)
+    assert_close(K.matvec(v1.astype(np.float64)), Kd @ v1, dtype)
+    assert_close(K.rmatvec(d["x"][:, 1]), Kd.T @ d["x"][:, 1], dtype)
+    with pytest.raises(ValueError, match="trailing dimension"):
+        Vi(x) @ v1
+
+
+def test_batched_matmul():
+    rng = np.random.default_rng(3)
+    x, y, v = rng.random((2, M, 1, D)), rng.random((2, 1, N, D)), rng.random((2, N, 2))
+    K = (-LazyTensor(x).sqdist(LazyTensor(y))).exp()
+    Kd = np.exp(-((x - y) ** 2).sum(-1))
+    assert_close(K @ v, Kd @ v, np.float64)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scipy_linear_operator(dtype):
+    rng = np.random.default_rng(1)
+    x = rng.random((40, 2)).astype(dtype)
+    K = (-Vi(x).sqdist(Vj(x)) / 0.1).exp()
+    Kd = np.exp(-((I(x) - J(x)) ** 2).sum(-1) / 0.1)
+    op = spla.aslinearoperator(K)
+    assert op.shape == (40, 40)
+    vals = spla.eigsh(op, k=3, which="LM", return_eigenvectors=False)
+    ref = np.linalg.eigvalsh(Kd)[-3:]
+    tol = 1e3 * rtol(dtype)
+    np.testing.assert_allclose(np.sort(vals), ref, rtol=tol, atol=tol * ref.max())
+    b = rng.random(40).astype(dtype)
+    A = op + 0.5 * spla.aslinearoperator(np.eye(40, dtype=dtype))
+    sol, info = spla.cg(A, b, rtol=1e-10 if dtype == np.float64 else 1e-6)
+    assert info == 0
+    np.testing.assert_allclose(sol, np.linalg.solve(Kd + 0.5 * np.eye(40), b), rtol=tol, atol=tol)
+
+
+# ------------------------------------------------------------------ solve
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_solve(dtype):
+    rng = np.random.default_rng(2)
+    x, b = rng.random((30, 2)).astype(dtype), rng.random((30, 2)).astype(dtype)
+    K = (-Vi(x).sqdist(Vj(x)) / 0.05).exp()
+    Kd = np.exp(-((I(x) - J(x)) ** 2).sum(-1) / 0.05) + 0.5 * np.eye(30)
+    eps = 1e-10 if dtype == np.float64 else 1e-5
+    tol = 1e-6 if dtype == np.float64 else 1e-3
+    a = K.solve(b, alpha=0.5, eps=eps)
+    assert a.shape == b.shape and a.dtype == dtype
+    np.testing.assert_allclose(a, np.linalg.solve(Kd, b), rtol=tol, atol=tol)
+    a1 = K.solve(b[:, 0], alpha=0.5, eps=eps)  # 1-D right-hand side
+    assert a1.shape == (30,)
+    np.testing.assert_allclose(a1, np.linalg.solve(Kd, b[:, 0]), rtol=tol, atol=tol)
+    g = K.solve(Vi(b), alpha=0.5, eps=eps, call=False)
+    np.testing.assert_allclose(g(), a, rtol=tol, atol=tol)
+    # symbolic form: the unknown and the right-hand side share index 0
+    s = (K * Vj(0, 2)).solve(Vi(0, 2), var=Vj(0, 2), alpha=0.5, eps=eps)
+    np.testing.assert_allclose(s(b), a, rtol=tol, atol=tol)
+    with pytest.raises(ValueError, match="so should 'other'"):
+        (Vi(0, 2).sqdist(Vj(x)) * 1.0).solve(b)
+
+
+# ------------------------------------------------------------------ symbolic variables
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_symbolic_variables_and_call(dtype):
+    d = data(dtype)
+    g = ((-Vi(0, D).sqdist(Vj(1, D))).exp() * Vj(2, 2)).sum(axis=1)
+    assert callable(g) and not isinstance(g, np.ndarray)
+    ref = (np.exp(-((I(d["x"]) - J(d["y"])) ** 2).sum(-1, keepdims=True)) * J(d["b"])).sum(1)
+    assert_close(g(d["x"], d["y"], d["b"]), ref, dtype)
+    h = (Vi(0, D).sqdist(Vj(d["y"])) * 2.0).sum(1)  # symbolic and data together
+    assert_close(h(d["x"]), 2 * ((I(d["x"]) - J(d["y"])) ** 2).sum(-1).sum(1, keepdims=True), dtype)
+    with pytest.raises(ValueError, match="may be called only"):
+        Vi(d["x"])(d["x"])
+    with pytest.raises(IndexError):  # D6: symbolic indices must be 0..S-1
+        Vi(1, D).sqnorm2().sum(1)
+
+
+# ------------------------------------------------------------------ batches
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_batch_dimensions(dtype):
+    rng = np.random.default_rng(4)
+    x = rng.random((3, 1, M, 1, D)).astype(dtype)
+    y = rng.random((1, 2, 1, N, D)).astype(dtype)
+    p = rng.random((3, 1, 1, 1, 1)).astype(dtype)
+    xi, yj, pm = LazyTensor(x), LazyTensor(y), LazyTensor(p)
+    F = (-pm * xi.sqdist(yj)).exp() * yj
+    assert F.batchdims == (3, 2) and F.shape == (3, 2, M, N, D)
+    Fd = np.exp(-p * ((x - y) ** 2).sum(-1, keepdims=True)) * y
+    assert_close(F.sum(axis=3), Fd.sum(3), dtype)  # over j
+    assert_close(F.sum(dim=2), Fd.sum(2), dtype)  # over i
+    assert_close(F.sum(-1).sum(3), Fd.sum(-1, keepdims=True).sum(3), dtype)
+    assert_close(F.sum(4).sum(3), Fd.sum(-1, keepdims=True).sum(3), dtype)  # dim()-1: vector axis
+    np.testing.assert_array_equal(F.argmin(axis=3), Fd.argmin(3))
+    assert_close((F * [2.0]).sum(3), 2 * Fd.sum(3), dtype)  # a plain Pm is padded
+    with pytest.raises(ValueError, match="number of batch dimensions"):  # D3
+        F.sum(1)
+    with pytest.raises(ValueError, match="Incompatible batch dimensions"):
+        xi + LazyTensor(rng.random((2, 2, M, 1, D)).astype(dtype))
+
+
+# ------------------------------------------------------------------ kernel reuse
+def test_identical_expressions_reuse_the_kernel():
+    rng = np.random.default_rng(5)
+
+    def reduction(n):
+        x, y, b = rng.random((n, 3)), rng.random((n + 1, 3)), rng.random((n + 1, 2))
+        return ((-Vi(x).sqdist(Vj(y)) * 0.5).exp() * Vj(b)).sum(1, call=False)
+
+    g1, g2 = reduction(4), reduction(9)
+    assert g1.callfun.formula == g2.callfun.formula
+    g1()
+    before = len(engine._cache)
+    g2()
+    assert len(engine._cache) == before  # no new compilation
+    assert g1.callfun.kernel is g2.callfun.kernel
+    first = g1.callfun
+    g1()
+    assert g1.callfun is first
+
+
+# ------------------------------------------------------------------ pitfalls (§D, §5.8)
+def test_default_axis_is_the_vector_axis():  # D1
+    xi = Vi(np.ones((M, D)))
+    for m in ("sum", "min", "max", "argmin", "argmax"):
+        t = getattr(xi, m)()
+        assert isinstance(t, LazyTensor) and t.ndim == 1
+
+
+@pytest.mark.parametrize("call", [lambda t: t.logsumexp(), lambda t: t.Kmin(2), lambda t: t.min_argmin(),
+                                  lambda t: t.sum_reduction(), lambda t: t.argKmin(K=2)])
+def test_reductions_without_axis_raise_type_error(call):  # D2
+    with pytest.raises(TypeError):
+        call(Vi(np.ones((M, D))).sqnorm2())
+
+
+def test_float_scalars_take_the_dtype_at_call():  # D5
+    x = np.random.default_rng(0).random((M, 1)).astype(np.float32)
+    res = (Vi(x) * 0.1).sum(1)
+    assert res.dtype == np.float32
+    assert_close(res, x * np.float32(0.1), np.float32)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Vi(np.ones((M, D))) + Vi(np.ones((M + 1, D))),  # ni
+    lambda: Vj(np.ones((N, D))) + Vj(np.ones((N + 1, D))),  # nj
+    lambda: Vi(np.ones((M, D), np.float32)) + Vj(np.ones((N, D))),  # _dtype
+])
+def test_incompatible_attributes(make):  # D9 / A4
+    with pytest.raises(ValueError, match="Incompatible values for attribute"):
+        make()
+
+
+def test_reduction_with_no_j_variable_sees_one_term():  # §5.8
+    x = np.random.default_rng(0).random((M, D))
+    assert_close(Vi(x).sum(1), x, np.float64)
+
+
+def test_integer_arrays_fail_at_the_reduction():
+    with pytest.raises(ValueError):
+        Vi(np.ones((M, D), dtype=np.int64)).sum(1)
+
+
+def test_difference_matrix_fails_at_call_as_in_pykeops():  # D7 (grad_matrix is fixed above)
+    with pytest.raises(ValueError, match="DifferenceMatrix"):
+        Vi(np.ones((M, D))).difference_matrix(Vj(np.ones((N, D)))).sum(1)
+
+
+# ------------------------------------------------------------------ every op has a method
+_x = Vi(np.ones((M, D)))
+_y = Vj(np.ones((N, D)))
+_z = LazyTensor(np.ones((M, 1, 2 * D), dtype=np.float64), is_complex=True)
+EMITTED = {  # op name: LazyTensor expression whose formula contains it
+    "Add": _x + _y, "Subtract": _x - _y, "Mult": _x * _y, "Divide": _x / _y, "Minus": -_x,
+    "Inv": 1 / _x, "Exp": _x.exp(), "Log": _x.log(), "XLogX": _x.xlogx(), "Sin": _x.sin(),
+    "Cos": _x.cos(), "SinXDivX": _x.sinc(), "Asin": _x.asin(), "Acos": _x.acos(), "Atan": _x.atan(),
+    "Atan2": _x.atan2(_y), "Sqrt": _x.sqrt(), "Rsqrt": _x.rsqrt(), "Square": _x ** 2, "Pow": _x ** 3,
+    "Powf": _x ** 1.5, "Abs": abs(_x), "Sign": _x.sign(), "Step": _x.step(), "ReLU": _x.relu(),
+    "Floor": _x.floor(), "Round": _x.round(2), "Mod": _x.mod(2), "Clamp": _x.clamp(0.0, 1.0),
+    "ClampInt": _x.clamp(0, 1), "IfElse": _x.ifelse(_y, _x), "Equal": _x == _y, "NotEqual": _x != _y,
+    "LessThan": _x < _y, "LessOrEqual": _x <= _y, "Sum": _x.sum(), "Max": _x.max(), "Min": _x.min(),
+    "ArgMax": _x.argmax(), "ArgMin": _x.argmin(), "Scalprod": _x | _y, "SqNorm2": _x.sqnorm2(),
+    "Norm2": _x.norm2(), "Normalize": _x.normalize(), "SqDist": _x.sqdist(_y),
+    "WeightedSqNorm": _x.weightedsqnorm(2.0), "WeightedSqDist": _x.weightedsqdist(_y, 2.0),
+    "Elem": _x[0], "Extract": _x[0:2], "Concat": _x.concat(_y), "OneHot": _x[0].one_hot(3),
+    "BSpline": _x.bspline(_y[0]), "MatVecMult": _x.matvecmult(_y), "VecMatMult": _x.vecmatmult(_y),
+    "TensorProd": _x.tensorprod(_y), "TensorDot": _x.keops_tensordot(_y, D, D, 0, 0),
+    "Kron": _x.keops_kron(_y, D, D), "SoftDTW_SqDist": _x.softdtw_sqdist(_y, 1.0),
+    "ComplexReal": _z.real, "ComplexImag": _z.imag, "Real2Complex": _x.real2complex(),
+    "Imag2Complex": _x.imag2complex(), "Conj": _z.conj(), "ComplexAdd": _z + _z,
+    "ComplexSubtract": _z - _z, "ComplexMult": _z * _z, "ComplexDivide": _z / _z,
+    "ComplexAbs": abs(_z), "ComplexAngle": _z.angle(), "ComplexExp": _z.exp(),
+    "ComplexExp1j": _x.exp1j(), "ComplexSum": _z.sum(), "ComplexRealScal": _z * 2.0,
+    "Grad": _x.sqnorm2().grad(_x, 1.0), "Diff": _x.diff(_x, _y), "GradMatrix": _x.grad_matrix(_x),
+    "Divergence": _x.divergence(_x), "Laplacian": _x.sqnorm2().laplacian(_x),
+    "TraceOperator": _x.trace_operator(_x), "Factorize": _x.factorize(_y),
+    "AutoFactorize": _x.auto_factorize(),
+}
+SPELLING = {"Add": " + ", "Subtract": " - ", "Mult": " * ", "Divide": " / ", "Scalprod": " | ",
+            "LessThan": " < ", "LessOrEqual": " <= ", "SinXDivX": "SinXDivX(", "ClampInt": "ClampInt(",
+            "WeightedSqDist": "WeightedSqNorm("}
+# Ops that pykeops' LazyTensor does not emit either: transposes and helpers of
+# derivatives, variants of the weighted norms, and reduction-level derivatives.
+INTERNAL = {"SumT", "ElemT", "ExtractT", "ComplexSumT", "DiffClampInt", "GradSoftDTW_SqDist",
+            "AdjointOperator", "SumLinOperator", "SqNormIso", "SqNormDiag", "SymSqNorm",
+            "ComplexSquareAbs", "GradFromPos", "Grad_WithSavedForward", "Diff_WithSavedForward"}
+
+
+def test_every_engine_operation_has_a_method():
+    missing = [op for op in engine.op_names() if op not in EMITTED and op not in INTERNAL]
+    assert not missing, f"operations without a LazyTensor method: {missing}"
+    for op, t in EMITTED.items():
+        assert SPELLING.get(op, op + "(") in t.formula, (op, t.formula)

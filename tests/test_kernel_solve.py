@@ -181,7 +181,10 @@ def test_x0_and_maxiter_extensions():
         conjugate_gradient(lambda v: A @ v, b, eps=1e-12, maxiter=2)
 
 
-def test_aliases_argument_is_not_mutated():
+def test_aliases_completed_in_place():
+    """As pykeops: the caller's list gains the Var(...) of the formula; a tuple is copied."""
     aliases = ["x = Vi(3)", "y = Vj(3)"]
     K_inv = KernelSolve("Exp(-SqDist(x,y)) * Var(2,1,1)", aliases, "Var(2,1,1)", axis=1)
-    assert aliases == ["x = Vi(3)", "y = Vj(3)"] and len(K_inv.aliases) == 3
+    assert aliases == ["x = Vi(3)", "y = Vj(3)", "Var(2,1,1)"] and K_inv.aliases == aliases
+    K_inv = KernelSolve("Exp(-SqDist(x,y)) * Var(2,1,1)", ("x = Vi(3)", "y = Vj(3)"), "Var(2,1,1)", axis=1)
+    assert len(K_inv.aliases) == 3

@@ -50,7 +50,8 @@ class KernelSolve:
         if dtype is not None:
             warnings.warn("[pyKeOps] keyword argument dtype in KernelSolve is deprecated; argument "
                           "is ignored.", stacklevel=2)
-        self.aliases = complete_aliases(formula, list(aliases))
+        # Extended in place with the formula's Var(...), as pykeops does (a tuple is copied).
+        self.aliases = complete_aliases(formula, aliases if isinstance(aliases, list) else list(aliases))
         self.genred = Genred(formula, self.aliases, reduction_op="Sum", axis=axis, opt_arg=opt_arg,
                              dtype_acc=dtype_acc, use_double_acc=use_double_acc,
                              sum_scheme=sum_scheme, enable_chunks=enable_chunks,

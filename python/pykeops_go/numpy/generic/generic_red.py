@@ -14,6 +14,10 @@ from pykeops_go.common.arguments import prepare, prepare_ranges
 BACKENDS = ["auto", "CPU", "GPU", "GPU_1D", "GPU_1D_device", "GPU_1D_host",
             "GPU_2D", "GPU_2D_device", "GPU_2D_host"]
 
+# Reductions accepting dtype_acc and block_sum / kahan_scheme (checked at construction, as pykeops).
+SUM_TYPE = ("Sum", "LogSumExp", "LogSumExpWeight", "SumSoftMaxWeight", "SoftMax", "Max_SumShiftExp",
+            "Max_SumShiftExpWeight")
+
 # pykeops' complete_aliases: Var(ind,dim,cat) written in the formula.
 _VAR = re.compile(r"Var\(([0-9]+),([0-9]+),([0-9]+)\)")
 
@@ -52,6 +56,13 @@ def check_options(reduction_op, axis, dtype_acc, use_double_acc, sum_scheme):
     if sum_scheme not in ("auto", "direct_sum", "block_sum", "kahan_scheme"):
         raise ValueError('[KeOps] invalid value for option sum_scheme : should be one of "auto", '
                          '"direct_sum", "block_sum" or "kahan_scheme".')
+    if reduction_op not in SUM_TYPE:
+        if dtype_acc != "auto":
+            raise ValueError(f'[KeOps] dtype_acc="{dtype_acc}" is only allowed for sum-type reductions '
+                             f"(Sum, LogSumExp, SumSoftMaxWeight...), not {reduction_op}")
+        if sum_scheme in ("block_sum", "kahan_scheme"):
+            raise ValueError(f'[KeOps] sum_scheme="{sum_scheme}" is only allowed for sum-type '
+                             f"reductions, not {reduction_op}")
     return dtype_acc
 
 

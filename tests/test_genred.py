@@ -460,3 +460,32 @@ def test_float32_sum_accuracy_of_block_and_kahan():
     assert err["kahan"] < err["direct"] / 5, err
     assert err["auto"] == err["block"], err
     assert err["double"] < 1e-7, err
+
+
+# ------------------------------------------------------------------ special values (dims-and-errors §B)
+def test_ties_keep_the_smallest_index():
+    b = np.array([[3.0], [1.0], [2.0], [1.0], [1.0]])
+    assert Genred("b", ["b = Vj(1)"], reduction_op="ArgMin", axis=1)(b)[0, 0] == 1
+    vals, idx = Genred("b", ["b = Vj(1)"], reduction_op="KMin_ArgKMin", opt_arg=3, axis=1)(b)
+    np.testing.assert_array_equal(idx, [[1, 3, 4]])
+    np.testing.assert_array_equal(vals, [[1.0, 1.0, 1.0]])
+
+
+def test_nan_terms():
+    """Ignored by Min/Max/Arg*/KMin (strict comparisons), propagated by Sum and LogSumExp."""
+    b = np.array([[np.nan], [2.0], [np.nan], [1.0]])
+    red = {r: Genred("b", ["b = Vj(1)"], reduction_op=r, axis=1, opt_arg=2 if "K" in r else None)
+           for r in ("Min", "Max", "ArgMin", "KMin", "Sum", "LogSumExp")}
+    assert red["Min"](b)[0, 0] == 1.0 and red["Max"](b)[0, 0] == 2.0 and red["ArgMin"](b)[0, 0] == 3
+    np.testing.assert_array_equal(red["KMin"](b), [[1.0, 2.0]])
+    assert np.isnan(red["Sum"](b)[0, 0]) and np.isnan(red["LogSumExp"](b)[0, 0])
+    allnan = np.full((3, 1), np.nan)
+    assert red["Min"](allnan)[0, 0] == np.inf and red["ArgMin"](allnan)[0, 0] == 0
+
+
+def test_logsumexp_with_infinite_terms():
+    """-inf terms count as exp(-inf) = 0, also first; only -inf gives -inf (pykeops NaN)."""
+    g = Genred("b", ["b = Vj(1)"], reduction_op="LogSumExp", axis=1)
+    b = np.array([[-np.inf], [0.0], [np.log(2.0)]])
+    np.testing.assert_allclose(g(b), [[np.log(3.0)]], rtol=1e-15)
+    assert g(np.full((2, 1), -np.inf))[0, 0] == -np.inf

@@ -84,6 +84,16 @@ def test_variables_from_3d_arrays(shape, axis, ni, nj, batch):
     assert t.dim() == len(batch or ()) + 3
 
 
+def test_leaves_are_identified_by_array_and_category():
+    x = np.random.default_rng(0).random((M, D))
+    assert str(Vi(x) + Vi(x)).count("Var(0,3,0)") == 2  # one argument, as pykeops (id(x))
+    assert "Var(1,3,1)" in str(Vi(x) - Vj(x))  # two arguments
+    e = np.ones((M, D))
+    assert_close(Vi(x).sqnorm2().grad(Vi(x), Vi(e[:, :1])).sum(1), 2 * x, np.float64)
+    assert_close((Vi(x) - Vj(x)).sqnorm2().t().sum(1), ((x[:, None] - x[None]) ** 2).sum((1, 2))[:, None],
+                 np.float64)
+
+
 def test_int_constants_and_symbolic_variables():
     c = LazyTensor(3)
     assert (c.formula, c.ndim) == ("IntCst(3)", 1)
@@ -498,6 +508,11 @@ def test_reduction_options(dtype):
                {"sum_scheme": "kahan_scheme"}, {"backend": "CPU"}, {"enable_chunks": False},
                {"device_id": -1}):
         assert_close(K.sum(1, **kw), ref, dtype)
+    K.backend = "GPU"  # the attribute reaches the call (this build has no GPU)
+    with pytest.raises(ValueError, match="CUDA"):
+        K.sum(1)
+    assert_close(K.sum(1, backend="CPU"), ref, dtype)
+    K.backend = None
     out = np.empty((M, 2), dtype=dtype)
     assert K.sum(axis=1, out=out) is out
     assert_close(out, ref, dtype)

@@ -1,14 +1,16 @@
 """GenericLazyTensor: the symbolic wrapper shared by the NumPy (and future torch) bindings.
 
 A LazyTensor is a formula string plus the small arrays it reads. Each data
-array is a leaf written ``Var(@<token>,<dim>,<cat>)``, where the token is a
-fresh integer per leaf (pykeops uses ``id(array)`` and takes views to tell
-``Vi(x)`` from ``Vj(x)``; a counter needs no such trick). Symbolic variables
-are written ``VarSymb(<ind>,<dim>,<cat>)``. Just before a reduction the
-tokens are renumbered ``S, S+1, ...`` in order of first appearance in the
-formula (S = number of symbolic variables), so identical expressions always
-give the same formula string and hit the engine's kernel cache
-(``pykeops_go.common.engine._cache``).
+array is a leaf written ``Var(@<token>,<dim>,<cat>)`` where the token is
+``id(array)``, as in pykeops: two LazyTensors built from the same array object
+with the same category are the same variable (so ``Vi(x).grad(Vi(x), e)``
+works), and the array is kept alive by ``_vars`` so its id is not reused.
+pykeops keys leaves by id alone and takes a view for ``axis=1`` to tell
+``Vi(x)`` from ``Vj(x)``; we key them by (id, category). Symbolic variables are
+written ``VarSymb(<ind>,<dim>,<cat>)``. Just before a reduction the leaves are
+numbered ``S, S+1, ...`` in order of first appearance in the formula (S =
+number of symbolic variables), so identical expressions always give the same
+formula string and hit the engine's kernel cache (``engine._cache``).
 
 The operations live in mixins, by category: ``lazy_tensor_math`` (operators,
 elementwise functions), ``lazy_tensor_vector`` (norms, selection, linear
@@ -19,7 +21,6 @@ algebra, derivatives), ``lazy_tensor_reductions`` (reductions, ``K @ v``,
 from __future__ import annotations
 
 import copy
-import itertools
 import numbers
 import re
 from typing import Any
@@ -29,9 +30,6 @@ import numpy as np
 from pykeops_go.common.lazy_tensor_math import MathMixin
 from pykeops_go.common.lazy_tensor_reductions import ReductionMixin
 from pykeops_go.common.lazy_tensor_vector import VectorMixin
-
-# One token per data leaf, as pykeops uses id(x): never reused while the process lives.
-_tokens = itertools.count(1)
 
 LEAF = re.compile(r"Var\(@(\d+),(\d+),(\d+)\)")
 SYMB = re.compile(r"VarSymb\((-?\d+),(\d+),(\d+)\)")
@@ -223,7 +221,7 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
             self.nj = x.shape[-2]
 
     def _leaf(self, data, dim: int, cat: int):
-        tok = next(_tokens)
+        tok = id(data)
         self._vars = {tok: data}
         self.ndim, self.axis = dim, cat
         self.formula = f"Var(@{tok},{dim},{cat})"
@@ -355,17 +353,16 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
         The same expression always gives the same strings (fixvariables in pykeops).
         """
         start = self.new_variable_index()
-        order: dict[int, tuple[int, int]] = {}
+        order: dict[tuple[int, int], int] = {}  # (token, cat) -> index
 
         def number(m: re.Match) -> str:
-            tok = int(m.group(1))
-            if tok not in order:
-                order[tok] = (start + len(order), int(m.group(3)))
-            return f"Var({order[tok][0]},{m.group(2)},{m.group(3)})"
+            key = (int(m.group(1)), int(m.group(3)))
+            ind = order.setdefault(key, start + len(order))
+            return f"Var({ind},{m.group(2)},{m.group(3)})"
 
         text = LEAF.sub(number, self.formula + "\n" + (self.formula2 or "")).replace("VarSymb(", "Var(")
         f1, _, f2 = text.partition("\n")
-        return f1, f2 or None, [(tok, cat) for tok, (_, cat) in order.items()]
+        return f1, f2 or None, list(order)
 
     def _data_arrays(self, leaves, dtype) -> list:
         """The leaves' arrays, lists converted to dtype, padded with leading 1s for batches."""

@@ -118,11 +118,17 @@ func (f *frame[T]) run(it *workItem) bool {
 			for row := 0; row < rows; row++ {
 				f.outerRow = f.outer[row*so : (row+1)*so]
 				f.exec(levelPair)
+				acc := f.acc[row*al : (row+1)*al]
+				if p.dot != nil {
+					w := f.view(p.dot.w)
+					dotTile(acc, f.view(p.dot.k).col(0), w, p.slots[p.dot.w].dim, r.round32)
+					continue
+				}
 				var g vec[T]
 				if p.g >= 0 {
 					g = f.view(p.g)
 				}
-				r.red.fold(f.acc[row*al:(row+1)*al], f.view(p.f), g, f.n, j0)
+				r.red.fold(acc, f.view(p.f), g, f.n, j0)
 			}
 		}
 	}
@@ -165,6 +171,12 @@ func (f *frame[T]) exec(lv level) {
 			args[a] = f.view(s)
 		}
 		switch {
+		case in.fused != profileNone:
+			var w vec[T]
+			if len(args) > 3 {
+				w = args[3]
+			}
+			radialTile(in.fused, dst.col(0), args[0], args[1], args[2], w, in.argDims[0])
 		case in.prim == formula.PrimNone:
 			for k := 0; k < in.dim; k++ {
 				fillCol(dst.col(k), args[0].col(k))

@@ -114,7 +114,8 @@ func Compile(s Spec) (*Kernel, error) {
 		return nil, fmt.Errorf("ValueError: %v", err)
 	}
 	k.ValsDim, k.IdxDim = red.outDims(k.dimF, k.optK, k.dimG)
-	k.prog = newProgram(k.Formula, g, k.outerCat)
+	// A Sum with the default scheme may fold K*W as dot products.
+	k.prog = newProgram(k.Formula, g, k.outerCat, red == Sum && k.scheme == BlockSum)
 	return k, nil
 }
 

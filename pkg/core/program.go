@@ -39,7 +39,8 @@ type instr struct {
 	dim     int
 	ints    []int
 	lists   [][]int
-	terms   []term // contraction primitives: precomputed products
+	terms   []term  // contraction primitives: precomputed products
+	fused   profile // a fused radial kernel (fuse.go) instead of prim
 }
 
 // load copies input argument arg into a slot.
@@ -59,8 +60,9 @@ type program struct {
 	instrs [4][]instr
 	loads  [4][]load
 	consts []constant
-	size   [4]int // arena size per level
-	f, g   int    // result slots; g < 0 when there is no weight formula
+	size   [4]int   // arena size per level
+	f, g   int      // result slots; g < 0 when there is no weight formula
+	dot    *dotFold // a Sum folded as dot products (then f is unused)
 }
 
 // planner builds a program, sharing identical sub-formulas.
@@ -72,8 +74,14 @@ type planner struct {
 
 // newProgram compiles the lowered formulas f and g (g may be nil) for
 // reductions whose output is indexed by the variables of category outer.
-func newProgram(f, g formula.Expr, outer formula.Cat) *program {
+func newProgram(f, g formula.Expr, outer formula.Cat, sumDot bool) *program {
 	p := &planner{prog: &program{g: -1}, outer: outer, memo: map[string]int{}}
+	if sumDot {
+		if d, ok := p.matchDotFold(f); ok {
+			p.prog.dot, p.prog.f = &d, -1
+			return p.prog
+		}
+	}
 	p.prog.f = p.atPair(p.node(f))
 	if g != nil {
 		p.prog.g = p.atPair(p.node(g))
@@ -140,6 +148,15 @@ func (p *planner) node(e formula.Expr) int {
 		p.memo[key] = s
 		return s
 	case *formula.Call:
+		if r, ok := p.matchRadial(e); ok {
+			key := "r" + formula.Print(e)
+			if s, ok := p.memo[key]; ok {
+				return s
+			}
+			s := p.planRadial(r)
+			p.memo[key] = s
+			return s
+		}
 		in := instr{prim: e.Op.Info().Prim, dim: e.Dim, ints: e.Ints, lists: e.Lists}
 		var lv level
 		var key strings.Builder

@@ -60,7 +60,7 @@ func Run[T float](k *Kernel, c *Call[T]) error {
 	if err := k.check(c); err != nil {
 		return err
 	}
-	r := &runner[T]{k: k, c: c, red: newReducer[T](k, acc32)}
+	r := &runner[T]{k: k, c: c, red: newReducer[T](k, acc32), round32: acc32}
 	r.outer, r.inner = c.M, c.N
 	if k.axis == 0 {
 		r.outer, r.inner = c.N, c.M
@@ -82,6 +82,7 @@ type runner[T float] struct {
 	parts        []float64 // partial accumulators of split items
 	nparts       int       // partial accumulators per (batch, row block)
 	rowBlock     int
+	round32      bool // sums accumulate in float32
 }
 
 func (r *runner[T]) argOffsets() {

@@ -1,0 +1,216 @@
+package core
+
+import "github.com/gokeops/gokeops/pkg/formula"
+
+// Fusion: the planner recognises the radial kernels users write most — a
+// profile of a scaled squared distance between an outer and an inner
+// variable — and computes them in one pass over the tile instead of one pass
+// per operation:
+//
+//	Exp(s*|x-y|^2)          the Gaussian kernel
+//	Exp(s*Sqrt(|x-y|^2))    the Laplacian kernel
+//	Inv(1 + s*|x-y|^2)      the Cauchy kernel
+//	s*|x-y|^2 + w           the exponent of a Gaussian log-likelihood (LogSumExp)
+//
+// where s is any product of constants, parameters and signs, and w an inner
+// scalar variable. A Sum of such a kernel times an inner weight is folded as
+// dot products (see program.dot).
+
+// profile is the function a fused kernel applies to s*d (d the squared distance).
+type profile uint8
+
+const (
+	profileNone    profile = iota
+	profileExp             // exp(s*d)
+	profileExpSqrt         // exp(s*sqrt(d))
+	profileCauchy          // 1/(1 + s*d)
+	profileAffine          // s*d + w
+)
+
+// radial is a matched fused kernel.
+type radial struct {
+	prof   profile
+	x, y   *formula.Var   // the outer and inner variables of the distance
+	scale  []formula.Expr // factors of s (empty: s = 1)
+	weight *formula.Var   // the added inner scalar of profileAffine
+}
+
+// matchRadial recognises a fused kernel rooted at e.
+func (p *planner) matchRadial(e formula.Expr) (radial, bool) {
+	c, ok := e.(*formula.Call)
+	if !ok || c.Dim != 1 {
+		return radial{}, false
+	}
+	var r radial
+	switch c.Op {
+	case formula.OpExp:
+		if sq, ok := p.matchScaled(c.Args[0], &r.scale, true); ok {
+			r.prof = profileExpSqrt
+			r.x, r.y, ok = p.matchDist(sq)
+			return r, ok
+		}
+		r.scale = nil
+		inner, _ := p.matchScaled(c.Args[0], &r.scale, false)
+		r.prof = profileExp
+		r.x, r.y, ok = p.matchDist(inner)
+		return r, ok
+	case formula.OpInv:
+		sum, ok := c.Args[0].(*formula.Call)
+		if !ok || sum.Op != formula.OpAdd || !isOne(sum.Args[0]) {
+			return radial{}, false
+		}
+		inner, _ := p.matchScaled(sum.Args[1], &r.scale, false)
+		r.prof = profileCauchy
+		r.x, r.y, ok = p.matchDist(inner)
+		return r, ok
+	case formula.OpAdd:
+		for k := 0; k < 2; k++ {
+			w, ok := c.Args[1-k].(*formula.Var)
+			if !ok || w.Dim != 1 || !p.isInner(w) {
+				continue
+			}
+			r.scale = nil
+			inner, _ := p.matchScaled(c.Args[k], &r.scale, false)
+			if x, y, ok := p.matchDist(inner); ok {
+				return radial{prof: profileAffine, x: x, y: y, scale: r.scale, weight: w}, true
+			}
+		}
+	}
+	return radial{}, false
+}
+
+// matchScaled strips sign changes and uniform scalar factors from e,
+// collecting the factors; with wantSqrt it also requires and strips a Sqrt
+// under them. It returns what is left.
+func (p *planner) matchScaled(e formula.Expr, factors *[]formula.Expr, wantSqrt bool) (formula.Expr, bool) {
+	for {
+		c, ok := e.(*formula.Call)
+		if !ok {
+			return e, !wantSqrt
+		}
+		switch {
+		case c.Op == formula.OpMinus:
+			*factors = append(*factors, formula.IntConst(-1))
+			e = c.Args[0]
+		case c.Op == formula.OpMult && p.isUniformScalar(c.Args[0]):
+			*factors = append(*factors, c.Args[0])
+			e = c.Args[1]
+		case c.Op == formula.OpMult && p.isUniformScalar(c.Args[1]):
+			*factors = append(*factors, c.Args[1])
+			e = c.Args[0]
+		case c.Op == formula.OpSqrt && wantSqrt:
+			return c.Args[0], true
+		default:
+			return e, !wantSqrt
+		}
+	}
+}
+
+// matchDist recognises |x - y|^2 between an outer and an inner variable:
+// SqDist(x,y), SqNorm2(x-y) or Sum(Square(x-y)), either order.
+func (p *planner) matchDist(e formula.Expr) (x, y *formula.Var, ok bool) {
+	c, isCall := e.(*formula.Call)
+	if !isCall {
+		return nil, nil, false
+	}
+	var a, b formula.Expr
+	switch c.Op {
+	case formula.OpSqDist:
+		a, b = c.Args[0], c.Args[1]
+	case formula.OpSqNorm2, formula.OpSum:
+		d, isCall := c.Args[0].(*formula.Call)
+		if c.Op == formula.OpSum && isCall && d.Op == formula.OpSquare {
+			d, isCall = d.Args[0].(*formula.Call)
+		} else if c.Op == formula.OpSum {
+			return nil, nil, false
+		}
+		if !isCall || d.Op != formula.OpSubtract {
+			return nil, nil, false
+		}
+		a, b = d.Args[0], d.Args[1]
+	default:
+		return nil, nil, false
+	}
+	va, ok1 := a.(*formula.Var)
+	vb, ok2 := b.(*formula.Var)
+	if !ok1 || !ok2 || va.Dim != vb.Dim {
+		return nil, nil, false
+	}
+	switch {
+	case va.Cat == p.outer && p.isInner(vb):
+		return va, vb, true
+	case vb.Cat == p.outer && p.isInner(va):
+		return vb, va, true
+	}
+	return nil, nil, false
+}
+
+func (p *planner) isInner(v *formula.Var) bool { return v.Cat != p.outer && v.Cat != formula.CatParm }
+
+// isUniformScalar reports whether e is a dimension-1 value that depends on
+// no variable of i or j.
+func (p *planner) isUniformScalar(e formula.Expr) bool {
+	if formula.DimOf(e) != 1 {
+		return false
+	}
+	uniform := true
+	formula.Inspect(e, func(n formula.Expr) bool {
+		if v, ok := n.(*formula.Var); ok && v.Cat != formula.CatParm {
+			uniform = false
+		}
+		return uniform
+	})
+	return uniform
+}
+
+func isOne(e formula.Expr) bool {
+	c, ok := e.(*formula.Const)
+	return ok && c.Value() == 1
+}
+
+// planRadial emits the fused instruction of r: dst = profile(s*|x-y|^2 [+ w]).
+func (p *planner) planRadial(r radial) int {
+	var scale formula.Expr = formula.IntConst(1)
+	for _, f := range r.scale {
+		m := formula.NewCall(formula.OpMult, []formula.Expr{scale, f})
+		m.Dim = 1
+		scale = m
+	}
+	in := instr{prim: formula.PrimNone, fused: r.prof, dim: 1,
+		args: []int{p.node(r.x), p.node(r.y), p.node(scale)}}
+	if r.weight != nil {
+		in.args = append(in.args, p.node(r.weight))
+	}
+	for _, a := range in.args {
+		in.argDims = append(in.argDims, p.prog.slots[a].dim)
+	}
+	in.dst = p.newSlot(levelPair, 1)
+	p.prog.instrs[levelPair] = append(p.prog.instrs[levelPair], in)
+	return in.dst
+}
+
+// dotFold is a Sum whose formula is K * W with K a pair-level scalar and W
+// an inner variable: each tile adds the dot products of K with W's columns.
+type dotFold struct {
+	k, w int // slots
+}
+
+// matchDotFold plans f = Mult(K, W) as a dot fold when it applies.
+func (p *planner) matchDotFold(f formula.Expr) (dotFold, bool) {
+	c, ok := f.(*formula.Call)
+	if !ok || c.Op != formula.OpMult {
+		return dotFold{}, false
+	}
+	for k := 0; k < 2; k++ {
+		w, ok := c.Args[1-k].(*formula.Var)
+		if !ok || !p.isInner(w) || formula.DimOf(c.Args[k]) != 1 {
+			continue
+		}
+		ks := p.node(c.Args[k])
+		if p.prog.slots[ks].level != levelPair {
+			continue
+		}
+		return dotFold{k: ks, w: p.node(w)}, true
+	}
+	return dotFold{}, false
+}

@@ -1,0 +1,59 @@
+package core
+
+import "math"
+
+// radialTile computes a fused radial kernel (fuse.go) over a tile:
+// out[t] = profile(s * |x - y_t|^2 [+ w_t]), x a per-row vector, y and w
+// tile values. The SIMD flavour does it in one pass; this is the loop it
+// must match.
+func radialTile[T float](prof profile, out []T, x, y, s, w vec[T], dim int) {
+	if radialSIMD(prof, out, x, y, s, w, dim) {
+		return
+	}
+	sv := float64(s.data[0])
+	for t := range out {
+		d := 0.0
+		for k := 0; k < dim; k++ {
+			diff := float64(x.data[k*x.stride] - y.data[k*y.stride+t])
+			d += diff * diff
+		}
+		out[t] = T(radialProfile(prof, sv, d, w, t))
+	}
+}
+
+func radialProfile[T float](prof profile, s, d float64, w vec[T], t int) float64 {
+	switch prof {
+	case profileExp:
+		return math.Exp(s * d)
+	case profileExpSqrt:
+		return math.Exp(s * math.Sqrt(d))
+	case profileCauchy:
+		return 1 / (1 + s*d)
+	}
+	return s*d + float64(w.at(0, t))
+}
+
+// dotTile adds to acc[c] the dot product of k with column c of w, in the
+// accumulator's precision (float32 rounding when round32).
+func dotTile[T float](acc []float64, k []T, w vec[T], dims int, round32 bool) {
+	for c := 0; c < dims; c++ {
+		wc := w.col(c)
+		if s, ok := dotSIMD(k, wc); ok && !round32 {
+			acc[c] += s
+			continue
+		}
+		if round32 {
+			var s float32
+			for t, v := range k {
+				s += float32(v) * float32(wc[t])
+			}
+			acc[c] = float64(float32(acc[c]) + s)
+			continue
+		}
+		s := 0.0
+		for t, v := range k {
+			s += float64(v) * float64(wc[t])
+		}
+		acc[c] += s
+	}
+}

@@ -1,0 +1,9 @@
+//go:build !(goexperiment.simd && amd64)
+
+package core
+
+// Without SIMD, the radial kernels and dot products run the plain loops of
+// radial.go.
+
+func radialSIMD[T float](prof profile, out []T, x, y, s, w vec[T], dim int) bool { return false }
+func dotSIMD[T float](a, b []T) (float64, bool)                                  { return 0, false }

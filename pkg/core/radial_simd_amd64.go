@@ -1,0 +1,149 @@
+//go:build goexperiment.simd && amd64
+
+package core
+
+import "simd/archsimd"
+
+// maxRadialDim bounds the dimension the SIMD radial kernel keeps in registers.
+const maxRadialDim = 16
+
+// radialSIMD is radialTile with AVX2: the distance, the scaling and the
+// profile of 4 (float64) or 8 (float32) pairs stay in registers. The vector
+// loops live in functions that touch no scalar float: the compiler's
+// scalar float code uses legacy SSE encodings, and mixing them with dirty
+// 256-bit registers inside a loop costs a state transition per iteration.
+func radialSIMD[T float](prof profile, out []T, x, y, s, w vec[T], dim int) bool {
+	if !simdOK || dim > maxRadialDim {
+		return false
+	}
+	n := len(out)
+	var t int
+	if isFloat64[T]() {
+		var ws []float64
+		if prof == profileAffine {
+			ws = as64(w.data)
+		}
+		var bx [maxRadialDim]archsimd.Float64x4
+		xs := as64(x.data)
+		for k := 0; k < dim; k++ {
+			bx[k] = archsimd.BroadcastFloat64x4(xs[k*x.stride])
+		}
+		t = radialVec64(prof, as64(out), &bx, as64(y.data), ws, y.stride, dim, archsimd.BroadcastFloat64x4(float64(s.data[0])))
+	} else {
+		var ws []float32
+		if prof == profileAffine {
+			ws = as32(w.data)
+		}
+		var bx [maxRadialDim]archsimd.Float32x8
+		xs := as32(x.data)
+		for k := 0; k < dim; k++ {
+			bx[k] = archsimd.BroadcastFloat32x8(xs[k*x.stride])
+		}
+		t = radialVec32(prof, as32(out), &bx, as32(y.data), ws, y.stride, dim, archsimd.BroadcastFloat32x8(float32(s.data[0])))
+	}
+	sv := float64(s.data[0])
+	for ; t < n; t++ {
+		d := 0.0
+		for k := 0; k < dim; k++ {
+			diff := float64(x.data[k*x.stride] - y.data[k*y.stride+t])
+			d += diff * diff
+		}
+		out[t] = T(radialProfile(prof, sv, d, w, t))
+	}
+	return true
+}
+
+// radialVec64 fills o in steps of 4 and returns how many values it wrote.
+func radialVec64(prof profile, o []float64, bx *[maxRadialDim]archsimd.Float64x4, ys, ws []float64, stride, dim int, bs archsimd.Float64x4) int {
+	t := 0
+	for ; t+4 <= len(o); t += 4 {
+		var acc archsimd.Float64x4
+		for k := 0; k < dim; k++ {
+			d := bx[k].Sub(archsimd.LoadFloat64x4Slice(ys[k*stride+t:]))
+			acc = d.MulAdd(d, acc)
+		}
+		var v archsimd.Float64x4
+		switch prof {
+		case profileExp:
+			v = expF64x4(acc.Mul(bs))
+		case profileExpSqrt:
+			v = expF64x4(acc.Sqrt().Mul(bs))
+		case profileCauchy:
+			one := archsimd.BroadcastFloat64x4(1)
+			v = one.Div(acc.MulAdd(bs, one))
+		default:
+			v = acc.MulAdd(bs, archsimd.LoadFloat64x4Slice(ws[t:]))
+		}
+		v.StoreSlice(o[t:])
+	}
+	return t
+}
+
+// radialVec32 fills o in steps of 8 and returns how many values it wrote.
+func radialVec32(prof profile, o []float32, bx *[maxRadialDim]archsimd.Float32x8, ys, ws []float32, stride, dim int, bs archsimd.Float32x8) int {
+	t := 0
+	for ; t+8 <= len(o); t += 8 {
+		var acc archsimd.Float32x8
+		for k := 0; k < dim; k++ {
+			d := bx[k].Sub(archsimd.LoadFloat32x8Slice(ys[k*stride+t:]))
+			acc = d.MulAdd(d, acc)
+		}
+		var v archsimd.Float32x8
+		switch prof {
+		case profileExp:
+			v = expF32x8(acc.Mul(bs))
+		case profileExpSqrt:
+			v = expF32x8(acc.Sqrt().Mul(bs))
+		case profileCauchy:
+			one := archsimd.BroadcastFloat32x8(1)
+			v = one.Div(acc.MulAdd(bs, one))
+		default:
+			v = acc.MulAdd(bs, archsimd.LoadFloat32x8Slice(ws[t:]))
+		}
+		v.StoreSlice(o[t:])
+	}
+	return t
+}
+
+// dotSIMD is the dot product of a and b (equal lengths) in the data's
+// precision, with several partial sums.
+func dotSIMD[T float](a, b []T) (float64, bool) {
+	if !simdOK {
+		return 0, false
+	}
+	var s float64
+	var t int
+	if isFloat64[T]() {
+		var l [4]float64
+		t = dotVec64(as64(a), as64(b), &l)
+		s = (l[0] + l[1]) + (l[2] + l[3])
+	} else {
+		var l [8]float32
+		t = dotVec32(as32(a), as32(b), &l)
+		s = float64(((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])))
+	}
+	for ; t < len(a); t++ {
+		s += float64(a[t]) * float64(b[t])
+	}
+	return s, true
+}
+
+func dotVec64(x, y []float64, lanes *[4]float64) int {
+	var acc archsimd.Float64x4
+	t := 0
+	for ; t+4 <= len(x); t += 4 {
+		acc = archsimd.LoadFloat64x4Slice(x[t:]).MulAdd(archsimd.LoadFloat64x4Slice(y[t:]), acc)
+	}
+	acc.Store(lanes)
+	return t
+}
+
+func dotVec32(x, y []float32, lanes *[8]float32) int {
+	var acc archsimd.Float32x8
+	t := 0
+	for ; t+8 <= len(x); t += 8 {
+		acc = archsimd.LoadFloat32x8Slice(x[t:]).MulAdd(archsimd.LoadFloat32x8Slice(y[t:]), acc)
+	}
+	acc.Store(lanes)
+	return t
+}

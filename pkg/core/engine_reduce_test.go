@@ -31,6 +31,17 @@ const (
 	fVector = "x*y-q"
 	gScalar = "q*q+1"
 	gVector = "Abs(x-y)+1"
+	// Formulas of the i variables only: per term for axis=0, per output row
+	// for axis=1.
+	fOuter       = "x*s"
+	fOuterScalar = "SqNorm2(x)-s"
+	// Radial kernels, which the planner may fuse (fuse.go); -p*p keeps the
+	// exponents negative so that float32 does not overflow.
+	rGauss   = "Exp(-p*p*SqDist(x,y))"
+	rGaussW  = "Exp(-p*p*SqDist(x,y))*q"
+	rLaplace = "Exp(-Sqrt(SqDist(x,y)))*y"
+	rCauchy  = "Inv(1+p*p*SqDist(x,y))*q"
+	rAffine  = "-p*p*SqDist(x,y)+q"
 )
 
 // redCase is a reduction with its formulas.
@@ -38,12 +49,29 @@ type redCase struct {
 	red  string
 	k    int
 	f, g string
+	opt  string // a sum scheme, or acc=<dtype_acc>
+}
+
+func (c redCase) compile(axis int) (*core.Kernel, error) {
+	spec := core.Spec{Formula: c.f, Formula2: c.g, Aliases: redAliases, Reduction: c.red, Axis: axis, OptArg: c.k}
+	if acc, ok := strings.CutPrefix(c.opt, "acc="); ok {
+		spec.DtypeAcc = acc
+	} else {
+		spec.SumScheme = c.opt
+	}
+	return core.Compile(spec)
 }
 
 // label names the formulas of c in test names: F=scalar/G=vector...
 func (c redCase) label() string {
-	names := map[string]string{fScalar: "scalar", fVector: "vector", gScalar: "scalar", gVector: "vector", "": "none"}
-	return "F=" + names[c.f] + ",G=" + names[c.g]
+	names := map[string]string{fScalar: "scalar", fVector: "vector", gScalar: "scalar", gVector: "vector", "": "none",
+		fOuter: "i-vector", fOuterScalar: "i-scalar", rGauss: "gauss", rGaussW: "gauss*q", rLaplace: "laplace*y",
+		rCauchy: "cauchy*q", rAffine: "affine"}
+	l := "F=" + names[c.f] + ",G=" + names[c.g]
+	if c.opt != "" {
+		l += "," + c.opt
+	}
+	return l
 }
 
 var redCases = func() []redCase {
@@ -53,15 +81,27 @@ var redCases = func() []redCase {
 		if strings.Contains(red, "KMin") {
 			k = 4
 		}
-		cs = append(cs, redCase{red, k, fScalar, ""}, redCase{red, k, fVector, ""})
+		cs = append(cs, redCase{red, k, fScalar, "", ""}, redCase{red, k, fVector, "", ""})
 	}
 	return append(cs,
-		redCase{"LogSumExp", 0, fScalar, ""}, redCase{"LogSumExp", 0, fScalar, gVector},
-		redCase{"LogSumExpWeight", 0, fScalar, gVector},
-		redCase{"Max_SumShiftExp", 0, fScalar, ""},
-		redCase{"Max_SumShiftExpWeight", 0, fScalar, ""}, redCase{"Max_SumShiftExpWeight", 0, fScalar, gScalar},
-		redCase{"SumSoftMaxWeight", 0, fScalar, gScalar}, redCase{"SumSoftMaxWeight", 0, fScalar, gVector},
-		redCase{"SoftMax", 0, fScalar, gVector},
+		redCase{"LogSumExp", 0, fScalar, "", ""}, redCase{"LogSumExp", 0, fScalar, gVector, ""},
+		redCase{"LogSumExpWeight", 0, fScalar, gVector, ""},
+		redCase{"Max_SumShiftExp", 0, fScalar, "", ""},
+		redCase{"Max_SumShiftExpWeight", 0, fScalar, "", ""}, redCase{"Max_SumShiftExpWeight", 0, fScalar, gScalar, ""},
+		redCase{"SumSoftMaxWeight", 0, fScalar, gScalar, ""}, redCase{"SumSoftMaxWeight", 0, fScalar, gVector, ""},
+		redCase{"SoftMax", 0, fScalar, gVector, ""},
+		// The sum schemes and accumulators.
+		redCase{"Sum", 0, fVector, "", "direct_sum"}, redCase{"Sum", 0, fVector, "", "kahan_scheme"},
+		redCase{"Sum", 0, fScalar, "", "acc=float64"},
+		redCase{"LogSumExp", 0, fScalar, gVector, "direct_sum"}, redCase{"SumSoftMaxWeight", 0, fScalar, gVector, "acc=float64"},
+		// F without the reduced variable: every term is the same.
+		redCase{"Sum", 0, fOuter, "", ""}, redCase{"ArgMin", 0, fOuter, "", ""}, redCase{"KMin_ArgKMin", 4, fOuter, "", ""},
+		redCase{"LogSumExp", 0, fOuterScalar, gVector, ""},
+		// Radial kernels.
+		redCase{"Sum", 0, rGaussW, "", ""}, redCase{"Sum", 0, rLaplace, "", ""}, redCase{"Sum", 0, rCauchy, "", ""},
+		redCase{"Sum", 0, rGaussW, "", "kahan_scheme"}, redCase{"Max_ArgMax", 0, rGauss, "", ""},
+		redCase{"ArgMin", 0, rAffine, "", ""}, redCase{"KMin_ArgKMin", 4, rAffine, "", ""},
+		redCase{"LogSumExp", 0, rAffine, "", ""}, redCase{"LogSumExp", 0, rAffine, gVector, ""},
 	)
 }()
 
@@ -119,7 +159,7 @@ func dtypeName(f32 bool) string {
 }
 
 func checkReduction(t *testing.T, rc redCase, axis int, f32 bool, lay layout) {
-	k, err := core.Compile(core.Spec{Formula: rc.f, Formula2: rc.g, Aliases: redAliases, Reduction: rc.red, Axis: axis, OptArg: rc.k})
+	k, err := rc.compile(axis)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +218,7 @@ func checkRows(t *testing.T, p *problem, rc redCase, vals []float64, idx []int64
 				}
 				terms = append(terms, tm)
 			}
-			want := reference(rc.red, rc.k, formula.DimOf(k.Formula), k.UserDimG, terms)
+			want := reference(rc, formula.DimOf(k.Formula), k.UserDimG, terms)
 			if msg := want.compare(rowOf(k, vals, idx, b*p.outer+o), terms, tol, exactIdx); msg != "" {
 				t.Fatalf("batch %d row %d: %s", b, o, msg)
 			}
@@ -247,8 +287,10 @@ type result struct {
 }
 
 // reference reduces the terms of one row as reductions.md says, written
-// plainly: no tiles, no merges, sort for the K smallest.
-func reference(red string, k, d, dg int, terms []term) result {
+// plainly: no tiles, no merges, sort for the K smallest. F has dimension d,
+// the weights dg (0: none).
+func reference(rc redCase, d, dg int, terms []term) result {
+	red, k := rc.red, rc.k
 	var r result
 	idx := func(j int, v float64, c int) {
 		r.idx, r.at, r.comp = append(r.idx, int64(j)), append(r.at, v), append(r.comp, c)
@@ -256,9 +298,18 @@ func reference(red string, k, d, dg int, terms []term) result {
 	switch red {
 	case "Sum":
 		r.vals = make([]float64, d)
+		comp := make([]float64, d)
 		for _, tm := range terms {
 			for c := range r.vals {
-				r.vals[c] += tm.f[c]
+				if rc.opt != "kahan_scheme" {
+					r.vals[c] += tm.f[c]
+					continue
+				}
+				// KeOps' compensated sum: an infinite term followed by
+				// another one gives NaN (the compensation is inf - inf).
+				a := tm.f[c] - comp[c]
+				b := r.vals[c] + a
+				comp[c], r.vals[c] = (b-r.vals[c])-a, b
 			}
 		}
 	case "Min", "Max", "ArgMin", "ArgMax", "Min_ArgMin", "Max_ArgMax":
@@ -440,15 +491,15 @@ func TestSumSchemes(t *testing.T) {
 func TestSplitReduction(t *testing.T) {
 	const m, n = 2, 5000
 	for _, rc := range []redCase{
-		{"Sum", 0, fVector, ""}, {"ArgMin", 0, fScalar, ""}, {"ArgMin", 0, fVector, ""},
-		{"Max_ArgMax", 0, fVector, ""}, {"KMin_ArgKMin", 5, fVector, ""}, {"LogSumExp", 0, fScalar, gVector},
+		{"Sum", 0, fVector, "", ""}, {"ArgMin", 0, fScalar, "", ""}, {"ArgMin", 0, fVector, "", ""},
+		{"Max_ArgMax", 0, fVector, "", ""}, {"KMin_ArgKMin", 5, fVector, "", ""}, {"LogSumExp", 0, fScalar, gVector, ""},
 	} {
 		for _, f32 := range []bool{false, true} {
 			for _, workers := range []int{2, 5} {
 				for _, batch := range [][]int{nil, {2}} {
 					name := fmt.Sprintf("%s/%s/%s/workers=%d/batch=%v", rc.red, rc.label(), dtypeName(f32), workers, batch)
 					t.Run(name, func(t *testing.T) {
-						k, err := core.Compile(core.Spec{Formula: rc.f, Formula2: rc.g, Aliases: redAliases, Reduction: rc.red, Axis: 1, OptArg: rc.k})
+						k, err := rc.compile(1)
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -492,9 +543,9 @@ func TestSplitReduction(t *testing.T) {
 // TestRangesOverlap runs overlapping row blocks on several workers: the
 // last block holding a row gives its result (api-numpy.md §1.4).
 func TestRangesOverlap(t *testing.T) {
-	for _, rc := range []redCase{{"Sum", 0, fVector, ""}, {"ArgMin", 0, fScalar, ""}, {"KMin", 3, fVector, ""}} {
+	for _, rc := range []redCase{{"Sum", 0, fVector, "", ""}, {"ArgMin", 0, fScalar, "", ""}, {"KMin", 3, fVector, "", ""}} {
 		t.Run(rc.red, func(t *testing.T) {
-			k, err := core.Compile(core.Spec{Formula: rc.f, Aliases: redAliases, Reduction: rc.red, Axis: 1, OptArg: rc.k})
+			k, err := rc.compile(1)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ type frame[T float] struct {
 	parm, outer, tile, pair []T
 	outerRow                []T // the current row's part of outer
 	acc                     []float64
+	scratch                 []T // tileSize values for reducers
 	argv                    []vec[T]
 	data                    [][]T // the arguments of the current batch
 	n                       int   // length of the current tile
@@ -35,13 +36,14 @@ func getFrame[T float](r *runner[T]) *frame[T] {
 			}
 		}
 		f = &frame[T]{
-			parm:  make([]T, p.size[levelParm]),
-			outer: make([]T, maxRowBlock*p.size[levelOuter]),
-			tile:  make([]T, p.size[levelTile]*tileSize),
-			pair:  make([]T, p.size[levelPair]*tileSize),
-			acc:   make([]float64, maxRowBlock*r.red.accLen()),
-			argv:  make([]vec[T], maxArgs),
-			data:  make([][]T, len(r.k.Sig)),
+			parm:    make([]T, p.size[levelParm]),
+			outer:   make([]T, maxRowBlock*p.size[levelOuter]),
+			tile:    make([]T, p.size[levelTile]*tileSize),
+			pair:    make([]T, p.size[levelPair]*tileSize),
+			acc:     make([]float64, maxRowBlock*r.red.accLen()),
+			argv:    make([]vec[T], maxArgs),
+			scratch: make([]T, tileSize),
+			data:    make([][]T, len(r.k.Sig)),
 		}
 	}
 	f.r = r
@@ -128,7 +130,7 @@ func (f *frame[T]) run(it *workItem) bool {
 				if p.g >= 0 {
 					g = f.view(p.g)
 				}
-				r.red.fold(acc, f.view(p.f), g, f.n, j0)
+				r.red.fold(acc, f.view(p.f), g, f.n, j0, f.scratch)
 			}
 		}
 	}

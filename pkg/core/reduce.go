@@ -1,6 +1,10 @@
 package core
 
-import "math"
+import (
+	"math"
+
+	"github.com/gokeops/gokeops/pkg/formula"
+)
 
 // reducer folds the values of a formula over the reduced index into a
 // per-row accumulator of float64s. Tiles arrive in increasing index order
@@ -9,7 +13,9 @@ import "math"
 type reducer[T float] interface {
 	accLen() int
 	init(acc []float64)
-	fold(acc []float64, f, g vec[T], n, j0 int)
+	// fold adds a tile of n terms; scratch holds tileSize values of the
+	// worker's own.
+	fold(acc []float64, f, g vec[T], n, j0 int, scratch []T)
 	merge(acc, part []float64)
 	finish(acc []float64, vals []T, idx []int64)
 }
@@ -41,7 +47,7 @@ func (r *sumReducer[T]) init(acc []float64) {
 	}
 }
 
-func (r *sumReducer[T]) fold(acc []float64, f, _ vec[T], n, _ int) {
+func (r *sumReducer[T]) fold(acc []float64, f, _ vec[T], n, _ int, _ []T) {
 	for k := 0; k < r.d; k++ {
 		col := f.col(k)[:n]
 		switch {
@@ -117,7 +123,7 @@ func (r *extremeReducer[T]) init(acc []float64) {
 	}
 }
 
-func (r *extremeReducer[T]) fold(acc []float64, f, _ vec[T], n, j0 int) {
+func (r *extremeReducer[T]) fold(acc []float64, f, _ vec[T], n, j0 int, _ []T) {
 	for k := 0; k < r.d; k++ {
 		best, arg := T(acc[k]), -1
 		for t, v := range f.col(k)[:n] {
@@ -182,7 +188,7 @@ func insert(vals, idx []float64, v, j float64) {
 	vals[l], idx[l] = v, j
 }
 
-func (r *kminReducer[T]) fold(acc []float64, f, _ vec[T], n, j0 int) {
+func (r *kminReducer[T]) fold(acc []float64, f, _ vec[T], n, j0 int, _ []T) {
 	for c := 0; c < r.d; c++ {
 		vals, idx := acc[c*2*r.k:c*2*r.k+r.k], acc[c*2*r.k+r.k:(c+1)*2*r.k]
 		worst := vals[r.k-1]
@@ -235,13 +241,25 @@ func (r *lseReducer[T]) init(acc []float64) {
 	}
 }
 
-func (r *lseReducer[T]) fold(acc []float64, f, g vec[T], n, _ int) {
+func (r *lseReducer[T]) fold(acc []float64, f, g vec[T], n, _ int, scratch []T) {
 	fc := f.col(0)[:n]
-	m := acc[0]
+	m, negInf := acc[0], false
 	for _, v := range fc {
 		if float64(v) > m {
 			m = float64(v)
 		}
+		negInf = negInf || math.IsInf(float64(v), -1)
+	}
+	if m == math.Inf(-1) {
+		// Every term so far is -inf (adding nothing) or NaN (poisoning the sums).
+		for _, v := range fc {
+			if v != v {
+				for c := 1; c <= r.dg; c++ {
+					acc[c] = math.NaN()
+				}
+			}
+		}
+		return
 	}
 	if m > acc[0] {
 		scale := math.Exp(acc[0] - m)
@@ -250,24 +268,64 @@ func (r *lseReducer[T]) fold(acc []float64, f, g vec[T], n, _ int) {
 		}
 		acc[0] = m
 	}
+	if negInf && g.data != nil {
+		// A -inf term adds nothing, even times an infinite weight.
+		r.foldScalar(acc, fc, g, m)
+		return
+	}
+	// e_t = exp(F_t - m), vectorised; -inf terms give 0 and NaN stays NaN.
+	e := scratch[:n]
+	binaryVS(formula.PrimSubtract, e, fc, T(m))
+	expSlice(e, e)
 	for c := 0; c < r.dg; c++ {
-		s := 0.0
-		if g.data == nil {
-			for _, v := range fc {
-				if x := float64(v); x != math.Inf(-1) {
-					s += math.Exp(x - m)
-				}
-			}
-		} else {
-			gc := g.col(c)
-			for t, v := range fc {
-				if x := float64(v); x != math.Inf(-1) {
-					s += math.Exp(x-m) * float64(gc[min(t, len(gc)-1)])
-				}
+		var s float64
+		switch {
+		case g.data == nil:
+			s = sumTile(e)
+		case g.width == 1:
+			s = sumTile(e) * float64(g.col(c)[0])
+		default:
+			s = dotTileValues(e, g.col(c)[:n])
+		}
+		acc[1+c] += s
+	}
+}
+
+// foldScalar adds the terms of a tile one by one, skipping -inf ones.
+func (r *lseReducer[T]) foldScalar(acc []float64, fc []T, g vec[T], m float64) {
+	for c := 0; c < r.dg; c++ {
+		gc, s := g.col(c), 0.0
+		for t, v := range fc {
+			if x := float64(v); x != math.Inf(-1) {
+				s += math.Exp(x-m) * float64(gc[min(t, len(gc)-1)])
 			}
 		}
 		acc[1+c] += s
 	}
+}
+
+// sumTile is the sum of x with the SIMD kernel when there is one.
+func sumTile[T float](x []T) float64 {
+	if s, ok := sumSIMD(x); ok {
+		return s
+	}
+	s := 0.0
+	for _, v := range x {
+		s += float64(v)
+	}
+	return s
+}
+
+// dotTileValues is the dot product of a and b.
+func dotTileValues[T float](a, b []T) float64 {
+	if s, ok := dotSIMD(a, b); ok {
+		return s
+	}
+	s := 0.0
+	for t, v := range a {
+		s += float64(v) * float64(b[t])
+	}
+	return s
 }
 
 func (r *lseReducer[T]) merge(acc, part []float64) {

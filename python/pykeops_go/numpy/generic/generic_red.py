@@ -42,8 +42,14 @@ def complete_aliases(formula: str, aliases: list) -> list:
     return aliases
 
 
-def check_options(reduction_op, axis, dtype_acc, use_double_acc, sum_scheme):
-    """The option checks of pykeops' Genred constructor, with their messages."""
+def check_options(reduction_op: str, axis: int, dtype_acc: str, use_double_acc: bool, sum_scheme: str) -> str:
+    """The option checks of pykeops' Genred constructor, with their messages.
+
+    Returns
+    -------
+    str
+        The effective ``dtype_acc`` (``"float64"`` when ``use_double_acc``).
+    """
     if axis not in (0, 1):
         raise ValueError("Axis should be 0 or 1.")
     if use_double_acc and dtype_acc not in ("auto", "float64"):
@@ -136,7 +142,8 @@ class Genred:
         return self._kernel
 
     def __call__(self, *args: np.ndarray, backend: str = "auto", device_id: int = -1,
-                 ranges: Sequence[np.ndarray] | None = None, out: np.ndarray | None = None):
+                 ranges: Sequence[np.ndarray] | None = None,
+                 out: np.ndarray | None = None) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Run the reduction on NumPy arrays, one per alias, in index order.
 
         Parameters
@@ -223,7 +230,7 @@ class Genred:
         return out
 
 
-def check_backend(backend: str):
+def check_backend(backend: str) -> None:
     """Accept the pykeops backend names; GPU ones need a CUDA build."""
     if backend not in BACKENDS:
         raise ValueError("Invalid backend. Should be one of ", BACKENDS)

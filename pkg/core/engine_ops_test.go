@@ -32,8 +32,8 @@ var levelVariants = []struct {
 }
 
 // TestEngineOps sums every op case over the reduced index (M=3, N=300, so
-// that the reduction crosses the tile boundary) in float64 and compares
-// with the oracle evaluated on the formula as written.
+// that the reduction crosses the tile boundary) in float64 and float32, and
+// compares with the oracle evaluated on the formula as written.
 func TestEngineOps(t *testing.T) {
 	for _, v := range levelVariants {
 		aliases := make([]string, len(opcases.Aliases))
@@ -45,16 +45,18 @@ func TestEngineOps(t *testing.T) {
 			axes = []int{1, 0}
 		}
 		for _, axis := range axes {
-			for n, tc := range opcases.Cases {
-				t.Run(fmt.Sprintf("%s/axis%d/%s", v.name, axis, tc.Src), func(t *testing.T) {
-					checkOpSum(t, tc, aliases, axis, uint64(n))
-				})
+			for _, f32 := range []bool{false, true} {
+				for n, tc := range opcases.Cases {
+					t.Run(fmt.Sprintf("%s/axis%d/%s/%s", v.name, axis, dtypeName(f32), tc.Src), func(t *testing.T) {
+						checkOpSum(t, tc, aliases, axis, f32, uint64(n))
+					})
+				}
 			}
 		}
 	}
 }
 
-func checkOpSum(t *testing.T, tc opcases.Case, aliases []string, axis int, seed uint64) {
+func checkOpSum(t *testing.T, tc opcases.Case, aliases []string, axis int, f32 bool, seed uint64) {
 	k, err := core.Compile(core.Spec{Formula: tc.Src, Aliases: aliases, Reduction: "Sum", Axis: axis})
 	if err != nil {
 		t.Fatal(err)
@@ -70,13 +72,14 @@ func checkOpSum(t *testing.T, tc opcases.Case, aliases []string, axis int, seed 
 	}
 	outer, inner := 3, 300
 	p := newProblem(k, axis, outer, inner)
+	p.f32 = f32
 	lo, hi := domain(written)
 	fixed := map[int][]float64{}
 	for name, v := range tc.Vals {
 		fixed[aliasIndex(aliases, name)] = v
 	}
 	p.fill(rand.New(rand.NewPCG(seed, 1)), data{lo: lo, hi: hi, fixed: fixed})
-	got, _, err := run[float64](t, p)
+	got, _, err := runAs(t, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +96,10 @@ func checkOpSum(t *testing.T, tc opcases.Case, aliases []string, axis int, seed 
 		return false
 	}
 	byOuter, byInner := dependsOn(p.outerCat()), dependsOn(p.innerCat())
+	tol := 1e-9
+	if f32 {
+		tol = 1e-5
+	}
 	for o := 0; o < outer; o++ {
 		want, scale := make([]float64, tc.Dim), make([]float64, tc.Dim)
 		var f []float64
@@ -106,7 +113,7 @@ func checkOpSum(t *testing.T, tc opcases.Case, aliases []string, axis int, seed 
 			}
 		}
 		for c := range want {
-			if g := got[o*tc.Dim+c]; !closeTo(g, want[c], 1e-9*(1+scale[c])) {
+			if g := got[o*tc.Dim+c]; !closeTo(g, want[c], tol*(1+scale[c])) {
 				t.Errorf("row %d component %d: got %v, want %v", o, c, g, want[c])
 			}
 		}

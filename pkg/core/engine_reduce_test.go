@@ -131,10 +131,22 @@ var layouts = []layout{
 		{0, 3, 3, 5, 5, 8}, {2, 2, 5}, {250, 300, 0, 100, 10, 50, 40, 60, 256, 257}}},
 	{name: "batch", outer: 3, inner: 300, batch: []int{2, 3}},
 	{name: "batch-ties", outer: 3, inner: 300, batch: []int{2, 3}, ties: true},
+	{name: "batch-empty", outer: 3, inner: 300, batch: []int{2, 0}},
 }
 
-// argBatches cycle through these broadcast patterns of the batch (2, 3).
-var argBatches = [][]int{{2, 1}, {1, 3}, {2, 3}, {1, 1}}
+// broadcastPattern is the batch shape of argument a: the bits of a%4 say
+// which of the first two batch dimensions it has (the others are 1), so
+// that the arguments cycle through every broadcast pattern.
+func broadcastPattern(a int, batch []int) []int {
+	ab := make([]int, len(batch))
+	for t, b := range batch {
+		ab[t] = 1
+		if t < 2 && (a%4)>>t&1 == 1 {
+			ab[t] = b
+		}
+	}
+	return ab
+}
 
 // TestEngineReductions runs every reduction on both axes, in both dtypes,
 // on every layout, and compares with the reference of each output row.
@@ -166,9 +178,7 @@ func checkReduction(t *testing.T, rc redCase, axis int, f32 bool, lay layout) {
 	p := newProblem(k, axis, lay.outer, lay.inner)
 	p.f32, p.batch = f32, lay.batch
 	for a := range p.argBatch {
-		if lay.batch != nil {
-			p.argBatch[a] = argBatches[a%len(argBatches)]
-		}
+		p.argBatch[a] = broadcastPattern(a, lay.batch)
 	}
 	d := data{lo: -2, hi: 2}
 	if lay.ties {
@@ -483,59 +493,82 @@ func TestSumSchemes(t *testing.T) {
 	}
 }
 
-// TestSplitReduction compares the j-split path (M=2, N=5000, several
-// workers, partial accumulators merged) with the unsplit one (a single
-// ranges block, which is never split) and with the reference, on data
-// full of exact ties spread over the pieces; then with batch dimensions,
-// split per batch, against the reference.
+// TestSplitReduction compares the j-split path (2 output rows, 5000
+// reduced, several workers, partial accumulators merged) with the unsplit
+// one (a single ranges block, which is never split) and with the
+// reference, on data full of exact ties spread over the pieces; then with
+// batch dimensions, split per batch, against the reference.
 func TestSplitReduction(t *testing.T) {
-	const m, n = 2, 5000
 	for _, rc := range []redCase{
-		{"Sum", 0, fVector, "", ""}, {"ArgMin", 0, fScalar, "", ""}, {"ArgMin", 0, fVector, "", ""},
-		{"Max_ArgMax", 0, fVector, "", ""}, {"KMin_ArgKMin", 5, fVector, "", ""}, {"LogSumExp", 0, fScalar, gVector, ""},
+		{"Sum", 0, fVector, "", ""}, {"Sum", 0, rGaussW, "", ""}, {"ArgMin", 0, fScalar, "", ""}, {"ArgMin", 0, fVector, "", ""},
+		{"Max_ArgMax", 0, fVector, "", ""}, {"KMin_ArgKMin", 5, fVector, "", ""}, {"KMin", 3, rAffine, "", ""},
+		{"LogSumExp", 0, fScalar, gVector, ""},
 	} {
-		for _, f32 := range []bool{false, true} {
-			for _, workers := range []int{2, 5} {
-				for _, batch := range [][]int{nil, {2}} {
-					name := fmt.Sprintf("%s/%s/%s/workers=%d/batch=%v", rc.red, rc.label(), dtypeName(f32), workers, batch)
-					t.Run(name, func(t *testing.T) {
-						k, err := rc.compile(1)
-						if err != nil {
-							t.Fatal(err)
-						}
-						p := newProblem(k, 1, m, n)
-						p.f32, p.workers, p.batch = f32, workers, batch
-						for a := range p.argBatch {
-							if batch != nil {
-								p.argBatch[a] = []int{1 + a%2}
-							}
-						}
-						p.fill(rand.New(rand.NewPCG(5, 5)), data{lo: -2, hi: 2, quant: 0.25, period: 1283})
-						split, splitIdx, err := runAs(t, p)
-						if err != nil {
-							t.Fatal(err)
-						}
-						tol := 1e-12
-						if f32 {
-							tol = 1e-5
-						}
-						checkRows(t, p, rc, split, splitIdx, func(int) []int { return span(0, n) }, 10*tol, true)
-						if batch != nil {
-							return
-						}
-						p.ranges = &core.Ranges{RangesI: []int64{0, m}, SlicesI: []int64{1}, RedRangesJ: []int64{0, n}}
-						whole, wholeIdx, err := runAs(t, p)
-						if err != nil {
-							t.Fatal(err)
-						}
-						for o := 0; o < m; o++ {
-							if msg := rowOf(k, whole, wholeIdx, o).compare(rowOf(k, split, splitIdx, o), nil, tol, true); msg != "" {
-								t.Errorf("row %d: split vs unsplit: %s", o, msg)
-							}
-						}
-					})
+		for _, axis := range []int{1, 0} {
+			for _, f32 := range []bool{false, true} {
+				for _, cfg := range []splitConfig{{2, nil, ""}, {5, nil, ""}, {2, []int{2}, ""}, {2, nil, "nan"}, {2, nil, "-inf"}} {
+					name := fmt.Sprintf("%s/%s/axis%d/%s/workers=%d/batch=%v/%s", rc.red, rc.label(), axis, dtypeName(f32), cfg.workers, cfg.batch, cfg.poison)
+					t.Run(name, func(t *testing.T) { checkSplit(t, rc, axis, f32, cfg) })
 				}
 			}
+		}
+	}
+}
+
+// splitConfig is a split run: its workers, batch shape, and special values
+// in the data: "nan" (one NaN in the last piece) or "-inf" (F = -inf over
+// the whole first piece for axis=1, everywhere for axis=0).
+type splitConfig struct {
+	workers int
+	batch   []int
+	poison  string
+}
+
+func checkSplit(t *testing.T, rc redCase, axis int, f32 bool, cfg splitConfig) {
+	const outer, inner = 2, 5000
+	workers, batch := cfg.workers, cfg.batch
+	k, err := rc.compile(axis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProblem(k, axis, outer, inner)
+	p.f32, p.workers, p.batch = f32, workers, batch
+	for a := range p.argBatch {
+		p.argBatch[a] = broadcastPattern(a, batch)
+	}
+	p.fill(rand.New(rand.NewPCG(5, 5)), data{lo: -2, hi: 2, quant: 0.25, period: 1283})
+	switch cfg.poison {
+	case "nan":
+		setNaN(p, 4000)
+	case "-inf":
+		q := p.args[aliasIndex(redAliases, "q")]
+		for r := range q[:min(len(q), 1300)] {
+			q[r] = math.Inf(1)
+		}
+	}
+	split, splitIdx, err := runAs(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tol := 1e-12
+	if f32 {
+		tol = 1e-5
+	}
+	checkRows(t, p, rc, split, splitIdx, func(int) []int { return span(0, inner) }, 10*tol, true)
+	if batch != nil {
+		return
+	}
+	p.ranges = &core.Ranges{RangesI: []int64{0, outer}, SlicesI: []int64{1}, RedRangesJ: []int64{0, inner}}
+	if axis == 0 {
+		p.ranges = &core.Ranges{RangesJ: []int64{0, outer}, SlicesJ: []int64{1}, RedRangesI: []int64{0, inner}}
+	}
+	whole, wholeIdx, err := runAs(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for o := 0; o < outer; o++ {
+		if msg := rowOf(k, whole, wholeIdx, o).compare(rowOf(k, split, splitIdx, o), nil, tol, true); msg != "" {
+			t.Errorf("row %d: split vs unsplit: %s", o, msg)
 		}
 	}
 }

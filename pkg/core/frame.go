@@ -10,6 +10,7 @@ type frame[T float] struct {
 	outerRow                []T // the current row's part of outer
 	acc                     []float64
 	scratch                 []T // tileSize values for reducers
+	gemm                    *gemmState[T]
 	argv                    []vec[T]
 	data                    [][]T // the arguments of the current batch
 	n                       int   // length of the current tile
@@ -45,6 +46,9 @@ func getFrame[T float](r *runner[T]) *frame[T] {
 			scratch: make([]T, tileSize),
 			data:    make([][]T, len(r.k.Sig)),
 		}
+	}
+	if p := r.k.prog; p.gemm != nil && f.gemm == nil {
+		f.gemm = newGemmState[T](p.gemm.dim)
 	}
 	f.r = r
 	return f
@@ -106,6 +110,9 @@ func (f *frame[T]) run(it *workItem) bool {
 	for row := 0; row < rows; row++ {
 		r.red.init(f.acc[row*al : (row+1)*al])
 	}
+	if p.gemm != nil {
+		f.gemm.prepareRows(f, p.gemm, rows)
+	}
 	cancel := r.c.Cancel
 	for _, sp := range it.spans {
 		for j0 := sp.lo; j0 < sp.hi; j0 += tileSize {
@@ -117,6 +124,14 @@ func (f *frame[T]) run(it *workItem) bool {
 				f.loadTile(ld, j0)
 			}
 			f.exec(levelTile)
+			if p.gemm != nil {
+				f.gemm.distances(f, p.gemm, rows)
+				for row := 0; row < rows; row++ {
+					d := vec[T]{data: f.gemm.block[row*tileSize : (row+1)*tileSize], stride: tileSize, width: f.n}
+					r.red.fold(f.acc[row*al:(row+1)*al], d, vec[T]{}, f.n, j0, f.scratch)
+				}
+				continue
+			}
 			for row := 0; row < rows; row++ {
 				f.outerRow = f.outer[row*so : (row+1)*so]
 				f.exec(levelPair)

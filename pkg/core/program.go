@@ -60,9 +60,10 @@ type program struct {
 	instrs [4][]instr
 	loads  [4][]load
 	consts []constant
-	size   [4]int   // arena size per level
-	f, g   int      // result slots; g < 0 when there is no weight formula
-	dot    *dotFold // a Sum folded as dot products (then f is unused)
+	size   [4]int    // arena size per level
+	f, g   int       // result slots; g < 0 when there is no weight formula
+	dot    *dotFold  // a Sum folded as dot products (then f is unused)
+	gemm   *gemmDist // F is a high-dimensional squared distance (gemm.go)
 }
 
 // planner builds a program, sharing identical sub-formulas.
@@ -76,6 +77,12 @@ type planner struct {
 // reductions whose output is indexed by the variables of category outer.
 func newProgram(f, g formula.Expr, outer formula.Cat, sumDot bool) *program {
 	p := &planner{prog: &program{g: -1}, outer: outer, memo: map[string]int{}}
+	if g == nil {
+		if gd, ok := p.matchGemm(f); ok {
+			p.prog.gemm, p.prog.f = gd, -1
+			return p.prog
+		}
+	}
 	if sumDot {
 		if d, ok := p.matchDotFold(f); ok {
 			p.prog.dot, p.prog.f = &d, -1

@@ -22,7 +22,7 @@ import (
 // schemes, the split of the reduced index, cancellation and the length
 // checks.
 
-var redAliases = []string{"x=Vi(3)", "y=Vj(3)", "p=Pm(1)", "q=Vj(1)", "s=Vi(1)"}
+var redAliases = []string{"x=Vi(3)", "y=Vj(3)", "p=Pm(1)", "q=Vj(1)", "s=Vi(1)", "u=Vi(20)", "v=Vj(20)"}
 
 // The formulas are exact in float32 on data in multiples of 1/4 in [-2, 2),
 // so that ties are exact ties in both dtypes.
@@ -42,6 +42,8 @@ const (
 	rLaplace = "Exp(-Sqrt(SqDist(x,y)))*y"
 	rCauchy  = "Inv(1+p*p*SqDist(x,y))*q"
 	rAffine  = "-p*p*SqDist(x,y)+q"
+	// A high-dimensional squared distance (gemm.go).
+	fGemm = "SqDist(u,v)"
 )
 
 // redCase is a reduction with its formulas.
@@ -66,7 +68,7 @@ func (c redCase) compile(axis int) (*core.Kernel, error) {
 func (c redCase) label() string {
 	names := map[string]string{fScalar: "scalar", fVector: "vector", gScalar: "scalar", gVector: "vector", "": "none",
 		fOuter: "i-vector", fOuterScalar: "i-scalar", rGauss: "gauss", rGaussW: "gauss*q", rLaplace: "laplace*y",
-		rCauchy: "cauchy*q", rAffine: "affine"}
+		rCauchy: "cauchy*q", rAffine: "affine", fGemm: "gemm"}
 	l := "F=" + names[c.f] + ",G=" + names[c.g]
 	if c.opt != "" {
 		l += "," + c.opt
@@ -102,6 +104,9 @@ var redCases = func() []redCase {
 		redCase{"Sum", 0, rGaussW, "", "kahan_scheme"}, redCase{"Max_ArgMax", 0, rGauss, "", ""},
 		redCase{"ArgMin", 0, rAffine, "", ""}, redCase{"KMin_ArgKMin", 4, rAffine, "", ""},
 		redCase{"LogSumExp", 0, rAffine, "", ""}, redCase{"LogSumExp", 0, rAffine, gVector, ""},
+		// High-dimensional distances.
+		redCase{"Sum", 0, fGemm, "", ""}, redCase{"Min_ArgMin", 0, fGemm, "", ""}, redCase{"ArgMax", 0, fGemm, "", ""},
+		redCase{"KMin_ArgKMin", 4, fGemm, "", ""}, redCase{"LogSumExp", 0, fGemm, gScalar, ""},
 	)
 }()
 
@@ -533,7 +538,7 @@ func TestSplitReduction(t *testing.T) {
 	for _, rc := range []redCase{
 		{"Sum", 0, fVector, "", ""}, {"Sum", 0, rGaussW, "", ""}, {"ArgMin", 0, fScalar, "", ""}, {"ArgMin", 0, fVector, "", ""},
 		{"Max_ArgMax", 0, fVector, "", ""}, {"KMin_ArgKMin", 5, fVector, "", ""}, {"KMin", 3, rAffine, "", ""},
-		{"LogSumExp", 0, fScalar, gVector, ""},
+		{"LogSumExp", 0, fScalar, gVector, ""}, {"ArgMin", 0, fGemm, "", ""}, {"KMin_ArgKMin", 3, fGemm, "", ""},
 	} {
 		for _, axis := range []int{1, 0} {
 			for _, f32 := range []bool{false, true} {
@@ -673,8 +678,9 @@ func TestRunChecks(t *testing.T) {
 	}
 	valid := func() *core.Call[float64] {
 		return &core.Call[float64]{
-			Args:     [][]float64{make([]float64, 3*m), make([]float64, 3*n), make([]float64, 1), make([]float64, n), make([]float64, m)},
-			ArgBatch: make([][]int, 5), M: m, N: n, Vals: make([]float64, 3*m), Idx: make([]int64, 3*m),
+			Args: [][]float64{make([]float64, 3*m), make([]float64, 3*n), make([]float64, 1), make([]float64, n), make([]float64, m),
+				make([]float64, 20*m), make([]float64, 20*n)},
+			ArgBatch: make([][]int, 7), M: m, N: n, Vals: make([]float64, 3*m), Idx: make([]int64, 3*m),
 		}
 	}
 	ranges := func(r, s, red []int64) *core.Ranges { return &core.Ranges{RangesI: r, SlicesI: s, RedRangesJ: red} }
@@ -683,7 +689,7 @@ func TestRunChecks(t *testing.T) {
 		axis   int
 		break_ func(c *core.Call[float64])
 	}{
-		{"too few args", 1, func(c *core.Call[float64]) { c.Args = c.Args[:4] }},
+		{"too few args", 1, func(c *core.Call[float64]) { c.Args = c.Args[:6] }},
 		{"too many args", 1, func(c *core.Call[float64]) { c.Args = append(c.Args, nil) }},
 		{"short Vi", 1, func(c *core.Call[float64]) { c.Args[0] = c.Args[0][:3*m-1] }},
 		{"long Vj", 1, func(c *core.Call[float64]) { c.Args[1] = make([]float64, 3*n+1) }},
@@ -696,14 +702,14 @@ func TestRunChecks(t *testing.T) {
 		{"batch without arg batch", 1, func(c *core.Call[float64]) { c.Batch = []int{1} }},
 		{"incompatible arg batch", 1, func(c *core.Call[float64]) {
 			c.Batch = []int{2}
-			c.ArgBatch = [][]int{{3}, {1}, {1}, {1}, {1}}
+			c.ArgBatch = [][]int{{3}, {1}, {1}, {1}, {1}, {1}, {1}}
 		}},
 		{"negative batch", 1, func(c *core.Call[float64]) {
 			c.Batch = []int{-1}
-			c.ArgBatch = [][]int{{1}, {1}, {1}, {1}, {1}}
+			c.ArgBatch = [][]int{{1}, {1}, {1}, {1}, {1}, {1}, {1}}
 		}},
 		{"ranges with batch", 1, func(c *core.Call[float64]) {
-			c.Batch, c.ArgBatch = []int{1}, [][]int{{1}, {1}, {1}, {1}, {1}}
+			c.Batch, c.ArgBatch = []int{1}, [][]int{{1}, {1}, {1}, {1}, {1}, {1}, {1}}
 			c.Ranges = ranges([]int64{0, m}, []int64{1}, []int64{0, n})
 		}},
 		{"row block past M", 1, func(c *core.Call[float64]) { c.Ranges = ranges([]int64{0, m + 1}, []int64{1}, []int64{0, n}) }},

@@ -2,13 +2,7 @@
 
 package core
 
-import (
-	"math"
-	"simd/archsimd"
-	"unsafe"
-
-	"github.com/gokeops/gokeops/pkg/formula"
-)
+import "simd/archsimd"
 
 // simdOK is checked at run time: the SIMD kernels need AVX2 and FMA; other
 // x86 machines take the scalar loops.
@@ -91,137 +85,12 @@ func expF32x8(x archsimd.Float32x8) archsimd.Float32x8 {
 	return x.Merge(res, x.IsNaN())
 }
 
-// expSlice is dst[t] = exp(x[t]).
-func expSlice[T float](dst, x []T) {
-	n := 0
-	if simdOK {
-		if is64[T]() {
-			d, s := as64(dst), as64(x)
-			for n = 0; n+4 <= len(d); n += 4 {
-				expF64x4(archsimd.LoadFloat64x4Slice(s[n:])).StoreSlice(d[n:])
-			}
-		} else {
-			d, s := as32(dst), as32(x)
-			for n = 0; n+8 <= len(d); n += 8 {
-				expF32x8(archsimd.LoadFloat32x8Slice(s[n:])).StoreSlice(d[n:])
-			}
-		}
-	}
-	for ; n < len(dst); n++ {
-		dst[n] = T(math.Exp(float64(x[n])))
-	}
-}
-
-// binaryVVSIMD runs dst = x op y for the four arithmetic primitives; it
-// returns false (doing nothing) for the others or without AVX2.
-func binaryVVSIMD[T float](p formula.Prim, dst, x, y []T) bool {
-	if !simdOK || p < formula.PrimAdd || p > formula.PrimDivide {
-		return false
-	}
-	if is64[T]() {
-		d, a, b := as64(dst), as64(x), as64(y)
-		n := 0
-		for ; n+4 <= len(d); n += 4 {
-			u, v := archsimd.LoadFloat64x4Slice(a[n:]), archsimd.LoadFloat64x4Slice(b[n:])
-			arith64(p, u, v).StoreSlice(d[n:])
-		}
-		for ; n < len(d); n++ {
-			d[n] = binaryScalar(p)(a[n], b[n])
-		}
-	} else {
-		d, a, b := as32(dst), as32(x), as32(y)
-		n := 0
-		for ; n+8 <= len(d); n += 8 {
-			u, v := archsimd.LoadFloat32x8Slice(a[n:]), archsimd.LoadFloat32x8Slice(b[n:])
-			arith32(p, u, v).StoreSlice(d[n:])
-		}
-		for ; n < len(d); n++ {
-			d[n] = float32(binaryScalar(p)(float64(a[n]), float64(b[n])))
-		}
-	}
-	return true
-}
-
-// binaryVSSIMD runs dst = x op s (or s op x when swap) for the arithmetic
-// primitives.
-func binaryVSSIMD[T float](p formula.Prim, dst, x []T, s T, swap bool) bool {
-	if !simdOK || p < formula.PrimAdd || p > formula.PrimDivide {
-		return false
-	}
-	if is64[T]() {
-		d, a, sv := as64(dst), as64(x), float64(s)
-		bs := archsimd.BroadcastFloat64x4(sv)
-		n := 0
-		for ; n+4 <= len(d); n += 4 {
-			u := archsimd.LoadFloat64x4Slice(a[n:])
-			if swap {
-				arith64(p, bs, u).StoreSlice(d[n:])
-			} else {
-				arith64(p, u, bs).StoreSlice(d[n:])
-			}
-		}
-		f := binaryScalar(p)
-		for ; n < len(d); n++ {
-			if swap {
-				d[n] = f(sv, a[n])
-			} else {
-				d[n] = f(a[n], sv)
-			}
-		}
-	} else {
-		d, a, sv := as32(dst), as32(x), float32(s)
-		bs := archsimd.BroadcastFloat32x8(sv)
-		n := 0
-		for ; n+8 <= len(d); n += 8 {
-			u := archsimd.LoadFloat32x8Slice(a[n:])
-			if swap {
-				arith32(p, bs, u).StoreSlice(d[n:])
-			} else {
-				arith32(p, u, bs).StoreSlice(d[n:])
-			}
-		}
-		f := binaryScalar(p)
-		for ; n < len(d); n++ {
-			if swap {
-				d[n] = float32(f(float64(sv), float64(a[n])))
-			} else {
-				d[n] = float32(f(float64(a[n]), float64(sv)))
-			}
-		}
-	}
-	return true
-}
-
-func arith64(p formula.Prim, u, v archsimd.Float64x4) archsimd.Float64x4 {
-	switch p {
-	case formula.PrimAdd:
-		return u.Add(v)
-	case formula.PrimSubtract:
-		return u.Sub(v)
-	case formula.PrimMult:
-		return u.Mul(v)
-	}
-	return u.Div(v)
-}
-
-func arith32(p formula.Prim, u, v archsimd.Float32x8) archsimd.Float32x8 {
-	switch p {
-	case formula.PrimAdd:
-		return u.Add(v)
-	case formula.PrimSubtract:
-		return u.Sub(v)
-	case formula.PrimMult:
-		return u.Mul(v)
-	}
-	return u.Div(v)
-}
-
 // sqDistAddSIMD is out[t] += (s - y[t])^2.
 func sqDistAddSIMD[T float](out []T, s T, y []T) bool {
 	if !simdOK {
 		return false
 	}
-	if is64[T]() {
+	if isFloat64[T]() {
 		o, ys, sv := as64(out), as64(y), float64(s)
 		bs := archsimd.BroadcastFloat64x4(sv)
 		n := 0
@@ -255,7 +124,7 @@ func sumSIMD[T float](x []T) (float64, bool) {
 	if !simdOK {
 		return 0, false
 	}
-	if is64[T]() {
+	if isFloat64[T]() {
 		a := as64(x)
 		acc := archsimd.BroadcastFloat64x4(0)
 		n := 0
@@ -284,16 +153,4 @@ func sumSIMD[T float](x []T) (float64, bool) {
 		}
 		return float64(s), true
 	}
-}
-
-// is64 reports whether T is float64. The slice views below reinterpret the
-// same memory without converting to an interface (which would allocate).
-func is64[T float]() bool { var z T; return unsafe.Sizeof(z) == 8 }
-
-func as64[T float](x []T) []float64 {
-	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
-}
-
-func as32[T float](x []T) []float32 {
-	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
 }

@@ -1,165 +1,82 @@
 package core
 
-import (
-	"math"
+import "math"
 
-	"github.com/gokeops/gokeops/pkg/formula"
-)
+// The value of each elementwise primitive on one number, where it is more
+// than one operator: the generated kernels (kernels_*_gen*.go, from
+// internal/kerngen/lower.go) call these in their scalar loops, and their
+// SIMD forms return the same values. float32 data is widened, computed in
+// float64 and rounded back. The special values are those of KeOps:
+// Rsqrt(0) = 0, SinXDivX(0) = 1, XLogX(0) = 0, Sign(NaN) = 0, Step(NaN) = 1,
+// IfElse(NaN, a, b) = b, Round half away from zero, Powf in float32
+// precision, Clamp testing the lower bound first.
 
-// This file defines the value of every elementwise primitive on one number,
-// in float64 (float32 data is widened, computed, and rounded back), with the
-// special values of KeOps: Rsqrt(0) = 0, SinXDivX(0) = 1, XLogX(0) = 0,
-// Sign(NaN) = 0, Step(NaN) = 1, IfElse(NaN, a, b) = b, Round half away from
-// zero, Powf in float32 precision.
-
-// unaryScalar returns the function of a one-argument elementwise primitive.
-func unaryScalar(p formula.Prim, ints []int) func(float64) float64 {
-	switch p {
-	case formula.PrimMinus:
-		return func(x float64) float64 { return -x }
-	case formula.PrimInv:
-		return func(x float64) float64 { return 1 / x }
-	case formula.PrimExp:
-		return math.Exp
-	case formula.PrimLog:
-		return math.Log
-	case formula.PrimXLogX:
-		return func(x float64) float64 {
-			if x == 0 {
-				return 0
-			}
-			return x * math.Log(x)
-		}
-	case formula.PrimSin:
-		return math.Sin
-	case formula.PrimCos:
-		return math.Cos
-	case formula.PrimSinXDivX:
-		return func(x float64) float64 {
-			if x == 0 {
-				return 1
-			}
-			return math.Sin(x) / x
-		}
-	case formula.PrimAsin:
-		return math.Asin
-	case formula.PrimAcos:
-		return math.Acos
-	case formula.PrimAtan:
-		return math.Atan
-	case formula.PrimSqrt:
-		return math.Sqrt
-	case formula.PrimRsqrt:
-		return func(x float64) float64 {
-			if x == 0 {
-				return 0
-			}
-			return 1 / math.Sqrt(x)
-		}
-	case formula.PrimSquare:
-		return func(x float64) float64 { return x * x }
-	case formula.PrimAbs:
-		return math.Abs
-	case formula.PrimSign:
-		return func(x float64) float64 {
-			switch {
-			case x > 0:
-				return 1
-			case x < 0:
-				return -1
-			}
-			return 0
-		}
-	case formula.PrimStep:
-		return func(x float64) float64 {
-			if x < 0 {
-				return 0
-			}
-			return 1
-		}
-	case formula.PrimReLU:
-		return func(x float64) float64 {
-			if x < 0 {
-				return 0
-			}
-			return x
-		}
-	case formula.PrimFloor:
-		return math.Floor
-	case formula.PrimRound:
-		d := ints[0]
-		if d == 0 {
-			return math.Round
-		}
-		scale := math.Pow(10, float64(d))
-		return func(x float64) float64 { return math.Round(x*scale) / scale }
-	case formula.PrimPow:
-		n := float64(ints[0])
-		return func(x float64) float64 { return math.Pow(x, n) }
-	case formula.PrimClampInt:
-		a, b := float64(ints[0]), float64(ints[1])
-		return func(x float64) float64 { return clamp(x, a, b) }
-	case formula.PrimDiffClampInt:
-		a, b := float64(ints[0]), float64(ints[1])
-		return func(x float64) float64 {
-			if x < a || x > b {
-				return 0
-			}
-			return 1
-		}
+// logAccurate is math.Log, also right for subnormal x: the amd64 assembly
+// of math.Log reads their exponent as -1022 (log(5e-324) would be -709).
+func logAccurate(x float64) float64 {
+	if x > 0 && x < 0x1p-1022 {
+		return math.Log(x*0x1p54) - 54*math.Ln2
 	}
-	return nil
+	return math.Log(x)
 }
 
-// binaryScalar returns the function of a two-argument elementwise primitive.
-func binaryScalar(p formula.Prim) func(x, y float64) float64 {
-	switch p {
-	case formula.PrimAdd:
-		return func(x, y float64) float64 { return x + y }
-	case formula.PrimSubtract:
-		return func(x, y float64) float64 { return x - y }
-	case formula.PrimMult:
-		return func(x, y float64) float64 { return x * y }
-	case formula.PrimDivide:
-		return func(x, y float64) float64 { return x / y }
-	case formula.PrimAtan2:
-		return math.Atan2
-	case formula.PrimPowf:
-		return func(x, y float64) float64 {
-			return float64(float32(math.Pow(float64(float32(x)), float64(float32(y)))))
-		}
-	case formula.PrimEqual:
-		return func(x, y float64) float64 { return b2f(x == y) }
-	case formula.PrimNotEqual:
-		return func(x, y float64) float64 { return b2f(x != y) }
-	case formula.PrimLessThan:
-		return func(x, y float64) float64 { return b2f(x < y) }
-	case formula.PrimLessOrEqual:
-		return func(x, y float64) float64 { return b2f(x <= y) }
+// xlogx is x*log(x), with 0 at 0 (its limit).
+func xlogx(x float64) float64 {
+	if x == 0 {
+		return 0
 	}
-	return nil
+	return x * logAccurate(x)
 }
 
-// ternaryScalar returns the function of a three-argument elementwise primitive.
-func ternaryScalar(p formula.Prim) func(x, y, z float64) float64 {
-	switch p {
-	case formula.PrimMod:
-		return func(x, n, o float64) float64 { return x - n*math.Floor((x-o)/n) }
-	case formula.PrimClamp:
-		return clamp
-	case formula.PrimIfElse:
-		return func(c, a, b float64) float64 {
-			if c >= 0 {
-				return a
-			}
-			return b
-		}
+// sinXDivX is sin(x)/x, with 1 at 0 (its limit).
+func sinXDivX(x float64) float64 {
+	if x == 0 {
+		return 1
 	}
-	return nil
+	return math.Sin(x) / x
 }
 
-// clamp tests the lower bound first, as KeOps does: with a > b, x < a gives a
-// and anything else b.
+// rsqrt is 1/sqrt(x), with 0 at 0 as in KeOps (not +Inf).
+func rsqrt(x float64) float64 {
+	if x == 0 {
+		return 0
+	}
+	return 1 / math.Sqrt(x)
+}
+
+// sign is 1, -1 or 0; 0 for NaN.
+func sign(x float64) float64 {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return 0
+}
+
+// step is 0 for x < 0, else 1 (so 1 for NaN).
+func step(x float64) float64 {
+	if x < 0 {
+		return 0
+	}
+	return 1
+}
+
+// relu is max(x, 0), keeping NaN (and -0).
+func relu(x float64) float64 {
+	if x < 0 {
+		return 0
+	}
+	return x
+}
+
+// roundScaled is C round (half away from zero) at scale = 10^d digits:
+// round(x*scale)/scale, exactly math.Round(x) for d = 0.
+func roundScaled(x, scale float64) float64 { return math.Round(x*scale) / scale }
+
+// clamp tests the lower bound first, as KeOps does: with a > b, x < a gives
+// a and anything else b. NaN stays NaN.
 func clamp(x, a, b float64) float64 {
 	switch {
 	case x < a:
@@ -168,6 +85,31 @@ func clamp(x, a, b float64) float64 {
 		return b
 	}
 	return x
+}
+
+// diffClamp is the derivative of clamp: 0 outside [a, b], else 1.
+func diffClamp(x, a, b float64) float64 {
+	if x < a || x > b {
+		return 0
+	}
+	return 1
+}
+
+// powf is C powf: the arguments and the result rounded to float32, even
+// for float64 data.
+func powf(x, y float64) float64 {
+	return float64(float32(math.Pow(float64(float32(x)), float64(float32(y)))))
+}
+
+// mod is x - n*floor((x-o)/n), in [o, o+n) for n > 0.
+func mod(x, n, o float64) float64 { return x - n*math.Floor((x-o)/n) }
+
+// ifElse is a if c >= 0, else b (so b for NaN).
+func ifElse(c, a, b float64) float64 {
+	if c >= 0 {
+		return a
+	}
+	return b
 }
 
 func b2f(b bool) float64 {

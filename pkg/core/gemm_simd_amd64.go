@@ -61,6 +61,7 @@ func gemmBlock64(splat, y, block, xnorm, ynorm []float64, dim, rows, n int) {
 			finish64(block[r*tileSize+t:], a00, a01, yn0, yn1, xnorm[r:])
 		}
 	}
+	archsimd.ClearAVXUpperBits() // back to scalar code: avoid the AVX-SSE transition penalty
 }
 
 // finish64 stores max(0, |x|^2 + |y|^2 - 2 x.y) for two vectors of columns.
@@ -111,6 +112,7 @@ func gemmBlock32(splat, y, block, xnorm, ynorm []float32, dim, rows, n int) {
 			finish32(block[r*tileSize+t:], a00, a01, yn0, yn1, xnorm[r:])
 		}
 	}
+	archsimd.ClearAVXUpperBits() // back to scalar code: avoid the AVX-SSE transition penalty
 }
 
 func finish32(out []float32, a0, a1, yn0, yn1 archsimd.Float32x8, xn []float32) {

@@ -13,11 +13,16 @@ const maxRadialDim = 16
 // scalar float code uses legacy SSE encodings, and mixing them with dirty
 // 256-bit registers inside a loop costs a state transition per iteration.
 func radialSIMD[T float](prof profile, out []T, x, y, s, w vec[T], dim int) bool {
-	if !simdOK || dim > maxRadialDim {
+	if !simdOK || dim > maxRadialDim || cap(out) < tileSize {
 		return false
 	}
-	n := len(out)
-	var t int
+	// Every column goes through the vector code, the last vector reading and
+	// writing past n inside the tile arena (columns are tileSize long): a
+	// scalar tail would round differently and break exact ties between
+	// columns.
+	l := lanes[T]()
+	cols := (len(out) + l - 1) / l * l
+	out = out[:cols]
 	if isFloat64[T]() {
 		var ws []float64
 		if prof == profileAffine {
@@ -28,7 +33,7 @@ func radialSIMD[T float](prof profile, out []T, x, y, s, w vec[T], dim int) bool
 		for k := 0; k < dim; k++ {
 			bx[k] = archsimd.BroadcastFloat64x4(xs[k*x.stride])
 		}
-		t = radialVec64(prof, as64(out), &bx, as64(y.data), ws, y.stride, dim, archsimd.BroadcastFloat64x4(float64(s.data[0])))
+		radialVec64(prof, as64(out), &bx, as64(y.data), ws, y.stride, dim, archsimd.BroadcastFloat64x4(float64(s.data[0])))
 	} else {
 		var ws []float32
 		if prof == profileAffine {
@@ -39,16 +44,7 @@ func radialSIMD[T float](prof profile, out []T, x, y, s, w vec[T], dim int) bool
 		for k := 0; k < dim; k++ {
 			bx[k] = archsimd.BroadcastFloat32x8(xs[k*x.stride])
 		}
-		t = radialVec32(prof, as32(out), &bx, as32(y.data), ws, y.stride, dim, archsimd.BroadcastFloat32x8(float32(s.data[0])))
-	}
-	sv := float64(s.data[0])
-	for ; t < n; t++ {
-		d := 0.0
-		for k := 0; k < dim; k++ {
-			diff := float64(x.data[k*x.stride] - y.data[k*y.stride+t])
-			d += diff * diff
-		}
-		out[t] = T(radialProfile(prof, sv, d, w, t))
+		radialVec32(prof, as32(out), &bx, as32(y.data), ws, y.stride, dim, archsimd.BroadcastFloat32x8(float32(s.data[0])))
 	}
 	return true
 }
@@ -76,6 +72,7 @@ func radialVec64(prof profile, o []float64, bx *[maxRadialDim]archsimd.Float64x4
 		}
 		v.StoreSlice(o[t:])
 	}
+	archsimd.ClearAVXUpperBits() // back to scalar code: avoid the AVX-SSE transition penalty
 	return t
 }
 
@@ -102,6 +99,7 @@ func radialVec32(prof profile, o []float32, bx *[maxRadialDim]archsimd.Float32x8
 		}
 		v.StoreSlice(o[t:])
 	}
+	archsimd.ClearAVXUpperBits() // back to scalar code: avoid the AVX-SSE transition penalty
 	return t
 }
 
@@ -135,6 +133,7 @@ func dotVec64(x, y []float64, lanes *[4]float64) int {
 		acc = archsimd.LoadFloat64x4Slice(x[t:]).MulAdd(archsimd.LoadFloat64x4Slice(y[t:]), acc)
 	}
 	acc.Store(lanes)
+	archsimd.ClearAVXUpperBits()
 	return t
 }
 
@@ -145,5 +144,6 @@ func dotVec32(x, y []float32, lanes *[8]float32) int {
 		acc = archsimd.LoadFloat32x8Slice(x[t:]).MulAdd(archsimd.LoadFloat32x8Slice(y[t:]), acc)
 	}
 	acc.Store(lanes)
+	archsimd.ClearAVXUpperBits()
 	return t
 }

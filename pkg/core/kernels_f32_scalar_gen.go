@@ -28,11 +28,11 @@ func invF32(dst, x []float32) {
 
 // expF32 is
 //
-//	for t := range dst { dst[t] = float32(math.Exp(float64(x[t]))) }
+//	for t := range dst { dst[t] = float32(expAccurate(float64(x[t]))) }
 func expF32(dst, x []float32) {
 	x = x[:len(dst)]
 	for t := range dst {
-		dst[t] = float32(math.Exp(float64(x[t])))
+		dst[t] = float32(expAccurate(float64(x[t])))
 	}
 }
 

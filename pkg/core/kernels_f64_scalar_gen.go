@@ -28,11 +28,11 @@ func invF64(dst, x []float64) {
 
 // expF64 is
 //
-//	for t := range dst { dst[t] = math.Exp(x[t]) }
+//	for t := range dst { dst[t] = expAccurate(x[t]) }
 func expF64(dst, x []float64) {
 	x = x[:len(dst)]
 	for t := range dst {
-		dst[t] = math.Exp(x[t])
+		dst[t] = expAccurate(x[t])
 	}
 }
 

@@ -56,7 +56,7 @@ func invF64(dst, x []float64) {
 
 // expF64 is
 //
-//	for t := range dst { dst[t] = math.Exp(x[t]) }
+//	for t := range dst { dst[t] = expAccurate(x[t]) }
 func expF64(dst, x []float64) {
 	x = x[:len(dst)]
 	if simdOK {
@@ -72,7 +72,7 @@ func expF64(dst, x []float64) {
 		return
 	}
 	for t := range dst {
-		dst[t] = math.Exp(x[t])
+		dst[t] = expAccurate(x[t])
 	}
 }
 

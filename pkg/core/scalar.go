@@ -11,6 +11,17 @@ import "math"
 // IfElse(NaN, a, b) = b, Round half away from zero, Powf in float32
 // precision, Clamp testing the lower bound first.
 
+// expAccurate is math.Exp, also finite up to the overflow threshold: the
+// amd64 assembly of math.Exp gives +Inf from x = 709.437 on (e^709.5 is
+// 1.4e308). Squaring exp(x/2) there costs at most one more rounding.
+func expAccurate(x float64) float64 {
+	if x > 709 {
+		h := math.Exp(0.5 * x)
+		return h * h
+	}
+	return math.Exp(x)
+}
+
 // logAccurate is math.Log, also right for subnormal x: the amd64 assembly
 // of math.Log reads their exponent as -1022 (log(5e-324) would be -709).
 func logAccurate(x float64) float64 {

@@ -102,7 +102,7 @@ var lowerings = []lowering{
 	{Prim: formula.PrimInv, Name: "Inv", Stem: "inv", Native: true,
 		Scalar: func(a ...Code) Code { return Lit(1).Op("/").Add(a[0]) },
 		Vector: func(v *lanes, a ...Code) Code { return method(v.Const("one", 1), "Div", a[0]) }},
-	{Prim: formula.PrimExp, Name: "Exp", Stem: "exp", Scalar: mathCall("Exp"), Vector: vfn("exp")},
+	{Prim: formula.PrimExp, Name: "Exp", Stem: "exp", Scalar: helper("expAccurate"), Vector: vfn("exp")},
 	{Prim: formula.PrimLog, Name: "Log", Stem: "log", Scalar: helper("logAccurate"), Vector: vfn("log")},
 	{Prim: formula.PrimXLogX, Name: "XLogX", Stem: "xlogx", Scalar: helper("xlogx"),
 		Vector: func(v *lanes, a ...Code) Code {

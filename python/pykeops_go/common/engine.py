@@ -77,25 +77,68 @@ class Kernel:
         vals / idx are the preallocated outputs (or None when absent).
         ranges is None or six C-contiguous int64 arrays.
         """
-        token = next(_tokens)
-        words = [token, M, N, len(batch), *batch, len(arrays)]
-        for a, ab in zip(arrays, arg_batches):
-            words += [a.ctypes.data, a.size, *ab]
-        for out in (vals, idx):
-            words += [0, 0] if out is None else [out.ctypes.data, out.size]
+        call_plan = self.plan(dtype, M, N, batch, arg_batches,
+                              0 if vals is None else vals.size, 0 if idx is None else idx.size, ranges)
+        call_plan.run(arrays, vals, idx)
+
+    def plan(self, dtype, M, N, batch, arg_batches, nvals, nidx, ranges=None) -> "CallPlan":
+        """The descriptor of calls with these sizes, to fill with addresses at each call."""
+        words = [0, M, N, len(batch), *batch, len(arg_batches)]
+        arg_pos = []
+        for ab in arg_batches:
+            arg_pos.append(len(words))
+            words += [0, 0, *ab]
+        out_pos = len(words)
+        words += [0, nvals, 0, nidx]
         if ranges is None:
             words.append(0)
         else:
             words.append(1)
             for r in ranges:
                 words += [r.ctypes.data, r.size]
-        desc = np.array(words, dtype=np.int64)
-        args = (self.handle, DTYPE_CODES[dtype], desc.ctypes.data, desc.size)
         nb = int(np.prod(batch)) if batch else 1
-        if nb * M * N < _THREADED_PAIRS:
+        return CallPlan(self.handle, DTYPE_CODES[dtype], np.array(words, dtype=np.int64),
+                        arg_pos, out_pos, nb * M * N >= _THREADED_PAIRS, ranges)
+
+
+class CallPlan:
+    """A filled-in call descriptor (see gokeops/run.go) for given sizes.
+
+    Repeated calls of the same shapes only copy it and write the addresses
+    of the arrays: the per-call cost stays a few microseconds.
+    """
+
+    __slots__ = ("handle", "code", "words", "arg_pos", "out_pos", "threaded", "ranges", "buffers")
+
+    def __init__(self, handle, code, words, arg_pos, out_pos, threaded, ranges):
+        self.handle, self.code, self.words = handle, code, words
+        self.arg_pos, self.out_pos, self.threaded = arg_pos, out_pos, threaded
+        self.ranges = ranges  # kept alive: the descriptor holds their addresses
+        self.buffers = {}  # thread id -> (descriptor copy, its address)
+
+    def run(self, arrays, vals, idx):
+        """Run on arrays of the planned shapes, C-contiguous and of the planned dtype."""
+        # Each thread fills its own copy of the descriptor; only the
+        # per-call words change.
+        entry = self.buffers.get(threading.get_ident())
+        if entry is None:
+            desc = self.words.copy()
+            entry = self.buffers[threading.get_ident()] = (desc, desc.ctypes.data)
+        desc, addr = entry
+        for pos, a in zip(self.arg_pos, arrays):
+            desc[pos] = a.ctypes.data
+            desc[pos + 1] = a.size
+        if vals is not None:
+            desc[self.out_pos] = vals.ctypes.data
+        if idx is not None:
+            desc[self.out_pos + 2] = idx.ctypes.data
+        token = next(_tokens)
+        desc[0] = token
+        args = (self.handle, self.code, addr, desc.size)
+        if not self.threaded:
             call(_go.Run, *args)
-            return
-        _run_interruptible(token, args)
+        else:
+            _run_interruptible(token, args)
 
 
 def _run_interruptible(token, args):

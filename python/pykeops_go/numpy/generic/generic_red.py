@@ -132,6 +132,7 @@ class Genred:
             self.aliases = complete_aliases(formula, list(aliases))
         self.nargs = len(self.aliases)
         self._kernel = None
+        self._fast = {}  # shapes key -> _FastCall (see __call__)
 
     @property
     def kernel(self) -> engine.Kernel:
@@ -172,6 +173,12 @@ class Genred:
             batch shape in front; ``(values, int64 indices)`` for
             Min_ArgMin, Max_ArgMax and KMin_ArgKMin.
         """
+        key = None
+        if ranges is None and out is None and backend in ("auto", "CPU"):
+            key = _shapes_key(args)
+            fast = self._fast.get(key)
+            if fast is not None:
+                return fast(args)
         if len(args) != self.nargs:
             raise ValueError(f"Invalid number of arguments in call to Genred (should be {self.nargs} "
                              f"and got {len(args)}).")
@@ -200,19 +207,21 @@ class Genred:
         if k.idx_dim:
             idx = (out.reshape((*shape, k.idx_dim)) if direct
                    else np.empty((*shape, k.idx_dim), dtype=np.int64))
-        k.run(p.arrays, p.dtype, p.M, p.N, p.batch, p.arg_batches, vals, idx, r)
+        plan = k.plan(p.dtype, p.M, p.N, p.batch, p.arg_batches,
+                      0 if vals is None else vals.size, 0 if idx is None else idx.size, r)
+        plan.run(p.arrays, vals, idx)
         if out is not None:
             if not direct:
                 out[...] = vals.reshape(out.shape)
             return out
+        if key is not None and p.user_dtype == p.dtype and all(a is b for a, b in zip(args, p.arrays)):
+            # Later calls with arrays of these shapes skip the checks.
+            vshape = None if vals is None else vals.shape
+            ishape = None if idx is None else idx.shape
+            self._fast[key] = _FastCall(plan, p.dtype, vshape, ishape, final)
         if vals is not None and p.user_dtype != p.dtype:
             vals = vals.astype(p.user_dtype)
-        if final is not None:  # the KMin family: (rows, K, D), squeezed when D == 1
-            vals = vals.reshape(final) if vals is not None else None
-            idx = idx.reshape(final) if idx is not None else None
-        if vals is not None and idx is not None:
-            return vals, idx
-        return vals if vals is not None else idx
+        return _result(vals, idx, final)
 
     def _check_out(self, k, out, shape, final, dtype):
         """Validate ``out=``: the returned shape (or the raw 2-D one) and dtype."""
@@ -228,6 +237,39 @@ class Genred:
             raise ValueError(f"Genred: out must be a writeable C-contiguous {want} array of shape "
                              f"{final or raw}, got a {out.dtype} array of shape {out.shape}")
         return out
+
+
+def _shapes_key(args) -> tuple | None:
+    """What a call's validation depends on: shapes, dtypes and contiguity."""
+    try:
+        return tuple([(a.shape, a.dtype.num, a.flags.c_contiguous) for a in args])
+    except AttributeError:  # not all ndarrays: always the full path
+        return None
+
+
+def _result(vals, idx, final):
+    """The returned value: KMin-family reshape, and the (values, indices) pair."""
+    if final is not None:  # the KMin family: (rows, K, D), squeezed when D == 1
+        vals = vals.reshape(final) if vals is not None else None
+        idx = idx.reshape(final) if idx is not None else None
+    if vals is not None and idx is not None:
+        return vals, idx
+    return vals if vals is not None else idx
+
+
+class _FastCall:
+    """A call of already-validated shapes: allocate the outputs and run."""
+
+    __slots__ = ("plan", "dtype", "vshape", "ishape", "final")
+
+    def __init__(self, plan, dtype, vshape, ishape, final):
+        self.plan, self.dtype, self.vshape, self.ishape, self.final = plan, dtype, vshape, ishape, final
+
+    def __call__(self, args):
+        vals = None if self.vshape is None else np.empty(self.vshape, dtype=self.dtype)
+        idx = None if self.ishape is None else np.empty(self.ishape, dtype=np.int64)
+        self.plan.run(args, vals, idx)
+        return _result(vals, idx, self.final)
 
 
 def check_backend(backend: str) -> None:

@@ -24,6 +24,7 @@ func minusF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			negF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -47,6 +48,7 @@ func invF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			one.Div(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -69,6 +71,7 @@ func expF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			expF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -91,6 +94,7 @@ func logF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			logF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -104,7 +108,7 @@ func logF32(dst, x []float32) {
 func xlogxF32(dst, x []float32) {
 	x = x[:len(dst)]
 	if simdOK {
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vx := archsimd.LoadFloat32x8Slice(x[t:])
@@ -114,6 +118,7 @@ func xlogxF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Equal(zero), zero, vx.Mul(logF32x8(vx))).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -136,6 +141,7 @@ func sinF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			sinF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -158,6 +164,7 @@ func cosF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			cosF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -171,7 +178,7 @@ func cosF32(dst, x []float32) {
 func sinXDivXF32(dst, x []float32) {
 	x = x[:len(dst)]
 	if simdOK {
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		one := archsimd.BroadcastFloat32x8(1.0)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
@@ -182,6 +189,7 @@ func sinXDivXF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Equal(zero), one, sinF32x8(vx).Div(vx)).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -204,6 +212,7 @@ func asinF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			asinF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -226,6 +235,7 @@ func acosF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			acosF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -248,6 +258,7 @@ func atanF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			atanF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -270,6 +281,7 @@ func sqrtF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Sqrt().StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -283,7 +295,7 @@ func sqrtF32(dst, x []float32) {
 func rsqrtF32(dst, x []float32) {
 	x = x[:len(dst)]
 	if simdOK {
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		one := archsimd.BroadcastFloat32x8(1.0)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
@@ -294,6 +306,7 @@ func rsqrtF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Equal(zero), zero, one.Div(vx.Sqrt())).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -316,6 +329,7 @@ func squareF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Mul(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -338,6 +352,7 @@ func absF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			absF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -351,7 +366,7 @@ func absF32(dst, x []float32) {
 func signF32(dst, x []float32) {
 	x = x[:len(dst)]
 	if simdOK {
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		one := archsimd.BroadcastFloat32x8(1.0)
 		minusOne := archsimd.BroadcastFloat32x8(-1.0)
 		t := 0
@@ -363,6 +378,7 @@ func signF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Greater(zero), one, pick32(vx.Less(zero), minusOne, zero)).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -376,7 +392,7 @@ func signF32(dst, x []float32) {
 func stepF32(dst, x []float32) {
 	x = x[:len(dst)]
 	if simdOK {
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		one := archsimd.BroadcastFloat32x8(1.0)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
@@ -387,6 +403,7 @@ func stepF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Less(zero), zero, one).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -400,7 +417,7 @@ func stepF32(dst, x []float32) {
 func reluF32(dst, x []float32) {
 	x = x[:len(dst)]
 	if simdOK {
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vx := archsimd.LoadFloat32x8Slice(x[t:])
@@ -410,6 +427,7 @@ func reluF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Less(zero), zero, vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -432,6 +450,7 @@ func floorF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Floor().StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -456,6 +475,7 @@ func roundF32(dst, x []float32, d int) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			roundScaledF32x8(vx, scale).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -480,6 +500,7 @@ func powF32(dst, x []float32, n int) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			powIntF32x8(vx, n).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -506,6 +527,7 @@ func clampIntF32(dst, x []float32, a, b int) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Less(vlo), vlo, pick32(vx.Greater(vhi), vhi, vx)).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -523,7 +545,7 @@ func diffClampIntF32(dst, x []float32, a, b int) {
 	if simdOK {
 		vlo := archsimd.BroadcastFloat32x8(float32(lo))
 		vhi := archsimd.BroadcastFloat32x8(float32(hi))
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		one := archsimd.BroadcastFloat32x8(1.0)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
@@ -534,6 +556,7 @@ func diffClampIntF32(dst, x []float32, a, b int) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Less(vlo).Or(vx.Greater(vhi)), zero, one).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -558,6 +581,7 @@ func addVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Add(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -581,6 +605,7 @@ func addVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Add(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -604,6 +629,7 @@ func addSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Add(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -628,6 +654,7 @@ func subVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Sub(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -651,6 +678,7 @@ func subVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Sub(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -674,6 +702,7 @@ func subSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Sub(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -698,6 +727,7 @@ func mulVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Mul(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -721,6 +751,7 @@ func mulVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Mul(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -744,6 +775,7 @@ func mulSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Mul(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -768,6 +800,7 @@ func divVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Div(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -791,6 +824,7 @@ func divVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Div(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -814,6 +848,7 @@ func divSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Div(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -838,6 +873,7 @@ func atan2VVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			atan2F32x8(vx, vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -861,6 +897,7 @@ func atan2VSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			atan2F32x8(vx, vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -884,6 +921,7 @@ func atan2SVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			atan2F32x8(vx, vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -928,7 +966,7 @@ func equalVVF32(dst, x, y []float32) {
 	x, y = x[:len(dst)], y[:len(dst)]
 	if simdOK {
 		one := archsimd.BroadcastFloat32x8(1.0)
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vx := archsimd.LoadFloat32x8Slice(x[t:])
@@ -940,6 +978,7 @@ func equalVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.Equal(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -955,7 +994,7 @@ func equalVSF32(dst, x []float32, y float32) {
 	if simdOK {
 		vy := archsimd.BroadcastFloat32x8(y)
 		one := archsimd.BroadcastFloat32x8(1.0)
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vx := archsimd.LoadFloat32x8Slice(x[t:])
@@ -965,6 +1004,7 @@ func equalVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Equal(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -980,7 +1020,7 @@ func equalSVF32(dst []float32, x float32, y []float32) {
 	if simdOK {
 		vx := archsimd.BroadcastFloat32x8(x)
 		one := archsimd.BroadcastFloat32x8(1.0)
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vy := archsimd.LoadFloat32x8Slice(y[t:])
@@ -990,6 +1030,7 @@ func equalSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.Equal(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1004,7 +1045,7 @@ func notEqualVVF32(dst, x, y []float32) {
 	x, y = x[:len(dst)], y[:len(dst)]
 	if simdOK {
 		one := archsimd.BroadcastFloat32x8(1.0)
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vx := archsimd.LoadFloat32x8Slice(x[t:])
@@ -1016,6 +1057,7 @@ func notEqualVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.NotEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1031,7 +1073,7 @@ func notEqualVSF32(dst, x []float32, y float32) {
 	if simdOK {
 		vy := archsimd.BroadcastFloat32x8(y)
 		one := archsimd.BroadcastFloat32x8(1.0)
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vx := archsimd.LoadFloat32x8Slice(x[t:])
@@ -1041,6 +1083,7 @@ func notEqualVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.NotEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1056,7 +1099,7 @@ func notEqualSVF32(dst []float32, x float32, y []float32) {
 	if simdOK {
 		vx := archsimd.BroadcastFloat32x8(x)
 		one := archsimd.BroadcastFloat32x8(1.0)
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vy := archsimd.LoadFloat32x8Slice(y[t:])
@@ -1066,6 +1109,7 @@ func notEqualSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.NotEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1080,7 +1124,7 @@ func lessThanVVF32(dst, x, y []float32) {
 	x, y = x[:len(dst)], y[:len(dst)]
 	if simdOK {
 		one := archsimd.BroadcastFloat32x8(1.0)
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vx := archsimd.LoadFloat32x8Slice(x[t:])
@@ -1092,6 +1136,7 @@ func lessThanVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.Less(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1107,7 +1152,7 @@ func lessThanVSF32(dst, x []float32, y float32) {
 	if simdOK {
 		vy := archsimd.BroadcastFloat32x8(y)
 		one := archsimd.BroadcastFloat32x8(1.0)
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vx := archsimd.LoadFloat32x8Slice(x[t:])
@@ -1117,6 +1162,7 @@ func lessThanVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Less(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1132,7 +1178,7 @@ func lessThanSVF32(dst []float32, x float32, y []float32) {
 	if simdOK {
 		vx := archsimd.BroadcastFloat32x8(x)
 		one := archsimd.BroadcastFloat32x8(1.0)
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vy := archsimd.LoadFloat32x8Slice(y[t:])
@@ -1142,6 +1188,7 @@ func lessThanSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.Less(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1156,7 +1203,7 @@ func lessOrEqualVVF32(dst, x, y []float32) {
 	x, y = x[:len(dst)], y[:len(dst)]
 	if simdOK {
 		one := archsimd.BroadcastFloat32x8(1.0)
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vx := archsimd.LoadFloat32x8Slice(x[t:])
@@ -1168,6 +1215,7 @@ func lessOrEqualVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.LessEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1183,7 +1231,7 @@ func lessOrEqualVSF32(dst, x []float32, y float32) {
 	if simdOK {
 		vy := archsimd.BroadcastFloat32x8(y)
 		one := archsimd.BroadcastFloat32x8(1.0)
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vx := archsimd.LoadFloat32x8Slice(x[t:])
@@ -1193,6 +1241,7 @@ func lessOrEqualVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.LessEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1208,7 +1257,7 @@ func lessOrEqualSVF32(dst []float32, x float32, y []float32) {
 	if simdOK {
 		vx := archsimd.BroadcastFloat32x8(x)
 		one := archsimd.BroadcastFloat32x8(1.0)
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vy := archsimd.LoadFloat32x8Slice(y[t:])
@@ -1218,6 +1267,7 @@ func lessOrEqualSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.LessEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1243,6 +1293,7 @@ func modF32(dst, x, y, z []float32) {
 			vz := loadColPartF32x8(z, t)
 			modF32x8(vx, vy, vz).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1268,6 +1319,7 @@ func clampF32(dst, x, y, z []float32) {
 			vz := loadColPartF32x8(z, t)
 			pick32(vx.Less(vy), vy, pick32(vx.Greater(vz), vz, vx)).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1280,7 +1332,7 @@ func clampF32(dst, x, y, z []float32) {
 //	for t := range dst { dst[t] = float32(ifElse(float64(x[min(t, len(x)-1)]), float64(y[min(t, len(y)-1)]), float64(z[min(t, len(z)-1)]))) }
 func ifElseF32(dst, x, y, z []float32) {
 	if simdOK {
-		zero := archsimd.BroadcastFloat32x8(0.0)
+		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
 			vx := loadColF32x8(x, t)
@@ -1294,6 +1346,7 @@ func ifElseF32(dst, x, y, z []float32) {
 			vz := loadColPartF32x8(z, t)
 			pick32(vx.GreaterEqual(zero), vy, vz).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {

@@ -24,6 +24,7 @@ func minusF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			negF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -47,6 +48,7 @@ func invF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			one.Div(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -69,6 +71,7 @@ func expF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			expF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -91,6 +94,7 @@ func logF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			logF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -104,7 +108,7 @@ func logF64(dst, x []float64) {
 func xlogxF64(dst, x []float64) {
 	x = x[:len(dst)]
 	if simdOK {
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vx := archsimd.LoadFloat64x4Slice(x[t:])
@@ -114,6 +118,7 @@ func xlogxF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Equal(zero), zero, vx.Mul(logF64x4(vx))).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -136,6 +141,7 @@ func sinF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			sinF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -158,6 +164,7 @@ func cosF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			cosF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -171,7 +178,7 @@ func cosF64(dst, x []float64) {
 func sinXDivXF64(dst, x []float64) {
 	x = x[:len(dst)]
 	if simdOK {
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		one := archsimd.BroadcastFloat64x4(1.0)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
@@ -182,6 +189,7 @@ func sinXDivXF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Equal(zero), one, sinF64x4(vx).Div(vx)).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -204,6 +212,7 @@ func asinF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			asinF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -226,6 +235,7 @@ func acosF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			acosF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -248,6 +258,7 @@ func atanF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			atanF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -270,6 +281,7 @@ func sqrtF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Sqrt().StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -283,7 +295,7 @@ func sqrtF64(dst, x []float64) {
 func rsqrtF64(dst, x []float64) {
 	x = x[:len(dst)]
 	if simdOK {
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		one := archsimd.BroadcastFloat64x4(1.0)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
@@ -294,6 +306,7 @@ func rsqrtF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Equal(zero), zero, one.Div(vx.Sqrt())).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -316,6 +329,7 @@ func squareF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Mul(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -338,6 +352,7 @@ func absF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			absF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -351,7 +366,7 @@ func absF64(dst, x []float64) {
 func signF64(dst, x []float64) {
 	x = x[:len(dst)]
 	if simdOK {
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		one := archsimd.BroadcastFloat64x4(1.0)
 		minusOne := archsimd.BroadcastFloat64x4(-1.0)
 		t := 0
@@ -363,6 +378,7 @@ func signF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Greater(zero), one, pick64(vx.Less(zero), minusOne, zero)).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -376,7 +392,7 @@ func signF64(dst, x []float64) {
 func stepF64(dst, x []float64) {
 	x = x[:len(dst)]
 	if simdOK {
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		one := archsimd.BroadcastFloat64x4(1.0)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
@@ -387,6 +403,7 @@ func stepF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Less(zero), zero, one).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -400,7 +417,7 @@ func stepF64(dst, x []float64) {
 func reluF64(dst, x []float64) {
 	x = x[:len(dst)]
 	if simdOK {
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vx := archsimd.LoadFloat64x4Slice(x[t:])
@@ -410,6 +427,7 @@ func reluF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Less(zero), zero, vx).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -432,6 +450,7 @@ func floorF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Floor().StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -456,6 +475,7 @@ func roundF64(dst, x []float64, d int) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			roundScaledF64x4(vx, scale).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -480,6 +500,7 @@ func powF64(dst, x []float64, n int) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			powIntF64x4(vx, n).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -506,6 +527,7 @@ func clampIntF64(dst, x []float64, a, b int) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Less(vlo), vlo, pick64(vx.Greater(vhi), vhi, vx)).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -523,7 +545,7 @@ func diffClampIntF64(dst, x []float64, a, b int) {
 	if simdOK {
 		vlo := archsimd.BroadcastFloat64x4(lo)
 		vhi := archsimd.BroadcastFloat64x4(hi)
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		one := archsimd.BroadcastFloat64x4(1.0)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
@@ -534,6 +556,7 @@ func diffClampIntF64(dst, x []float64, a, b int) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Less(vlo).Or(vx.Greater(vhi)), zero, one).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -558,6 +581,7 @@ func addVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Add(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -581,6 +605,7 @@ func addVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Add(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -604,6 +629,7 @@ func addSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Add(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -628,6 +654,7 @@ func subVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Sub(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -651,6 +678,7 @@ func subVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Sub(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -674,6 +702,7 @@ func subSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Sub(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -698,6 +727,7 @@ func mulVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Mul(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -721,6 +751,7 @@ func mulVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Mul(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -744,6 +775,7 @@ func mulSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Mul(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -768,6 +800,7 @@ func divVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Div(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -791,6 +824,7 @@ func divVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Div(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -814,6 +848,7 @@ func divSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Div(vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -838,6 +873,7 @@ func atan2VVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			atan2F64x4(vx, vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -861,6 +897,7 @@ func atan2VSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			atan2F64x4(vx, vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -884,6 +921,7 @@ func atan2SVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			atan2F64x4(vx, vy).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -928,7 +966,7 @@ func equalVVF64(dst, x, y []float64) {
 	x, y = x[:len(dst)], y[:len(dst)]
 	if simdOK {
 		one := archsimd.BroadcastFloat64x4(1.0)
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vx := archsimd.LoadFloat64x4Slice(x[t:])
@@ -940,6 +978,7 @@ func equalVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.Equal(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -955,7 +994,7 @@ func equalVSF64(dst, x []float64, y float64) {
 	if simdOK {
 		vy := archsimd.BroadcastFloat64x4(y)
 		one := archsimd.BroadcastFloat64x4(1.0)
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vx := archsimd.LoadFloat64x4Slice(x[t:])
@@ -965,6 +1004,7 @@ func equalVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Equal(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -980,7 +1020,7 @@ func equalSVF64(dst []float64, x float64, y []float64) {
 	if simdOK {
 		vx := archsimd.BroadcastFloat64x4(x)
 		one := archsimd.BroadcastFloat64x4(1.0)
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vy := archsimd.LoadFloat64x4Slice(y[t:])
@@ -990,6 +1030,7 @@ func equalSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.Equal(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1004,7 +1045,7 @@ func notEqualVVF64(dst, x, y []float64) {
 	x, y = x[:len(dst)], y[:len(dst)]
 	if simdOK {
 		one := archsimd.BroadcastFloat64x4(1.0)
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vx := archsimd.LoadFloat64x4Slice(x[t:])
@@ -1016,6 +1057,7 @@ func notEqualVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.NotEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1031,7 +1073,7 @@ func notEqualVSF64(dst, x []float64, y float64) {
 	if simdOK {
 		vy := archsimd.BroadcastFloat64x4(y)
 		one := archsimd.BroadcastFloat64x4(1.0)
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vx := archsimd.LoadFloat64x4Slice(x[t:])
@@ -1041,6 +1083,7 @@ func notEqualVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.NotEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1056,7 +1099,7 @@ func notEqualSVF64(dst []float64, x float64, y []float64) {
 	if simdOK {
 		vx := archsimd.BroadcastFloat64x4(x)
 		one := archsimd.BroadcastFloat64x4(1.0)
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vy := archsimd.LoadFloat64x4Slice(y[t:])
@@ -1066,6 +1109,7 @@ func notEqualSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.NotEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1080,7 +1124,7 @@ func lessThanVVF64(dst, x, y []float64) {
 	x, y = x[:len(dst)], y[:len(dst)]
 	if simdOK {
 		one := archsimd.BroadcastFloat64x4(1.0)
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vx := archsimd.LoadFloat64x4Slice(x[t:])
@@ -1092,6 +1136,7 @@ func lessThanVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.Less(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1107,7 +1152,7 @@ func lessThanVSF64(dst, x []float64, y float64) {
 	if simdOK {
 		vy := archsimd.BroadcastFloat64x4(y)
 		one := archsimd.BroadcastFloat64x4(1.0)
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vx := archsimd.LoadFloat64x4Slice(x[t:])
@@ -1117,6 +1162,7 @@ func lessThanVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Less(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1132,7 +1178,7 @@ func lessThanSVF64(dst []float64, x float64, y []float64) {
 	if simdOK {
 		vx := archsimd.BroadcastFloat64x4(x)
 		one := archsimd.BroadcastFloat64x4(1.0)
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vy := archsimd.LoadFloat64x4Slice(y[t:])
@@ -1142,6 +1188,7 @@ func lessThanSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.Less(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1156,7 +1203,7 @@ func lessOrEqualVVF64(dst, x, y []float64) {
 	x, y = x[:len(dst)], y[:len(dst)]
 	if simdOK {
 		one := archsimd.BroadcastFloat64x4(1.0)
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vx := archsimd.LoadFloat64x4Slice(x[t:])
@@ -1168,6 +1215,7 @@ func lessOrEqualVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.LessEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1183,7 +1231,7 @@ func lessOrEqualVSF64(dst, x []float64, y float64) {
 	if simdOK {
 		vy := archsimd.BroadcastFloat64x4(y)
 		one := archsimd.BroadcastFloat64x4(1.0)
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vx := archsimd.LoadFloat64x4Slice(x[t:])
@@ -1193,6 +1241,7 @@ func lessOrEqualVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.LessEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1208,7 +1257,7 @@ func lessOrEqualSVF64(dst []float64, x float64, y []float64) {
 	if simdOK {
 		vx := archsimd.BroadcastFloat64x4(x)
 		one := archsimd.BroadcastFloat64x4(1.0)
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vy := archsimd.LoadFloat64x4Slice(y[t:])
@@ -1218,6 +1267,7 @@ func lessOrEqualSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.LessEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1243,6 +1293,7 @@ func modF64(dst, x, y, z []float64) {
 			vz := loadColPartF64x4(z, t)
 			modF64x4(vx, vy, vz).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1268,6 +1319,7 @@ func clampF64(dst, x, y, z []float64) {
 			vz := loadColPartF64x4(z, t)
 			pick64(vx.Less(vy), vy, pick64(vx.Greater(vz), vz, vx)).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {
@@ -1280,7 +1332,7 @@ func clampF64(dst, x, y, z []float64) {
 //	for t := range dst { dst[t] = ifElse(x[min(t, len(x)-1)], y[min(t, len(y)-1)], z[min(t, len(z)-1)]) }
 func ifElseF64(dst, x, y, z []float64) {
 	if simdOK {
-		zero := archsimd.BroadcastFloat64x4(0.0)
+		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
 			vx := loadColF64x4(x, t)
@@ -1294,6 +1346,7 @@ func ifElseF64(dst, x, y, z []float64) {
 			vz := loadColPartF64x4(z, t)
 			pick64(vx.GreaterEqual(zero), vy, vz).StoreSlicePart(dst[t:])
 		}
+		archsimd.ClearAVXUpperBits()
 		return
 	}
 	for t := range dst {

@@ -309,3 +309,115 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkKernels times a few generated kernels on one tile beside the
+// plain loop of math functions they replace, in ns per element.
+func BenchmarkKernels(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	type bench struct {
+		name   string
+		lo, hi float64
+		k64    func(dst, x []float64)
+		k32    func(dst, x []float32)
+		loop64 func(dst, x []float64)
+		loop32 func(dst, x []float32)
+	}
+	benches := []bench{
+		{"exp", -10, 10, expF64, expF32,
+			func(dst, x []float64) {
+				for t := range dst {
+					dst[t] = math.Exp(x[t])
+				}
+			},
+			func(dst, x []float32) {
+				for t := range dst {
+					dst[t] = float32(math.Exp(float64(x[t])))
+				}
+			}},
+		{"log", 0.01, 100, logF64, logF32,
+			func(dst, x []float64) {
+				for t := range dst {
+					dst[t] = math.Log(x[t])
+				}
+			},
+			func(dst, x []float32) {
+				for t := range dst {
+					dst[t] = float32(math.Log(float64(x[t])))
+				}
+			}},
+		{"sin", -10, 10, sinF64, sinF32,
+			func(dst, x []float64) {
+				for t := range dst {
+					dst[t] = math.Sin(x[t])
+				}
+			},
+			func(dst, x []float32) {
+				for t := range dst {
+					dst[t] = float32(math.Sin(float64(x[t])))
+				}
+			}},
+		{"atan", -10, 10, atanF64, atanF32,
+			func(dst, x []float64) {
+				for t := range dst {
+					dst[t] = math.Atan(x[t])
+				}
+			},
+			func(dst, x []float32) {
+				for t := range dst {
+					dst[t] = float32(math.Atan(float64(x[t])))
+				}
+			}},
+		{"pow3", -10, 10, func(dst, x []float64) { powF64(dst, x, 3) }, func(dst, x []float32) { powF32(dst, x, 3) },
+			func(dst, x []float64) {
+				for t := range dst {
+					dst[t] = math.Pow(x[t], 3)
+				}
+			},
+			func(dst, x []float32) {
+				for t := range dst {
+					dst[t] = float32(math.Pow(float64(x[t]), 3))
+				}
+			}},
+		{"mul", -10, 10, func(dst, x []float64) { mulVVF64(dst, x, x) }, func(dst, x []float32) { mulVVF32(dst, x, x) },
+			func(dst, x []float64) {
+				for t := range dst {
+					dst[t] = x[t] * x[t]
+				}
+			},
+			func(dst, x []float32) {
+				for t := range dst {
+					dst[t] = x[t] * x[t]
+				}
+			}},
+	}
+	const n = tileSize
+	perElem := func(b *testing.B) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/elem")
+	}
+	for _, bc := range benches {
+		x := uniform(rng, n, bc.lo, bc.hi)
+		dst := make([]float64, n)
+		x32, dst32 := make([]float32, n), make([]float32, n)
+		for i, v := range x {
+			x32[i] = float32(v)
+		}
+		for _, k := range []struct {
+			name string
+			f64  func(dst, x []float64)
+			f32  func(dst, x []float32)
+		}{{"kernel", bc.k64, bc.k32}, {"loop", bc.loop64, bc.loop32}} {
+			b.Run(bc.name+"/f64/"+k.name, func(b *testing.B) {
+				for b.Loop() {
+					k.f64(dst, x)
+				}
+				perElem(b)
+			})
+			b.Run(bc.name+"/f32/"+k.name, func(b *testing.B) {
+				for b.Loop() {
+					k.f32(dst32, x32)
+				}
+				perElem(b)
+			})
+		}
+	}
+}

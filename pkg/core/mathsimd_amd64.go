@@ -6,6 +6,12 @@ import "simd/archsimd"
 
 // simdOK is checked at run time: the SIMD kernels need AVX2 and FMA; other
 // x86 machines take the scalar loops.
+//
+// Every SIMD kernel ends with archsimd.ClearAVXUpperBits (VZEROUPPER) before
+// it returns or runs scalar code: Go's scalar float code is SSE, and SSE
+// instructions after AVX code that left the upper halves of the vector
+// registers dirty pay a state transition each (hundreds of cycles on this
+// kind of machine).
 var simdOK = archsimd.X86.AVX2() && archsimd.X86.FMA()
 
 // Constants of the vector exp: x = k ln2 + r with |r| <= ln2/2, exp(r) by a
@@ -98,6 +104,7 @@ func sqDistAddSIMD[T float](out []T, s T, y []T) bool {
 			d := bs.Sub(archsimd.LoadFloat64x4Slice(ys[n:]))
 			d.MulAdd(d, archsimd.LoadFloat64x4Slice(o[n:])).StoreSlice(o[n:])
 		}
+		archsimd.ClearAVXUpperBits() // the tail and the caller are SSE code
 		for ; n < len(o); n++ {
 			d := sv - ys[n]
 			o[n] += d * d
@@ -110,6 +117,7 @@ func sqDistAddSIMD[T float](out []T, s T, y []T) bool {
 			d := bs.Sub(archsimd.LoadFloat32x8Slice(ys[n:]))
 			d.MulAdd(d, archsimd.LoadFloat32x8Slice(o[n:])).StoreSlice(o[n:])
 		}
+		archsimd.ClearAVXUpperBits() // the tail and the caller are SSE code
 		for ; n < len(o); n++ {
 			d := sv - ys[n]
 			o[n] += d * d
@@ -126,13 +134,14 @@ func sumSIMD[T float](x []T) (float64, bool) {
 	}
 	if isFloat64[T]() {
 		a := as64(x)
-		acc := archsimd.BroadcastFloat64x4(0)
+		var acc archsimd.Float64x4
 		n := 0
 		for ; n+4 <= len(a); n += 4 {
 			acc = acc.Add(archsimd.LoadFloat64x4Slice(a[n:]))
 		}
 		var lanes [4]float64
 		acc.Store(&lanes)
+		archsimd.ClearAVXUpperBits() // what follows is SSE code
 		s := (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
 		for ; n < len(a); n++ {
 			s += a[n]
@@ -140,13 +149,14 @@ func sumSIMD[T float](x []T) (float64, bool) {
 		return s, true
 	} else {
 		a := as32(x)
-		acc := archsimd.BroadcastFloat32x8(0)
+		var acc archsimd.Float32x8
 		n := 0
 		for ; n+8 <= len(a); n += 8 {
 			acc = acc.Add(archsimd.LoadFloat32x8Slice(a[n:]))
 		}
 		var lanes [8]float32
 		acc.Store(&lanes)
+		archsimd.ClearAVXUpperBits() // what follows is SSE code
 		s := ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
 		for ; n < len(a); n++ {
 			s += a[n]

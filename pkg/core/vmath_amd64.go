@@ -22,6 +22,25 @@ import (
 func bcast64(v float64) archsimd.Float64x4 { return archsimd.BroadcastFloat64x4(v) }
 func bcast32(v float32) archsimd.Float32x8 { return archsimd.BroadcastFloat32x8(v) }
 
+// The scalar SSE instructions the compiler emits for some float64 values
+// (XORPS for the constant 0, MOVQ for NaN and Inf, MOVUPS to spill a
+// float64 loaded from a variable) cost a state transition each in the
+// middle of AVX code, hundreds of cycles on this kind of machine: vector
+// zeros, NaNs and infinities are built from integer lanes instead, and
+// polynomial coefficients are constants (rematerialised, never spilled).
+
+// zero64 is a vector of +0.
+func zero64() archsimd.Float64x4 { return archsimd.Float64x4{} }
+
+// bits64 is a vector of the float64 with bit pattern b (NaN, ±Inf).
+func bits64(b uint64) archsimd.Float64x4 { return archsimd.BroadcastUint64x4(b).AsFloat64x4() }
+
+const (
+	nan64    = 0x7FF8000000000001 // math.NaN's bits
+	posInf64 = 0x7FF0000000000000
+	negInf64 = 0xFFF0000000000000
+)
+
 // pick64 is m ? a : b per lane.
 func pick64(m archsimd.Mask64x4, a, b archsimd.Float64x4) archsimd.Float64x4 { return a.Merge(b, m) }
 
@@ -115,6 +134,7 @@ func patchF64x4(r, x archsimd.Float64x4, bad uint8, f func(float64) float64) arc
 	var xs, rs [4]float64
 	x.Store(&xs)
 	r.Store(&rs)
+	archsimd.ClearAVXUpperBits() // f is scalar SSE code
 	for i := range rs {
 		if bad>>i&1 != 0 {
 			rs[i] = f(xs[i])
@@ -146,7 +166,8 @@ func logF64x4(x archsimd.Float64x4) archsimd.Float64x4 {
 	sub := x.Less(bcast64(minNorm))
 	xs := pick64(sub, x.Mul(bcast64(0x1p54)), x)
 	bits := xs.AsUint64x4()
-	e := bits.ShiftAllRight(52).And(archsimd.BroadcastUint64x4(0x7ff))
+	// ShiftRight by a vector: ShiftAllRight(52) loads its count with a scalar MOVQ.
+	e := bits.ShiftRight(archsimd.BroadcastUint64x4(52)).And(archsimd.BroadcastUint64x4(0x7ff))
 	f1 := bits.And(archsimd.BroadcastUint64x4(1<<52 - 1)).Or(archsimd.BroadcastUint64x4(0x3FE0000000000000)).AsFloat64x4()
 	k := e.Or(archsimd.BroadcastUint64x4(0x4330000000000000)).AsFloat64x4().Sub(bcast64(magicExp + 1022))
 	k = k.Sub(bcast64(54).Masked(sub))
@@ -166,10 +187,10 @@ func logF64x4(x archsimd.Float64x4) archsimd.Float64x4 {
 	inner := hfsq.Sub(s.Mul(hfsq.Add(r)).Add(k.Mul(bcast64(logLn2Lo)))).Sub(f)
 	res := k.Mul(bcast64(logLn2Hi)).Sub(inner)
 	// Special cases: log(x<0) = NaN, log(±0) = -Inf, log(+Inf) = +Inf, log(NaN) = NaN.
-	zero := bcast64(0)
-	res = pick64(x.Less(zero), bcast64(math.NaN()), res)
-	res = pick64(x.Equal(zero), bcast64(math.Inf(-1)), res)
-	return pick64(x.IsNaN().Or(x.Equal(bcast64(math.Inf(1)))), x, res)
+	zero := zero64()
+	res = pick64(x.Less(zero), bits64(nan64), res)
+	res = pick64(x.Equal(zero), bits64(negInf64), res)
+	return pick64(x.IsNaN().Or(x.Equal(bits64(posInf64))), x, res)
 }
 
 // logF32x8 is float32(math.Log(float64(x))) on eight lanes.
@@ -230,6 +251,7 @@ func patchPowF64x4(r, x archsimd.Float64x4, bad uint8, n int) archsimd.Float64x4
 	var xs, rs [4]float64
 	x.Store(&xs)
 	r.Store(&rs)
+	archsimd.ClearAVXUpperBits() // math.Pow is scalar SSE code
 	for i := range rs {
 		if bad>>i&1 != 0 {
 			rs[i] = math.Pow(xs[i], float64(n))

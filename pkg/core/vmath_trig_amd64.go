@@ -19,23 +19,20 @@ const (
 	trigLimit = 1 << 29                    // math's reduceThreshold
 )
 
-var (
-	sinCoef = [...]float64{
-		1.58962301576546568060e-10, // 0x3de5d8fd1fd19ccd
-		-2.50507477628578072866e-8, // 0xbe5ae5e5a9291f5d
-		2.75573136213857245213e-6,  // 0x3ec71de3567d48a1
-		-1.98412698295895385996e-4, // 0xbf2a01a019bfdf03
-		8.33333333332211858878e-3,  // 0x3f8111111110f7d0
-		-1.66666666666666307295e-1, // 0xbfc5555555555548
-	}
-	cosCoef = [...]float64{
-		-1.13585365213876817300e-11, // 0xbda8fa49a0861a9b
-		2.08757008419747316778e-9,   // 0x3e21ee9d7b4e3f05
-		-2.75573141792967388112e-7,  // 0xbe927e4f7eac4bc6
-		2.48015872888517045348e-5,   // 0x3efa01a019c844f5
-		-1.38888888888730564116e-3,  // 0xbf56c16c16c14f91
-		4.16666666666665929218e-2,   // 0x3fa555555555554b
-	}
+// The polynomials of math's sin.go (_sin and _cos).
+const (
+	sin0 = 1.58962301576546568060e-10  // 0x3de5d8fd1fd19ccd
+	sin1 = -2.50507477628578072866e-8  // 0xbe5ae5e5a9291f5d
+	sin2 = 2.75573136213857245213e-6   // 0x3ec71de3567d48a1
+	sin3 = -1.98412698295895385996e-4  // 0xbf2a01a019bfdf03
+	sin4 = 8.33333333332211858878e-3   // 0x3f8111111110f7d0
+	sin5 = -1.66666666666666307295e-1  // 0xbfc5555555555548
+	cos0 = -1.13585365213876817300e-11 // 0xbda8fa49a0861a9b
+	cos1 = 2.08757008419747316778e-9   // 0x3e21ee9d7b4e3f05
+	cos2 = -2.75573141792967388112e-7  // 0xbe927e4f7eac4bc6
+	cos3 = 2.48015872888517045348e-5   // 0x3efa01a019c844f5
+	cos4 = -1.38888888888730564116e-3  // 0xbf56c16c16c14f91
+	cos5 = 4.16666666666665929218e-2   // 0x3fa555555555554b
 )
 
 // trigReduceF64x4 is the reduction of math.sin for 0 <= ax < 2^29: the
@@ -52,15 +49,15 @@ func trigReduceF64x4(ax archsimd.Float64x4) (z archsimd.Float64x4, j archsimd.In
 
 // sinPolyF64x4 is z + z*zz*P(zz), the sine on [-Pi/4, Pi/4].
 func sinPolyF64x4(z, zz archsimd.Float64x4) archsimd.Float64x4 {
-	p := bcast64(sinCoef[0]).Mul(zz).Add(bcast64(sinCoef[1])).Mul(zz).Add(bcast64(sinCoef[2])).
-		Mul(zz).Add(bcast64(sinCoef[3])).Mul(zz).Add(bcast64(sinCoef[4])).Mul(zz).Add(bcast64(sinCoef[5]))
+	p := bcast64(sin0).Mul(zz).Add(bcast64(sin1)).Mul(zz).Add(bcast64(sin2)).
+		Mul(zz).Add(bcast64(sin3)).Mul(zz).Add(bcast64(sin4)).Mul(zz).Add(bcast64(sin5))
 	return z.Add(z.Mul(zz).Mul(p))
 }
 
 // cosPolyF64x4 is 1 - zz/2 + zz*zz*Q(zz), the cosine on [-Pi/4, Pi/4].
 func cosPolyF64x4(zz archsimd.Float64x4) archsimd.Float64x4 {
-	q := bcast64(cosCoef[0]).Mul(zz).Add(bcast64(cosCoef[1])).Mul(zz).Add(bcast64(cosCoef[2])).
-		Mul(zz).Add(bcast64(cosCoef[3])).Mul(zz).Add(bcast64(cosCoef[4])).Mul(zz).Add(bcast64(cosCoef[5]))
+	q := bcast64(cos0).Mul(zz).Add(bcast64(cos1)).Mul(zz).Add(bcast64(cos2)).
+		Mul(zz).Add(bcast64(cos3)).Mul(zz).Add(bcast64(cos4)).Mul(zz).Add(bcast64(cos5))
 	return bcast64(1).Sub(bcast64(0.5).Mul(zz)).Add(zz.Mul(zz).Mul(q))
 }
 
@@ -149,8 +146,8 @@ func satanF64x4(x archsimd.Float64x4) archsimd.Float64x4 {
 	one := bcast64(1)
 	num := pick64(big, bcast64(-1), pick64(small, x, x.Sub(one)))
 	den := pick64(big, x, pick64(small, one, x.Add(one)))
-	base := pick64(big, bcast64(math.Pi/2), pick64(small, bcast64(0), bcast64(math.Pi/4)))
-	more := pick64(big, bcast64(atanMorebits), pick64(small, bcast64(0), bcast64(0.5*atanMorebits)))
+	base := pick64(big, bcast64(math.Pi/2), pick64(small, zero64(), bcast64(math.Pi/4)))
+	more := pick64(big, bcast64(atanMorebits), pick64(small, zero64(), bcast64(0.5*atanMorebits)))
 	return base.Add(xatanF64x4(num.Div(den))).Add(more)
 }
 
@@ -178,16 +175,17 @@ func acosF64x4(x archsimd.Float64x4) archsimd.Float64x4 {
 // infinity or a NaN take math.Atan2's special cases.
 func atan2F64x4(y, x archsimd.Float64x4) archsimd.Float64x4 {
 	q := atanF64x4(y.Div(x))
-	zero := bcast64(0)
+	zero := zero64()
 	adj := pick64(q.LessEqual(zero), q.Add(bcast64(math.Pi)), q.Sub(bcast64(math.Pi)))
 	r := pick64(x.Less(zero), adj, q)
-	ax, ay, inf := absF64x4(x), absF64x4(y), bcast64(math.Inf(1))
+	ax, ay, inf := absF64x4(x), absF64x4(y), bits64(posInf64)
 	ok := ax.Greater(zero).And(ax.Less(inf)).And(ay.Greater(zero)).And(ay.Less(inf))
 	if bad := ^ok.ToBits() & 0xf; bad != 0 {
 		var ys, xs, rs [4]float64
 		y.Store(&ys)
 		x.Store(&xs)
 		r.Store(&rs)
+		archsimd.ClearAVXUpperBits() // math.Atan2 is scalar SSE code
 		for i := range rs {
 			if bad>>i&1 != 0 {
 				rs[i] = math.Atan2(ys[i], xs[i])

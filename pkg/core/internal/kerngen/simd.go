@@ -21,7 +21,16 @@ func (v *lanes) Fn(stem string, a ...Code) Code { return Id(stem+v.dt.vecSuffix(
 func (v *lanes) Pick(m, a, b Code) Code { return Id("pick"+v.dt.Bits).Call(m, a, b) }
 
 // Const is a vector of the constant c, hoisted out of the loop as name.
-func (v *lanes) Const(name string, c float64) Code { return v.hoisted(name, Lit(c)) }
+// Zero is the zero vector: broadcasting the float 0 would go through an
+// SSE XORPS, which costs a state transition next to AVX code.
+func (v *lanes) Const(name string, c float64) Code {
+	if c == 0 && !v.named[name] {
+		v.named[name] = true
+		v.hoist = append(v.hoist, Id(name).Op(":=").Qual(archsimd, v.dt.Vec).Values())
+		return Id(name)
+	}
+	return v.hoisted(name, Lit(c))
+}
 
 // Broadcast is a vector of the float64 variable x, hoisted out of the loop
 // as name (rounded to float32 for float32 lanes).
@@ -116,6 +125,9 @@ func (l *lowering) vectorPath(fm form, dt dtype) Code {
 		Id("t").Op(":=").Lit(0),
 		For(Empty(), Id("t").Op("+").Add(lanes).Op("<=").Len(Id("dst")), Id("t").Op("+=").Add(lanes)).Block(step(false)...),
 		If(Id("t").Op("<").Len(Id("dst"))).Block(step(true)...),
+		// The caller's scalar code is SSE: dirty upper halves of the
+		// vector registers would slow every one of its instructions.
+		Qual(archsimd, "ClearAVXUpperBits").Call(),
 		Return(),
 	)
 	return If(Id("simdOK")).Block(block...)

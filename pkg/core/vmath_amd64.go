@@ -14,8 +14,8 @@ import (
 // math; lanes the vector code does not cover (huge sine arguments, powers
 // leaving the normal range, the special cases of Atan2) are recomputed with
 // math. The float32 forms widen to float64 lanes and round back, which gives
-// float32(math.F(float64(x))) exactly; only exp has a native float32 form
-// (mathsimd_amd64.go).
+// float32(math.F(float64(x))) exactly; exp (mathsimd_amd64.go) and log have
+// native float32 forms instead, within 3e-7.
 
 // Lane helpers.
 
@@ -35,10 +35,16 @@ func zero64() archsimd.Float64x4 { return archsimd.Float64x4{} }
 // bits64 is a vector of the float64 with bit pattern b (NaN, ±Inf).
 func bits64(b uint64) archsimd.Float64x4 { return archsimd.BroadcastUint64x4(b).AsFloat64x4() }
 
+// bits32 is a vector of the float32 with bit pattern b.
+func bits32(b uint32) archsimd.Float32x8 { return archsimd.BroadcastUint32x8(b).AsFloat32x8() }
+
 const (
 	nan64    = 0x7FF8000000000001 // math.NaN's bits
 	posInf64 = 0x7FF0000000000000
 	negInf64 = 0xFFF0000000000000
+	nan32    = 0x7FC00000
+	posInf32 = 0x7F800000
+	negInf32 = 0xFF800000
 )
 
 // pick64 is m ? a : b per lane.
@@ -193,10 +199,48 @@ func logF64x4(x archsimd.Float64x4) archsimd.Float64x4 {
 	return pick64(x.IsNaN().Or(x.Equal(bits64(posInf64))), x, res)
 }
 
-// logF32x8 is float32(math.Log(float64(x))) on eight lanes.
+// The float32 logarithm is native, eight lanes at a time: FreeBSD's
+// e_logf.c, the same reduction as above with a degree-4 polynomial in s^2
+// (error below 2^-34) and ln2 split for float32.
+
+const (
+	logfLn2Hi = 6.9313812256e-01 // 0x3f317180
+	logfLn2Lo = 9.0580006145e-06 // 0x3717f7d1
+	logfLg1   = 0xaaaaaa.0p-24   // 0.66666662693
+	logfLg2   = 0xccce13.0p-25   // 0.40000972152
+	logfLg3   = 0x91e9ee.0p-25   // 0.28498786688
+	logfLg4   = 0xf89e26.0p-26   // 0.24279078841
+	minNorm32 = 0x1p-126         // smallest normal float32
+)
+
+// logF32x8 is log on eight float32 lanes, within 3e-7 relative of
+// float32(math.Log(float64(x))), subnormals included.
 func logF32x8(x archsimd.Float32x8) archsimd.Float32x8 {
-	lo, hi := widenF32x8(x)
-	return narrowF64x4(logF64x4(lo), logF64x4(hi))
+	sub := x.Less(bcast32(minNorm32))
+	xs := pick32(sub, x.Mul(bcast32(0x1p25)), x)
+	bits := xs.AsUint32x8()
+	e := bits.ShiftRight(archsimd.BroadcastUint32x8(23)).And(archsimd.BroadcastUint32x8(0xff))
+	f1 := bits.And(archsimd.BroadcastUint32x8(1<<23 - 1)).Or(archsimd.BroadcastUint32x8(0x3F000000)).AsFloat32x8()
+	k := e.AsInt32x8().Sub(archsimd.BroadcastInt32x8(126)).ConvertToFloat32()
+	k = k.Sub(bcast32(25).Masked(sub))
+	small := f1.LessEqual(bcast32(math.Sqrt2 / 2))
+	one := bcast32(1)
+	k = k.Sub(one.Masked(small))
+	f1 = pick32(small, f1.Add(f1), f1)
+	f := f1.Sub(one)
+	s := f.Div(bcast32(2).Add(f))
+	z := s.Mul(s)
+	w := z.Mul(z)
+	t1 := w.Mul(bcast32(logfLg4)).Add(bcast32(logfLg2)).Mul(w)
+	t2 := w.Mul(bcast32(logfLg3)).Add(bcast32(logfLg1)).Mul(z)
+	r := t2.Add(t1)
+	hfsq := bcast32(0.5).Mul(f).Mul(f)
+	inner := hfsq.Sub(s.Mul(hfsq.Add(r)).Add(k.Mul(bcast32(logfLn2Lo)))).Sub(f)
+	res := k.Mul(bcast32(logfLn2Hi)).Sub(inner)
+	zero := archsimd.Float32x8{}
+	res = pick32(x.Less(zero), bits32(nan32), res)
+	res = pick32(x.Equal(zero), bits32(negInf32), res)
+	return pick32(x.IsNaN().Or(x.Equal(bits32(posInf32))), x, res)
 }
 
 // Integer powers: math.Pow(x, n) with n integral multiplies normalised

@@ -46,12 +46,12 @@ type entry struct {
 
 // manifest lists every generated file and where it comes from.
 var manifest = []entry{
-	{"kernels_f64_simd_gen_amd64.go", tagSIMD, simdKernels, f64},
-	{"kernels_f32_simd_gen_amd64.go", tagSIMD, simdKernels, f32},
-	{"kernels_f64_scalar_gen.go", tagScalar, scalarKernels, f64},
-	{"kernels_f32_scalar_gen.go", tagScalar, scalarKernels, f32},
-	{"kernels_dispatch_gen.go", "", dispatchers, dtype{}},
-	{"kernels_gen_test.go", "", kernelTable, dtype{}},
+	{name: "kernels_f64_simd_gen_amd64.go", tag: tagSIMD, write: simdKernels, dt: f64},
+	{name: "kernels_f32_simd_gen_amd64.go", tag: tagSIMD, write: simdKernels, dt: f32},
+	{name: "kernels_f64_scalar_gen.go", tag: tagScalar, write: scalarKernels, dt: f64},
+	{name: "kernels_f32_scalar_gen.go", tag: tagScalar, write: scalarKernels, dt: f32},
+	{name: "kernels_dispatch_gen.go", write: dispatchers}, // both element types, every build
+	{name: "kernels_gen_test.go", write: kernelTable},     // both element types, every build
 }
 
 // Files returns every generated file, formatted, in manifest order. It

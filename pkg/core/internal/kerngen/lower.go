@@ -151,7 +151,7 @@ var lowerings = []lowering{
 		Setup:  []Code{Id("scale").Op(":=").Qual("math", "Pow").Call(Lit(10), Float64().Call(Id("d")))},
 		Scalar: helper("roundScaled", "scale"), Vector: vfn("roundScaled", "scale")},
 	{Prim: formula.PrimPow, Name: "Pow", Stem: "pow", Ints: []string{"n"},
-		Setup: []Code{Id("fn").Op(":=").Float64().Call(Id("n"))},
+		Setup:  []Code{Id("fn").Op(":=").Float64().Call(Id("n"))},
 		Scalar: func(a ...Code) Code { return Qual("math", "Pow").Call(a[0], Id("fn")) },
 		Vector: vfn("powInt", "n")},
 	{Prim: formula.PrimClampInt, Name: "ClampInt", Stem: "clampInt", Ints: []string{"a", "b"}, Setup: ints2,

@@ -15,7 +15,7 @@ type lanes struct {
 
 // Fn is a call of the hand-written vector function stem+"F64x4" (or
 // "F32x8"), in pkg/core/vmath*_amd64.go or mathsimd_amd64.go.
-func (v *lanes) Fn(stem string, a ...Code) Code { return Id(stem+v.dt.vecSuffix()).Call(a...) }
+func (v *lanes) Fn(stem string, a ...Code) Code { return Id(stem + v.dt.vecSuffix()).Call(a...) }
 
 // Pick is m ? a : b per lane.
 func (v *lanes) Pick(m, a, b Code) Code { return Id("pick"+v.dt.Bits).Call(m, a, b) }
@@ -132,5 +132,3 @@ func (l *lowering) vectorPath(fm form, dt dtype) Code {
 	)
 	return If(Id("simdOK")).Block(block...)
 }
-
-

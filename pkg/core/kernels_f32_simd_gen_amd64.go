@@ -24,6 +24,7 @@ func minusF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			negF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -48,6 +49,7 @@ func invF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			one.Div(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -71,6 +73,7 @@ func expF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			expF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -94,6 +97,7 @@ func logF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			logF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -118,6 +122,7 @@ func xlogxF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Equal(zero), zero, vx.Mul(logF32x8(vx))).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -141,6 +146,7 @@ func sinF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			sinF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -164,6 +170,7 @@ func cosF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			cosF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -189,6 +196,7 @@ func sinXDivXF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Equal(zero), one, sinF32x8(vx).Div(vx)).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -212,6 +220,7 @@ func asinF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			asinF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -235,6 +244,7 @@ func acosF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			acosF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -258,6 +268,7 @@ func atanF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			atanF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -281,6 +292,7 @@ func sqrtF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Sqrt().StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -306,6 +318,7 @@ func rsqrtF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Equal(zero), zero, one.Div(vx.Sqrt())).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -329,6 +342,7 @@ func squareF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Mul(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -352,6 +366,7 @@ func absF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			absF32x8(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -378,6 +393,7 @@ func signF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Greater(zero), one, pick32(vx.Less(zero), minusOne, zero)).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -403,6 +419,7 @@ func stepF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Less(zero), zero, one).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -427,6 +444,7 @@ func reluF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Less(zero), zero, vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -450,6 +468,7 @@ func floorF32(dst, x []float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Floor().StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -475,6 +494,7 @@ func roundF32(dst, x []float32, d int) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			roundScaledF32x8(vx, scale).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -500,6 +520,7 @@ func powF32(dst, x []float32, n int) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			powIntF32x8(vx, n).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -527,6 +548,7 @@ func clampIntF32(dst, x []float32, a, b int) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Less(vlo), vlo, pick32(vx.Greater(vhi), vhi, vx)).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -556,6 +578,7 @@ func diffClampIntF32(dst, x []float32, a, b int) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Less(vlo).Or(vx.Greater(vhi)), zero, one).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -581,6 +604,7 @@ func addVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Add(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -605,6 +629,7 @@ func addVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Add(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -629,6 +654,7 @@ func addSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Add(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -654,6 +680,7 @@ func subVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Sub(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -678,6 +705,7 @@ func subVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Sub(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -702,6 +730,7 @@ func subSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Sub(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -727,6 +756,7 @@ func mulVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Mul(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -751,6 +781,7 @@ func mulVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Mul(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -775,6 +806,7 @@ func mulSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Mul(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -800,6 +832,7 @@ func divVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Div(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -824,6 +857,7 @@ func divVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			vx.Div(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -848,6 +882,7 @@ func divSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			vx.Div(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -873,6 +908,7 @@ func atan2VVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			atan2F32x8(vx, vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -897,6 +933,7 @@ func atan2VSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			atan2F32x8(vx, vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -921,6 +958,7 @@ func atan2SVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			atan2F32x8(vx, vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -978,6 +1016,7 @@ func equalVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.Equal(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1004,6 +1043,7 @@ func equalVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Equal(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1030,6 +1070,7 @@ func equalSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.Equal(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1057,6 +1098,7 @@ func notEqualVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.NotEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1083,6 +1125,7 @@ func notEqualVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.NotEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1109,6 +1152,7 @@ func notEqualSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.NotEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1136,6 +1180,7 @@ func lessThanVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.Less(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1162,6 +1207,7 @@ func lessThanVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.Less(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1188,6 +1234,7 @@ func lessThanSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.Less(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1215,6 +1262,7 @@ func lessOrEqualVVF32(dst, x, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.LessEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1241,6 +1289,7 @@ func lessOrEqualVSF32(dst, x []float32, y float32) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
 			pick32(vx.LessEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1267,6 +1316,7 @@ func lessOrEqualSVF32(dst []float32, x float32, y []float32) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
 			pick32(vx.LessEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1293,6 +1343,7 @@ func modF32(dst, x, y, z []float32) {
 			vz := loadColPartF32x8(z, t)
 			modF32x8(vx, vy, vz).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1319,6 +1370,7 @@ func clampF32(dst, x, y, z []float32) {
 			vz := loadColPartF32x8(z, t)
 			pick32(vx.Less(vy), vy, pick32(vx.Greater(vz), vz, vx)).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1346,6 +1398,7 @@ func ifElseF32(dst, x, y, z []float32) {
 			vz := loadColPartF32x8(z, t)
 			pick32(vx.GreaterEqual(zero), vy, vz).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}

@@ -24,6 +24,7 @@ func minusF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			negF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -48,6 +49,7 @@ func invF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			one.Div(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -71,6 +73,7 @@ func expF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			expF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -94,6 +97,7 @@ func logF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			logF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -118,6 +122,7 @@ func xlogxF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Equal(zero), zero, vx.Mul(logF64x4(vx))).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -141,6 +146,7 @@ func sinF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			sinF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -164,6 +170,7 @@ func cosF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			cosF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -189,6 +196,7 @@ func sinXDivXF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Equal(zero), one, sinF64x4(vx).Div(vx)).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -212,6 +220,7 @@ func asinF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			asinF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -235,6 +244,7 @@ func acosF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			acosF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -258,6 +268,7 @@ func atanF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			atanF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -281,6 +292,7 @@ func sqrtF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Sqrt().StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -306,6 +318,7 @@ func rsqrtF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Equal(zero), zero, one.Div(vx.Sqrt())).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -329,6 +342,7 @@ func squareF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Mul(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -352,6 +366,7 @@ func absF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			absF64x4(vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -378,6 +393,7 @@ func signF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Greater(zero), one, pick64(vx.Less(zero), minusOne, zero)).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -403,6 +419,7 @@ func stepF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Less(zero), zero, one).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -427,6 +444,7 @@ func reluF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Less(zero), zero, vx).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -450,6 +468,7 @@ func floorF64(dst, x []float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Floor().StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -475,6 +494,7 @@ func roundF64(dst, x []float64, d int) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			roundScaledF64x4(vx, scale).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -500,6 +520,7 @@ func powF64(dst, x []float64, n int) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			powIntF64x4(vx, n).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -527,6 +548,7 @@ func clampIntF64(dst, x []float64, a, b int) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Less(vlo), vlo, pick64(vx.Greater(vhi), vhi, vx)).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -556,6 +578,7 @@ func diffClampIntF64(dst, x []float64, a, b int) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Less(vlo).Or(vx.Greater(vhi)), zero, one).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -581,6 +604,7 @@ func addVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Add(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -605,6 +629,7 @@ func addVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Add(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -629,6 +654,7 @@ func addSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Add(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -654,6 +680,7 @@ func subVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Sub(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -678,6 +705,7 @@ func subVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Sub(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -702,6 +730,7 @@ func subSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Sub(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -727,6 +756,7 @@ func mulVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Mul(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -751,6 +781,7 @@ func mulVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Mul(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -775,6 +806,7 @@ func mulSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Mul(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -800,6 +832,7 @@ func divVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Div(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -824,6 +857,7 @@ func divVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			vx.Div(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -848,6 +882,7 @@ func divSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			vx.Div(vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -873,6 +908,7 @@ func atan2VVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			atan2F64x4(vx, vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -897,6 +933,7 @@ func atan2VSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			atan2F64x4(vx, vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -921,6 +958,7 @@ func atan2SVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			atan2F64x4(vx, vy).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -978,6 +1016,7 @@ func equalVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.Equal(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1004,6 +1043,7 @@ func equalVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Equal(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1030,6 +1070,7 @@ func equalSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.Equal(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1057,6 +1098,7 @@ func notEqualVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.NotEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1083,6 +1125,7 @@ func notEqualVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.NotEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1109,6 +1152,7 @@ func notEqualSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.NotEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1136,6 +1180,7 @@ func lessThanVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.Less(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1162,6 +1207,7 @@ func lessThanVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.Less(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1188,6 +1234,7 @@ func lessThanSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.Less(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1215,6 +1262,7 @@ func lessOrEqualVVF64(dst, x, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.LessEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1241,6 +1289,7 @@ func lessOrEqualVSF64(dst, x []float64, y float64) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
 			pick64(vx.LessEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1267,6 +1316,7 @@ func lessOrEqualSVF64(dst []float64, x float64, y []float64) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
 			pick64(vx.LessEqual(vy), one, zero).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1293,6 +1343,7 @@ func modF64(dst, x, y, z []float64) {
 			vz := loadColPartF64x4(z, t)
 			modF64x4(vx, vy, vz).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1319,6 +1370,7 @@ func clampF64(dst, x, y, z []float64) {
 			vz := loadColPartF64x4(z, t)
 			pick64(vx.Less(vy), vy, pick64(vx.Greater(vz), vz, vx)).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}
@@ -1346,6 +1398,7 @@ func ifElseF64(dst, x, y, z []float64) {
 			vz := loadColPartF64x4(z, t)
 			pick64(vx.GreaterEqual(zero), vy, vz).StoreSlicePart(dst[t:])
 		}
+		// VZEROUPPER: the caller's scalar code is SSE
 		archsimd.ClearAVXUpperBits()
 		return
 	}

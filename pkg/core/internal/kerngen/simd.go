@@ -127,6 +127,7 @@ func (l *lowering) vectorPath(fm form, dt dtype) Code {
 		If(Id("t").Op("<").Len(Id("dst"))).Block(step(true)...),
 		// The caller's scalar code is SSE: dirty upper halves of the
 		// vector registers would slow every one of its instructions.
+		Comment("VZEROUPPER: the caller's scalar code is SSE"),
 		Qual(archsimd, "ClearAVXUpperBits").Call(),
 		Return(),
 	)

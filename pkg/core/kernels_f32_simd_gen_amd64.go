@@ -17,8 +17,8 @@ func minusF32(dst, x []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			negF32x8(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			negF32x8(vx).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -42,8 +42,8 @@ func invF32(dst, x []float32) {
 		one := archsimd.BroadcastFloat32x8(1.0)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			one.Div(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			one.Div(vx).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -66,8 +66,8 @@ func expF32(dst, x []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			expF32x8(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			expF32x8(vx).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -90,8 +90,8 @@ func logF32(dst, x []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			logF32x8(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			logF32x8(vx).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -115,8 +115,8 @@ func xlogxF32(dst, x []float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			pick32(vx.Equal(zero), zero, vx.Mul(logF32x8(vx))).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			pick32(vx.Equal(zero), zero, vx.Mul(logF32x8(vx))).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -139,8 +139,8 @@ func sinF32(dst, x []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			sinF32x8(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			sinF32x8(vx).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -163,8 +163,8 @@ func cosF32(dst, x []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			cosF32x8(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			cosF32x8(vx).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -189,8 +189,8 @@ func sinXDivXF32(dst, x []float32) {
 		one := archsimd.BroadcastFloat32x8(1.0)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			pick32(vx.Equal(zero), one, sinF32x8(vx).Div(vx)).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			pick32(vx.Equal(zero), one, sinF32x8(vx).Div(vx)).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -213,8 +213,8 @@ func asinF32(dst, x []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			asinF32x8(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			asinF32x8(vx).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -237,8 +237,8 @@ func acosF32(dst, x []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			acosF32x8(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			acosF32x8(vx).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -261,8 +261,8 @@ func atanF32(dst, x []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			atanF32x8(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			atanF32x8(vx).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -285,8 +285,8 @@ func sqrtF32(dst, x []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vx.Sqrt().StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vx.Sqrt().StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -311,8 +311,8 @@ func rsqrtF32(dst, x []float32) {
 		one := archsimd.BroadcastFloat32x8(1.0)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			pick32(vx.Equal(zero), zero, one.Div(vx.Sqrt())).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			pick32(vx.Equal(zero), zero, one.Div(vx.Sqrt())).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -335,8 +335,8 @@ func squareF32(dst, x []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vx.Mul(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vx.Mul(vx).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -359,8 +359,8 @@ func absF32(dst, x []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			absF32x8(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			absF32x8(vx).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -386,8 +386,8 @@ func signF32(dst, x []float32) {
 		minusOne := archsimd.BroadcastFloat32x8(-1.0)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			pick32(vx.Greater(zero), one, pick32(vx.Less(zero), minusOne, zero)).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			pick32(vx.Greater(zero), one, pick32(vx.Less(zero), minusOne, zero)).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -412,8 +412,8 @@ func stepF32(dst, x []float32) {
 		one := archsimd.BroadcastFloat32x8(1.0)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			pick32(vx.Less(zero), zero, one).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			pick32(vx.Less(zero), zero, one).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -437,8 +437,8 @@ func reluF32(dst, x []float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			pick32(vx.Less(zero), zero, vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			pick32(vx.Less(zero), zero, vx).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -461,8 +461,8 @@ func floorF32(dst, x []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vx.Floor().StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vx.Floor().StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -487,8 +487,8 @@ func roundF32(dst, x []float32, d int) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			roundScaledF32x8(vx, scale).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			roundScaledF32x8(vx, scale).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -513,8 +513,8 @@ func powF32(dst, x []float32, n int) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			powIntF32x8(vx, n).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			powIntF32x8(vx, n).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -541,8 +541,8 @@ func clampIntF32(dst, x []float32, a, b int) {
 		vhi := archsimd.BroadcastFloat32x8(float32(hi))
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			pick32(vx.Less(vlo), vlo, pick32(vx.Greater(vhi), vhi, vx)).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			pick32(vx.Less(vlo), vlo, pick32(vx.Greater(vhi), vhi, vx)).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -571,8 +571,8 @@ func diffClampIntF32(dst, x []float32, a, b int) {
 		one := archsimd.BroadcastFloat32x8(1.0)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			pick32(vx.Less(vlo).Or(vx.Greater(vhi)), zero, one).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			pick32(vx.Less(vlo).Or(vx.Greater(vhi)), zero, one).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -595,9 +595,9 @@ func addVVF32(dst, x, y []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			vx.Add(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			vx.Add(vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -622,8 +622,8 @@ func addVSF32(dst, x []float32, y float32) {
 		vy := archsimd.BroadcastFloat32x8(y)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vx.Add(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vx.Add(vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -647,8 +647,8 @@ func addSVF32(dst []float32, x float32, y []float32) {
 		vx := archsimd.BroadcastFloat32x8(x)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			vx.Add(vy).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			vx.Add(vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
@@ -671,9 +671,9 @@ func subVVF32(dst, x, y []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			vx.Sub(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			vx.Sub(vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -698,8 +698,8 @@ func subVSF32(dst, x []float32, y float32) {
 		vy := archsimd.BroadcastFloat32x8(y)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vx.Sub(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vx.Sub(vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -723,8 +723,8 @@ func subSVF32(dst []float32, x float32, y []float32) {
 		vx := archsimd.BroadcastFloat32x8(x)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			vx.Sub(vy).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			vx.Sub(vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
@@ -747,9 +747,9 @@ func mulVVF32(dst, x, y []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			vx.Mul(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			vx.Mul(vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -774,8 +774,8 @@ func mulVSF32(dst, x []float32, y float32) {
 		vy := archsimd.BroadcastFloat32x8(y)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vx.Mul(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vx.Mul(vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -799,8 +799,8 @@ func mulSVF32(dst []float32, x float32, y []float32) {
 		vx := archsimd.BroadcastFloat32x8(x)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			vx.Mul(vy).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			vx.Mul(vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
@@ -823,9 +823,9 @@ func divVVF32(dst, x, y []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			vx.Div(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			vx.Div(vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -850,8 +850,8 @@ func divVSF32(dst, x []float32, y float32) {
 		vy := archsimd.BroadcastFloat32x8(y)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vx.Div(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vx.Div(vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -875,8 +875,8 @@ func divSVF32(dst []float32, x float32, y []float32) {
 		vx := archsimd.BroadcastFloat32x8(x)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			vx.Div(vy).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			vx.Div(vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
@@ -899,9 +899,9 @@ func atan2VVF32(dst, x, y []float32) {
 	if simdOK {
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			atan2F32x8(vx, vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			atan2F32x8(vx, vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -926,8 +926,8 @@ func atan2VSF32(dst, x []float32, y float32) {
 		vy := archsimd.BroadcastFloat32x8(y)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			atan2F32x8(vx, vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			atan2F32x8(vx, vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -951,8 +951,8 @@ func atan2SVF32(dst []float32, x float32, y []float32) {
 		vx := archsimd.BroadcastFloat32x8(x)
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			atan2F32x8(vx, vy).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			atan2F32x8(vx, vy).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
@@ -1007,9 +1007,9 @@ func equalVVF32(dst, x, y []float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			pick32(vx.Equal(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			pick32(vx.Equal(vy), one, zero).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -1036,8 +1036,8 @@ func equalVSF32(dst, x []float32, y float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			pick32(vx.Equal(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			pick32(vx.Equal(vy), one, zero).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -1063,8 +1063,8 @@ func equalSVF32(dst []float32, x float32, y []float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			pick32(vx.Equal(vy), one, zero).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			pick32(vx.Equal(vy), one, zero).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
@@ -1089,9 +1089,9 @@ func notEqualVVF32(dst, x, y []float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			pick32(vx.NotEqual(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			pick32(vx.NotEqual(vy), one, zero).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -1118,8 +1118,8 @@ func notEqualVSF32(dst, x []float32, y float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			pick32(vx.NotEqual(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			pick32(vx.NotEqual(vy), one, zero).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -1145,8 +1145,8 @@ func notEqualSVF32(dst []float32, x float32, y []float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			pick32(vx.NotEqual(vy), one, zero).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			pick32(vx.NotEqual(vy), one, zero).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
@@ -1171,9 +1171,9 @@ func lessThanVVF32(dst, x, y []float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			pick32(vx.Less(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			pick32(vx.Less(vy), one, zero).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -1200,8 +1200,8 @@ func lessThanVSF32(dst, x []float32, y float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			pick32(vx.Less(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			pick32(vx.Less(vy), one, zero).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -1227,8 +1227,8 @@ func lessThanSVF32(dst []float32, x float32, y []float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			pick32(vx.Less(vy), one, zero).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			pick32(vx.Less(vy), one, zero).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
@@ -1253,9 +1253,9 @@ func lessOrEqualVVF32(dst, x, y []float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			pick32(vx.LessEqual(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			pick32(vx.LessEqual(vy), one, zero).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -1282,8 +1282,8 @@ func lessOrEqualVSF32(dst, x []float32, y float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vx := archsimd.LoadFloat32x8Slice(x[t:])
-			pick32(vx.LessEqual(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat32x8Slice(x[t : t+8])
+			pick32(vx.LessEqual(vy), one, zero).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat32x8SlicePart(x[t:])
@@ -1309,8 +1309,8 @@ func lessOrEqualSVF32(dst []float32, x float32, y []float32) {
 		zero := archsimd.Float32x8{}
 		t := 0
 		for ; t+8 <= len(dst); t += 8 {
-			vy := archsimd.LoadFloat32x8Slice(y[t:])
-			pick32(vx.LessEqual(vy), one, zero).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat32x8Slice(y[t : t+8])
+			pick32(vx.LessEqual(vy), one, zero).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat32x8SlicePart(y[t:])
@@ -1335,7 +1335,7 @@ func modF32(dst, x, y, z []float32) {
 			vx := loadColF32x8(x, t)
 			vy := loadColF32x8(y, t)
 			vz := loadColF32x8(z, t)
-			modF32x8(vx, vy, vz).StoreSlice(dst[t:])
+			modF32x8(vx, vy, vz).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := loadColPartF32x8(x, t)
@@ -1362,7 +1362,7 @@ func clampF32(dst, x, y, z []float32) {
 			vx := loadColF32x8(x, t)
 			vy := loadColF32x8(y, t)
 			vz := loadColF32x8(z, t)
-			pick32(vx.Less(vy), vy, pick32(vx.Greater(vz), vz, vx)).StoreSlice(dst[t:])
+			pick32(vx.Less(vy), vy, pick32(vx.Greater(vz), vz, vx)).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := loadColPartF32x8(x, t)
@@ -1390,7 +1390,7 @@ func ifElseF32(dst, x, y, z []float32) {
 			vx := loadColF32x8(x, t)
 			vy := loadColF32x8(y, t)
 			vz := loadColF32x8(z, t)
-			pick32(vx.GreaterEqual(zero), vy, vz).StoreSlice(dst[t:])
+			pick32(vx.GreaterEqual(zero), vy, vz).StoreSlice(dst[t : t+8])
 		}
 		if t < len(dst) {
 			vx := loadColPartF32x8(x, t)

@@ -17,8 +17,8 @@ func minusF64(dst, x []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			negF64x4(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			negF64x4(vx).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -42,8 +42,8 @@ func invF64(dst, x []float64) {
 		one := archsimd.BroadcastFloat64x4(1.0)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			one.Div(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			one.Div(vx).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -66,8 +66,8 @@ func expF64(dst, x []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			expF64x4(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			expF64x4(vx).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -90,8 +90,8 @@ func logF64(dst, x []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			logF64x4(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			logF64x4(vx).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -115,8 +115,8 @@ func xlogxF64(dst, x []float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			pick64(vx.Equal(zero), zero, vx.Mul(logF64x4(vx))).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			pick64(vx.Equal(zero), zero, vx.Mul(logF64x4(vx))).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -139,8 +139,8 @@ func sinF64(dst, x []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			sinF64x4(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			sinF64x4(vx).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -163,8 +163,8 @@ func cosF64(dst, x []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			cosF64x4(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			cosF64x4(vx).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -189,8 +189,8 @@ func sinXDivXF64(dst, x []float64) {
 		one := archsimd.BroadcastFloat64x4(1.0)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			pick64(vx.Equal(zero), one, sinF64x4(vx).Div(vx)).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			pick64(vx.Equal(zero), one, sinF64x4(vx).Div(vx)).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -213,8 +213,8 @@ func asinF64(dst, x []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			asinF64x4(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			asinF64x4(vx).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -237,8 +237,8 @@ func acosF64(dst, x []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			acosF64x4(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			acosF64x4(vx).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -261,8 +261,8 @@ func atanF64(dst, x []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			atanF64x4(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			atanF64x4(vx).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -285,8 +285,8 @@ func sqrtF64(dst, x []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vx.Sqrt().StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vx.Sqrt().StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -311,8 +311,8 @@ func rsqrtF64(dst, x []float64) {
 		one := archsimd.BroadcastFloat64x4(1.0)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			pick64(vx.Equal(zero), zero, one.Div(vx.Sqrt())).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			pick64(vx.Equal(zero), zero, one.Div(vx.Sqrt())).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -335,8 +335,8 @@ func squareF64(dst, x []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vx.Mul(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vx.Mul(vx).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -359,8 +359,8 @@ func absF64(dst, x []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			absF64x4(vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			absF64x4(vx).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -386,8 +386,8 @@ func signF64(dst, x []float64) {
 		minusOne := archsimd.BroadcastFloat64x4(-1.0)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			pick64(vx.Greater(zero), one, pick64(vx.Less(zero), minusOne, zero)).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			pick64(vx.Greater(zero), one, pick64(vx.Less(zero), minusOne, zero)).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -412,8 +412,8 @@ func stepF64(dst, x []float64) {
 		one := archsimd.BroadcastFloat64x4(1.0)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			pick64(vx.Less(zero), zero, one).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			pick64(vx.Less(zero), zero, one).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -437,8 +437,8 @@ func reluF64(dst, x []float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			pick64(vx.Less(zero), zero, vx).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			pick64(vx.Less(zero), zero, vx).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -461,8 +461,8 @@ func floorF64(dst, x []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vx.Floor().StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vx.Floor().StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -487,8 +487,8 @@ func roundF64(dst, x []float64, d int) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			roundScaledF64x4(vx, scale).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			roundScaledF64x4(vx, scale).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -513,8 +513,8 @@ func powF64(dst, x []float64, n int) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			powIntF64x4(vx, n).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			powIntF64x4(vx, n).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -541,8 +541,8 @@ func clampIntF64(dst, x []float64, a, b int) {
 		vhi := archsimd.BroadcastFloat64x4(hi)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			pick64(vx.Less(vlo), vlo, pick64(vx.Greater(vhi), vhi, vx)).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			pick64(vx.Less(vlo), vlo, pick64(vx.Greater(vhi), vhi, vx)).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -571,8 +571,8 @@ func diffClampIntF64(dst, x []float64, a, b int) {
 		one := archsimd.BroadcastFloat64x4(1.0)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			pick64(vx.Less(vlo).Or(vx.Greater(vhi)), zero, one).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			pick64(vx.Less(vlo).Or(vx.Greater(vhi)), zero, one).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -595,9 +595,9 @@ func addVVF64(dst, x, y []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			vx.Add(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			vx.Add(vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -622,8 +622,8 @@ func addVSF64(dst, x []float64, y float64) {
 		vy := archsimd.BroadcastFloat64x4(y)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vx.Add(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vx.Add(vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -647,8 +647,8 @@ func addSVF64(dst []float64, x float64, y []float64) {
 		vx := archsimd.BroadcastFloat64x4(x)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			vx.Add(vy).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			vx.Add(vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
@@ -671,9 +671,9 @@ func subVVF64(dst, x, y []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			vx.Sub(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			vx.Sub(vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -698,8 +698,8 @@ func subVSF64(dst, x []float64, y float64) {
 		vy := archsimd.BroadcastFloat64x4(y)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vx.Sub(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vx.Sub(vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -723,8 +723,8 @@ func subSVF64(dst []float64, x float64, y []float64) {
 		vx := archsimd.BroadcastFloat64x4(x)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			vx.Sub(vy).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			vx.Sub(vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
@@ -747,9 +747,9 @@ func mulVVF64(dst, x, y []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			vx.Mul(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			vx.Mul(vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -774,8 +774,8 @@ func mulVSF64(dst, x []float64, y float64) {
 		vy := archsimd.BroadcastFloat64x4(y)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vx.Mul(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vx.Mul(vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -799,8 +799,8 @@ func mulSVF64(dst []float64, x float64, y []float64) {
 		vx := archsimd.BroadcastFloat64x4(x)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			vx.Mul(vy).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			vx.Mul(vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
@@ -823,9 +823,9 @@ func divVVF64(dst, x, y []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			vx.Div(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			vx.Div(vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -850,8 +850,8 @@ func divVSF64(dst, x []float64, y float64) {
 		vy := archsimd.BroadcastFloat64x4(y)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vx.Div(vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vx.Div(vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -875,8 +875,8 @@ func divSVF64(dst []float64, x float64, y []float64) {
 		vx := archsimd.BroadcastFloat64x4(x)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			vx.Div(vy).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			vx.Div(vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
@@ -899,9 +899,9 @@ func atan2VVF64(dst, x, y []float64) {
 	if simdOK {
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			atan2F64x4(vx, vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			atan2F64x4(vx, vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -926,8 +926,8 @@ func atan2VSF64(dst, x []float64, y float64) {
 		vy := archsimd.BroadcastFloat64x4(y)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			atan2F64x4(vx, vy).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			atan2F64x4(vx, vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -951,8 +951,8 @@ func atan2SVF64(dst []float64, x float64, y []float64) {
 		vx := archsimd.BroadcastFloat64x4(x)
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			atan2F64x4(vx, vy).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			atan2F64x4(vx, vy).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
@@ -1007,9 +1007,9 @@ func equalVVF64(dst, x, y []float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			pick64(vx.Equal(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			pick64(vx.Equal(vy), one, zero).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -1036,8 +1036,8 @@ func equalVSF64(dst, x []float64, y float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			pick64(vx.Equal(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			pick64(vx.Equal(vy), one, zero).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -1063,8 +1063,8 @@ func equalSVF64(dst []float64, x float64, y []float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			pick64(vx.Equal(vy), one, zero).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			pick64(vx.Equal(vy), one, zero).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
@@ -1089,9 +1089,9 @@ func notEqualVVF64(dst, x, y []float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			pick64(vx.NotEqual(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			pick64(vx.NotEqual(vy), one, zero).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -1118,8 +1118,8 @@ func notEqualVSF64(dst, x []float64, y float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			pick64(vx.NotEqual(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			pick64(vx.NotEqual(vy), one, zero).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -1145,8 +1145,8 @@ func notEqualSVF64(dst []float64, x float64, y []float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			pick64(vx.NotEqual(vy), one, zero).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			pick64(vx.NotEqual(vy), one, zero).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
@@ -1171,9 +1171,9 @@ func lessThanVVF64(dst, x, y []float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			pick64(vx.Less(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			pick64(vx.Less(vy), one, zero).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -1200,8 +1200,8 @@ func lessThanVSF64(dst, x []float64, y float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			pick64(vx.Less(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			pick64(vx.Less(vy), one, zero).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -1227,8 +1227,8 @@ func lessThanSVF64(dst []float64, x float64, y []float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			pick64(vx.Less(vy), one, zero).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			pick64(vx.Less(vy), one, zero).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
@@ -1253,9 +1253,9 @@ func lessOrEqualVVF64(dst, x, y []float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			pick64(vx.LessEqual(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			pick64(vx.LessEqual(vy), one, zero).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -1282,8 +1282,8 @@ func lessOrEqualVSF64(dst, x []float64, y float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vx := archsimd.LoadFloat64x4Slice(x[t:])
-			pick64(vx.LessEqual(vy), one, zero).StoreSlice(dst[t:])
+			vx := archsimd.LoadFloat64x4Slice(x[t : t+4])
+			pick64(vx.LessEqual(vy), one, zero).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := archsimd.LoadFloat64x4SlicePart(x[t:])
@@ -1309,8 +1309,8 @@ func lessOrEqualSVF64(dst []float64, x float64, y []float64) {
 		zero := archsimd.Float64x4{}
 		t := 0
 		for ; t+4 <= len(dst); t += 4 {
-			vy := archsimd.LoadFloat64x4Slice(y[t:])
-			pick64(vx.LessEqual(vy), one, zero).StoreSlice(dst[t:])
+			vy := archsimd.LoadFloat64x4Slice(y[t : t+4])
+			pick64(vx.LessEqual(vy), one, zero).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vy := archsimd.LoadFloat64x4SlicePart(y[t:])
@@ -1335,7 +1335,7 @@ func modF64(dst, x, y, z []float64) {
 			vx := loadColF64x4(x, t)
 			vy := loadColF64x4(y, t)
 			vz := loadColF64x4(z, t)
-			modF64x4(vx, vy, vz).StoreSlice(dst[t:])
+			modF64x4(vx, vy, vz).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := loadColPartF64x4(x, t)
@@ -1362,7 +1362,7 @@ func clampF64(dst, x, y, z []float64) {
 			vx := loadColF64x4(x, t)
 			vy := loadColF64x4(y, t)
 			vz := loadColF64x4(z, t)
-			pick64(vx.Less(vy), vy, pick64(vx.Greater(vz), vz, vx)).StoreSlice(dst[t:])
+			pick64(vx.Less(vy), vy, pick64(vx.Greater(vz), vz, vx)).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := loadColPartF64x4(x, t)
@@ -1390,7 +1390,7 @@ func ifElseF64(dst, x, y, z []float64) {
 			vx := loadColF64x4(x, t)
 			vy := loadColF64x4(y, t)
 			vz := loadColF64x4(z, t)
-			pick64(vx.GreaterEqual(zero), vy, vz).StoreSlice(dst[t:])
+			pick64(vx.GreaterEqual(zero), vy, vz).StoreSlice(dst[t : t+4])
 		}
 		if t < len(dst) {
 			vx := loadColPartF64x4(x, t)

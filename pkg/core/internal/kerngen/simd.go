@@ -59,11 +59,16 @@ func (v *lanes) load(f form, k int, part bool) Code {
 		}
 		return Id(fn+v.dt.vecSuffix()).Call(a, Id("t"))
 	}
-	fn := "Load" + v.dt.Vec + "Slice"
 	if part {
-		fn += "Part"
+		return Qual(archsimd, "Load"+v.dt.Vec+"SlicePart").Call(Add(a).Index(Id("t"), Empty()))
 	}
-	return Qual(archsimd, fn).Call(Add(a).Index(Id("t"), Empty()))
+	return Qual(archsimd, "Load"+v.dt.Vec+"Slice").Call(v.window(a))
+}
+
+// window is s[t:t+lanes]: with its length known, the compiler drops the
+// bounds checks and the pointer masking an open s[t:] needs.
+func (v *lanes) window(s Code) Code {
+	return Add(s).Index(Id("t"), Id("t").Op("+").Lit(v.dt.Lanes))
 }
 
 // broadcastArg reports whether argument k is a scalar of the form.
@@ -113,11 +118,10 @@ func (l *lowering) vectorPath(fm form, dt dtype) Code {
 				st = append(st, Id(vecName(k)).Op(":=").Add(v.load(fm, k, part)))
 			}
 		}
-		store := "StoreSlice"
 		if part {
-			store = "StoreSlicePart"
+			return append(st, method(expr, "StoreSlicePart", Id("dst").Index(Id("t"), Empty())))
 		}
-		return append(st, method(expr, store, Id("dst").Index(Id("t"), Empty())))
+		return append(st, method(expr, "StoreSlice", v.window(Id("dst"))))
 	}
 	lanes := Lit(dt.Lanes)
 	block := append([]Code{}, v.hoist...)

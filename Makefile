@@ -16,7 +16,7 @@ STAMPS := build/stamps
 # Non-empty when the toolchain knows the simd experiment (Go >= 1.26).
 SIMD := $(shell GOEXPERIMENT=simd $(GO) env GOEXPERIMENT >/dev/null 2>&1 && echo simd)
 
-.PHONY: install ext test go-test py-test demo bench wheel clean distclean
+.PHONY: install ext test go-test py-test demo bench bench-ref wheel clean distclean
 
 install: $(STAMPS)/install
 
@@ -61,8 +61,18 @@ py-test: ext
 demo: ext
 	$(PY) examples/quickstart.py
 
+# The standard workloads (benchmarks/run.py); BENCH_ARGS=--quick for a fast subset.
+BENCH_ARGS ?=
 bench: ext
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+# The reference pykeops (and faiss-cpu) for the bench columns, in its own
+# virtualenv: our pykeops shim shadows the real one in $(VENV).
+# (pykeops compiles C++ with g++ at its first call of each formula.)
+bench-ref:
+	test -x .venv-ref/bin/python || $(PYTHON) -m venv .venv-ref
+	.venv-ref/bin/python -m pip install -q --upgrade pip
+	.venv-ref/bin/python -m pip install -q pykeops numpy faiss-cpu
 
 # A platform wheel in dist/ (isolated build, as a user's `pip wheel .`).
 wheel: $(STAMPS)/venv

@@ -1,5 +1,380 @@
-"""Benchmark placeholder (to be replaced): checks the engine loads and says so."""
+"""make bench: the standard workloads W1-W9 of /work/shared/BENCHMARKS.md, one markdown table.
 
-from pykeops_go._ext import gokeops
+    make bench                          # the standard table (~15 min without pykeops)
+    make bench BENCH_ARGS=--quick       # 1e4 sizes only, 1 repetition
+    .venv/bin/python benchmarks/run.py --only W1,W6 --reps 5
 
-print("benchmarks: nothing to run yet (engine %s)" % gokeops.Version())
+Set-up, and the choices made:
+- Every measurement runs in its own subprocess, benchmarks/runone.py (one workload, one
+  library), which regenerates the data from np.random.default_rng(0) (workloads.py),
+  prints its timings as JSON and leaves its result in a .npy file that this process checks.
+  A crash or a hung call therefore costs one cell, not the table.
+- gokeops and dense NumPy run with this interpreter (.venv). gokeops runs from a copy of
+  python/pykeops_go (with its built extension) taken at start, so that every cell uses the
+  same build even if `make ext` runs meanwhile (replacing a loaded .so crashes it). For dense NumPy the
+  environment of that subprocess alone loses OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE when
+  set (they slow a current NumPy); which OpenBLAS kernel then runs is not checked
+  (threadpoolctl is not installed). Dense NumPy is skipped where the M x N matrix would
+  pass 4 GB; a call running past DENSE_TIMEOUT is reported as such.
+- pykeops and faiss-cpu run with .venv-ref/bin/python (`make bench-ref` creates it):
+  pykeops needs its own virtualenv since our `pykeops` shim shadows it in .venv, and faiss
+  goes there too so that .venv stays as `make install` makes it. If faiss is importable
+  from this interpreter it is used from here instead. Without .venv-ref the columns show "—".
+- Times: median of the timed calls after one warm-up call on the first 1000 rows (which
+  compiles: pykeops' C++ compile is excluded, except in W7). Each cell runs --reps calls or
+  as many as fit in --budget seconds (at least one): the 1e5 rows of pykeops (~50 s a call)
+  get 1-2 calls. A cell with fewer calls than asked shows "(n=k)".
+- Check column: gokeops against float64 NumPy on up to 500 rows (normwise max relative
+  error, "BAD" past the tolerance); W3: neighbours equal to the exact ones ties aside, and
+  the share of rows whose neighbour sets equal faiss' / pykeops'; W4: relative residual.
+  pykeops' own error is shown beside it.
+- W8 runs W1 with ranges on clustered data (workloads.data, w8_ranges); "W8 no ranges" is
+  gokeops' plain W1 on the same data, the baseline of the W8 target.
+- Memory: W1 at M=N=1e6 f32 in a subprocess whose peak RSS (VmHWM, reset once the data
+  are in memory) this process reads while the call runs, for at most --rss-seconds
+  (the call, 1e12 pairs, takes far longer: the peak of a streaming engine comes early).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import workloads as W  # noqa: E402
+
+RUNONE = os.path.join(HERE, "runone.py")
+REF_PY = os.path.join(REPO, ".venv-ref", "bin", "python")
+DENSE_BYTES = 4e9
+DENSE_TIMEOUT = 150
+KEOPS_TIMEOUT = 1200
+F32, F64 = "float32", "float64"
+
+NAMES = {"W1": "W1 Gaussian sum", "W2": "W2 GMM LogSumExp", "W3": "W3 kNN K=10, dim 100",
+         "W4": "W4 KernelSolve", "W5": "W5 Grad", "W6": "W6 call overhead (per call)",
+         "W7": "W7 first call", "W8": "W8 block-sparse (ranges)", "W8d": "W8 no ranges (same data)",
+         "W9": "W9 LazyTensor"}
+
+
+def rows(quick):
+    """(wid, M, N, dtype) of every row of the table, in order."""
+    big, n3 = (10_000, 10_000) if quick else (100_000, 100_000)
+    out = []
+    for wid in ("W1", "W2"):
+        out += [(wid, m, m, dt) for m in sorted({10_000, big}) for dt in (F32, F64)]
+    out += [("W3", 10_000, n3, F32), ("W4", 10_000, 10_000, F64), ("W5", 10_000, 10_000, F64),
+            ("W6", 10, 10, F64), ("W7", 1_000, 1_000, F64), ("W8", big, big, F32),
+            ("W8d", big, big, F32), ("W9", 10_000, 10_000, F64)]
+    return out
+
+
+# ---- subprocesses ---------------------------------------------------------------
+
+def sub(python, lib, wid, m, n, dt, reps, budget, timeout, env=None):
+    """Run runone.py; {"times", "error", "result"}; W6 times are per call."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [python, RUNONE, "--lib", lib, "--wid", wid, "--m", str(m), "--n", str(n),
+               "--dtype", dt, "--reps", str(reps), "--budget", str(budget), "--out", tmp]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        except subprocess.TimeoutExpired:
+            return {"times": [], "error": f"timed out after {timeout} s"}
+        lines = [l for l in p.stdout.splitlines() if l.startswith("RESULT ")]
+        if not lines:
+            tail = (p.stderr.strip().splitlines() or ["no output"])[-1]
+            return {"times": [], "error": f"crashed (exit {p.returncode}): {tail[:120]}"}
+        out = json.loads(lines[-1][7:])
+        path = os.path.join(tmp, "result.npy")
+        out["result"] = np.load(path) if os.path.exists(path) else None
+    if wid == "W6":
+        out["times"] = [t / W.W6_CALLS for t in out["times"]]
+    return out
+
+
+def probe(python, code):
+    """Last line printed by `python -c code`, or None when it fails."""
+    if not python or not os.path.exists(python):
+        return None
+    try:
+        p = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return None
+    return p.stdout.strip().splitlines()[-1] if p.returncode == 0 and p.stdout.strip() else None
+
+
+def dense_env():
+    env = dict(os.environ)
+    for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        env.pop(k, None)
+    return env
+
+
+def snapshot_engine(tmp):
+    """Environment whose PYTHONPATH puts a copy of python/pykeops_go first."""
+    shutil.copytree(os.path.join(REPO, "python", "pykeops_go"), os.path.join(tmp, "pykeops_go"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [tmp, os.environ.get("PYTHONPATH")])))
+
+
+def rss_probe(m, seconds, env):
+    """(peak RSS growth in MB over the data, whether the call finished, seconds watched)."""
+    cmd = [sys.executable, RUNONE, "--lib", "gokeops", "--rss", "--m", str(m), "--n", str(m),
+           "--dtype", F32]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(l) for l in p.stdout], daemon=True).start()
+    base = peak = None
+    done, t0 = False, None
+    try:
+        while p.poll() is None or not lines.empty():
+            try:
+                line = lines.get(timeout=0.05)
+            except queue.Empty:
+                line = ""
+            if line.startswith("BASE"):
+                base, t0 = int(line.split()[1]), time.perf_counter()
+            done = done or line.startswith("DONE") or line.startswith("RESULT")
+            if base is not None and p.poll() is None:
+                peak = max(peak or 0, read_kb(p.pid, "VmHWM"))
+            if done or (t0 and time.perf_counter() - t0 > seconds):
+                break
+    finally:
+        watched = time.perf_counter() - t0 if t0 else 0.0
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+    if base is None or peak is None:
+        return None, f"probe failed: {p.stderr.read().strip()[-160:]}", 0.0
+    return (peak - base) / 1024, done, watched
+
+
+def read_kb(pid, key):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+# ---- one row ----------------------------------------------------------------------
+
+def run_row(row, cfg):
+    wid, m, n, dt = row
+    r = {"go": sub(sys.executable, "gokeops", wid, m, n, dt, cfg.reps, cfg.budget, KEOPS_TIMEOUT,
+                   env=cfg.go_env)}
+    size = W.dense_bytes(wid, m, n, np.dtype(dt).itemsize)
+    if wid in ("W7", "W8"):
+        r["np"] = {"skip": "—"}
+    elif size > DENSE_BYTES:
+        r["np"] = {"skip": f"skip: {size / 1e9:.0f} GB"}
+    else:
+        r["np"] = sub(sys.executable, "numpy", wid, m, n, dt, cfg.reps, cfg.budget, DENSE_TIMEOUT,
+                      env=dense_env())
+    if cfg.pykeops and wid != "W8d":
+        r["pk"] = sub(REF_PY, "pykeops", wid, m, n, dt, cfg.reps, cfg.budget, KEOPS_TIMEOUT)
+    if cfg.faiss and wid == "W3":
+        r["fa"] = sub(cfg.faiss, "faiss", wid, m, n, dt, cfg.reps, cfg.budget, KEOPS_TIMEOUT)
+    r["check"], r["ok"] = check(row, r)
+    return r
+
+
+def check(row, r):
+    """(text, ok) comparing gokeops' result with float64 NumPy (and the references)."""
+    wid, m, n, dt = row
+    go = r["go"].get("result")
+    if go is None:
+        return "—", None
+    d = W.data(wid, m, n, np.dtype(dt))
+    pk = r.get("pk", {}).get("result")
+    if wid == "W3":
+        idx = W.check_rows(m, 200)
+        good, total = W.knn_check(go, W.reference(wid, d, idx), idx)
+        parts = [f"exact kNN {good}/{total} rows"]
+        for key, name in (("fa", "faiss"), ("pk", "pykeops")):
+            other = r.get(key, {}).get("result")
+            if other is not None:
+                parts.append(f"= {name} {100 * W.same_sets(go, other):.2f}% rows")
+        return "; ".join(parts), good == total
+    if wid == "W4":
+        e = W.solve_residual(d, go)
+        text = f"residual {e:.1e}" + (f"; pykeops {W.solve_residual(d, pk):.1e}" if pk is not None else "")
+        return text, e <= 1e-5
+    idx = W.check_rows(m)
+    ref = W.reference(wid, d, idx)
+    e = W.rel_err(go[idx], ref)
+    tol = 1e-5 if wid in ("W8", "W8d") else (1e-4 if dt == F32 else 1e-10)
+    text = f"err {e:.1e}" + (f"; pykeops {W.rel_err(pk[idx], ref):.1e}" if pk is not None else "")
+    return text, e <= tol
+
+
+# ---- the table ----------------------------------------------------------------------
+
+def med(cell):
+    return statistics.median(cell["times"]) if cell and cell.get("times") else None
+
+
+def fmt_t(t):
+    if t is None:
+        return "—"
+    if t < 1e-3:
+        return f"{t * 1e6:.1f} us"
+    return f"{t * 1e3:.1f} ms" if t < 1 else f"{t:.2f} s"
+
+
+def cell(c, reps, is_go=False):
+    if c is None:
+        return "—"
+    if "skip" in c:
+        return c["skip"]
+    if c.get("error"):
+        return ("not available: " if is_go else "error: ") + c["error"].replace("|", "/")
+    n = len(c["times"])
+    return fmt_t(med(c)) + (f" (n={n})" if n < reps else "")
+
+
+def ratio(other, go):
+    a, b = med(other), med(go)
+    return f"{a / b:.2f}x" if a and b else "—"
+
+
+def size_label(wid, m, n):
+    e = lambda v: f"1e{len(str(v)) - 1}" if v >= 100 and str(v).strip("0") == "1" else str(v)  # noqa: E731
+    return e(m) if m == n else f"{e(m)} x {e(n)}"
+
+
+def table(results, cfg):
+    head = ["workload", "size", "dtype", "gokeops", "NumPy dense", "pykeops", "faiss",
+            "speed-up vs NumPy", "vs pykeops", "vs faiss", "check (gokeops vs f64 NumPy)"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for (wid, m, n, dt), r in results:
+        flag = {True: "", False: " **BAD**", None: ""}[r["ok"]]
+        out.append("| " + " | ".join([
+            NAMES[wid], size_label(wid, m, n), dt.replace("float", "f"),
+            cell(r["go"], cfg.reps, True), cell(r.get("np"), cfg.reps), cell(r.get("pk"), cfg.reps),
+            cell(r.get("fa"), cfg.reps), ratio(r.get("np"), r["go"]), ratio(r.get("pk"), r["go"]),
+            ratio(r.get("fa"), r["go"]), r["check"] + flag]) + " |")
+    return "\n".join(out)
+
+
+# ---- targets ------------------------------------------------------------------------
+
+def targets(results, mem):
+    """[(target, measured, PASS/MISS/—)] for the targets of BENCHMARKS.md."""
+    by = {}
+    for (wid, m, n, dt), r in results:
+        by.setdefault(wid, []).append(((m, n, dt), r))
+    out = []
+
+    def verdict(vals, good, *wids):  # vals: [(value, label, ok)]; good(value) -> bool
+        if any(r["go"].get("error") for w in wids for _, r in by.get(w, [])):
+            return "MISS (gokeops not available)"
+        if not vals:
+            return "—"
+        return "PASS" if all(good(v) and ok is not False for v, _, ok in vals) else "MISS"
+
+    for wid in ("W1", "W2", "W3", "W4", "W5", "W9"):
+        vals = [(med(r["pk"]) / med(r["go"]), f"{size_label(wid, *k[:2])} {k[2]}", r["ok"])
+                for k, r in by.get(wid, []) if med(r.get("pk")) and med(r["go"])]
+        worst = min(vals, default=None, key=lambda v: v[0])
+        out.append((f"{wid} >= 3x pykeops", f"min {worst[0]:.2f}x ({worst[1]})" if worst else "—",
+                    verdict(vals, lambda v: v >= 3, wid)))
+    w1 = {k: r for k, r in by.get("W1", [])}
+    vals = [(med(w1[(m, n, F64)]["go"]) / med(w1[(m, n, F32)]["go"]), size_label("W1", m, n), None)
+            for (m, n, dt) in w1 if dt == F32 and (m, n, F64) in w1
+            and med(w1[(m, n, F32)]["go"]) and med(w1[(m, n, F64)]["go"])]
+    out.append(("W1 f32 >= 1.8x f64", ", ".join(f"{v:.2f}x ({l})" for v, l, _ in vals) or "—",
+                verdict(vals, lambda v: v >= 1.8, "W1")))
+    vals = [(med(r["go"]) / med(r["fa"]), "", r["ok"]) for _, r in by.get("W3", [])
+            if med(r.get("fa")) and med(r["go"])]
+    out.append(("W3 within 1.5x faiss (time go/faiss <= 1.5)",
+                ", ".join(f"{v:.2f}" for v, _, _ in vals) or "—", verdict(vals, lambda v: v <= 1.5, "W3")))
+    for wid, limit, label in (("W6", 10e-6, "W6 < 10 us per call"), ("W7", 1e-3, "W7 < 1 ms")):
+        vals = [(med(r["go"]), "", r["ok"]) for _, r in by.get(wid, []) if med(r["go"])]
+        out.append((label, ", ".join(fmt_t(v) for v, _, _ in vals) or "—",
+                    verdict(vals, lambda v: v < limit, wid)))
+    sparse, dense = dict(by.get("W8", [])), dict(by.get("W8d", []))
+    vals = [(med(dense[k]["go"]) / med(r["go"]), "", r["ok"]) for k, r in sparse.items()
+            if k in dense and med(r["go"]) and med(dense[k]["go"])]
+    out.append(("W8 >= 10x dense W1, same data, err <= 1e-5",
+                ", ".join(f"{v:.2f}x" for v, _, _ in vals) or "—", verdict(vals, lambda v: v >= 10, "W8", "W8d")))
+    if mem is not None:
+        growth, done, watched = mem
+        if growth is None:
+            out.append(("W1 1e6 f32 peak RSS < 200 MB over the data", done, "—"))
+        else:
+            how = "call finished" if done else f"first {watched:.0f} s of the call"
+            out.append(("W1 1e6 f32 peak RSS < 200 MB over the data", f"+{growth:.0f} MB ({how})",
+                        "PASS" if growth < 200 else "MISS"))
+    return out
+
+
+# ---- main ---------------------------------------------------------------------------
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="1e4 sizes only, 1 repetition")
+    p.add_argument("--only", default="", help="comma-separated workloads, e.g. W1,W6")
+    p.add_argument("--reps", type=int, default=None, help="timed calls per cell (3; quick: 1)")
+    p.add_argument("--budget", type=float, default=60, help="seconds per cell before stopping repeats")
+    p.add_argument("--no-ref", action="store_true", help="skip pykeops and faiss")
+    p.add_argument("--rss-seconds", type=float, default=None, help="memory probe length (20; quick: 5)")
+    cfg = p.parse_args()
+    cfg.reps = cfg.reps or (1 if cfg.quick else 3)
+    only = set(cfg.only.split(",")) - {""}
+    if "W8" in only:
+        only.add("W8d")
+    cfg.pykeops = None if cfg.no_ref else probe(REF_PY, "import pykeops; print(pykeops.__version__)")
+    cfg.faiss = None
+    if not cfg.no_ref:
+        for py in (sys.executable, REF_PY):
+            if probe(py, "import faiss; print(faiss.__version__)"):
+                cfg.faiss = py
+                break
+    todo = [r for r in rows(cfg.quick) if not only or r[0] in only]
+    snap = tempfile.TemporaryDirectory()
+    cfg.go_env = snapshot_engine(snap.name)
+    t0 = time.time()
+    results = []
+    for row in todo:
+        log(f"{row[0]} {size_label(*row[:3])} {row[3]} ...")
+        r = run_row(row, cfg)
+        log("   " + ", ".join(f"{k} {cell(r.get(k), cfg.reps, k == 'go')}" for k in ("go", "np", "pk", "fa")
+                               if k in r) + f"; {r['check']}")
+        results.append((row, r))
+    mem = None
+    if not only or "MEM" in only or "W1" in only:
+        log("memory probe: W1 1e6 f32 ...")
+        mem = rss_probe(1_000_000, cfg.rss_seconds or (5 if cfg.quick else 20), cfg.go_env)
+    import pykeops_go
+    print(f"gokeops {pykeops_go.__version__}, NumPy {np.__version__}, pykeops {cfg.pykeops or '— (no .venv-ref)'}, "
+          f"faiss {'yes' if cfg.faiss else '—'}; {os.cpu_count()} cores; reps {cfg.reps}, budget {cfg.budget:.0f} s"
+          f" per cell{' (quick)' if cfg.quick else ''}; speed-up = other time / gokeops time\n")
+    print(table(results, cfg))
+    print("\n## Targets\n\n| target | measured | result |\n|---|---|---|")
+    for t in targets(results, mem):
+        print("| " + " | ".join(t) + " |")
+    print(f"\n(total {time.time() - t0:.0f} s)")
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()

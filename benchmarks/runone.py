@@ -1,0 +1,142 @@
+"""Run ONE workload with ONE library in this process and report it (used by run.py).
+
+    python benchmarks/runone.py --lib LIB --wid W1 --m 10000 --n 10000 --dtype float32 \
+        --reps 3 --budget 60 --out DIR
+
+LIB is gokeops (.venv), pykeops or faiss (the reference interpreter .venv-ref, where
+the real pykeops is not shadowed by our shim) or numpy (dense NumPy). The data are
+regenerated from np.random.default_rng(0) (workloads.data), so every process sees
+the same numbers. Protocol: one warm-up call on the first 1000 rows (it compiles
+the kernel), then timed calls on the full data until --reps were run or --budget
+seconds have passed (at least one). W7 times a fresh formula at every call.
+Prints one line "RESULT {json}" (times, error) and saves the result of the last
+call to DIR/result.npy.
+
+With --rss, runs W1 once (no warm-up beyond a small call), resets the peak RSS
+(VmHWM) once the data are in memory and prints "BASE <kB>" then "DONE": the
+parent reads VmHWM of this process meanwhile (run.py rss_probe).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+
+import numpy as np
+
+import workloads as W
+
+
+def load(lib):
+    """(keops-like module, its cluster module) or the faiss module."""
+    if lib == "gokeops":
+        import pykeops_go.numpy as mod
+        from pykeops_go.numpy import cluster
+        return mod, cluster
+    if lib == "pykeops":
+        import pykeops
+        repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        if os.path.abspath(pykeops.__file__).startswith(repo + os.sep + "python"):
+            raise RuntimeError("this interpreter's pykeops is the gokeops shim, not pykeops")
+        pykeops.set_verbose(False)
+        import pykeops.numpy as mod
+        from pykeops.numpy import cluster
+        return mod, cluster
+    if lib == "faiss":
+        import faiss
+        return faiss, None
+    return None, None
+
+
+def build(lib, mod, cluster, wid, d, const=None):
+    """(fn, post) for any library: see workloads.setup."""
+    if lib == "numpy":
+        fn = W.dense_setup(wid, d)
+        if fn is None:
+            raise RuntimeError(f"no dense NumPy version of {wid}")
+        return fn, (lambda r: r)
+    if lib == "faiss":
+        index = mod.IndexFlatL2(d["y"].shape[1])
+        index.add(d["y"])
+        return (lambda: index.search(d["x"], 10)[1]), (lambda r: r)
+    return W.setup(wid, mod, d, cluster=cluster, const=const)
+
+
+def fresh_const():
+    """An IntCst never used before (also not in pykeops' on-disk cache). Below 2**24:
+    pykeops (and gokeops alike) round integer constants to float32."""
+    return 1000 + int.from_bytes(os.urandom(4), "little") % (2 ** 24 - 1000)
+
+
+def measure(args, mod, cluster, d):
+    small = W.shrink(d)
+    warm, _ = build(args.lib, mod, cluster, args.wid, small, const=7)
+    warm()
+    times, t0, post, r = [], time.perf_counter(), None, None
+    while len(times) < args.reps:
+        const = fresh_const()
+        if args.wid == "W7" or post is None:
+            fn, post = build(args.lib, mod, cluster, args.wid, d, const=const)
+        s = time.perf_counter()
+        r = fn()
+        times.append(time.perf_counter() - s)
+        if time.perf_counter() - t0 > args.budget:
+            break
+    r = post(r)
+    if args.wid == "W7":
+        r = r / const  # the check compares with W1
+    return times, r
+
+
+def rss(args, mod, cluster, d):
+    warm, _ = build(args.lib, mod, cluster, "W1", W.shrink(d))
+    warm()
+    fn, _ = build(args.lib, mod, cluster, "W1", d)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # VmHWM := VmRSS from here on
+    print("BASE", _status_kb("VmRSS"), flush=True)
+    fn()
+    print("DONE", flush=True)
+
+
+def _status_kb(key, pid="self"):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--lib", required=True, choices=["gokeops", "pykeops", "numpy", "faiss"])
+    p.add_argument("--wid", default="W1")
+    p.add_argument("--m", type=int, default=10_000)
+    p.add_argument("--n", type=int, default=10_000)
+    p.add_argument("--dtype", default="float64")
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--budget", type=float, default=60.0)
+    p.add_argument("--out", default=None)
+    p.add_argument("--rss", action="store_true")
+    args = p.parse_args()
+    out = {"times": [], "error": None}
+    try:
+        mod, cluster = load(args.lib)
+        d = W.data(args.wid, args.m, args.n, np.dtype(args.dtype))
+        if args.rss:
+            return rss(args, mod, cluster, d)
+        out["times"], r = measure(args, mod, cluster, d)
+        if args.out:
+            np.save(os.path.join(args.out, "result.npy"), np.asarray(r))
+    except Exception as e:  # reported in the table, never hidden
+        out["error"] = f"{type(e).__name__}: {e}".strip().splitlines()[0][:160]
+        traceback.print_exc(file=sys.stderr)
+    print("RESULT " + json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -113,7 +113,11 @@ class GopyBuildExt(build_ext):
         dest = os.path.dirname(self.get_ext_fullpath(ext.name))
         os.makedirs(dest, exist_ok=True)
         for f in ("__init__.py", "go.py", "gokeops.py", os.path.basename(so)):
-            shutil.copy2(os.path.join(GOPY_OUT, f), os.path.join(dest, f))
+            # Copy then rename: overwriting the .so in place would crash a
+            # Python process that has it loaded (SIGBUS); a rename keeps its inode.
+            target = os.path.join(dest, f)
+            shutil.copy2(os.path.join(GOPY_OUT, f), target + ".tmp")
+            os.replace(target + ".tmp", target)
 
     @staticmethod
     def _suffix():

@@ -18,7 +18,7 @@ type frame[T float] struct {
 
 // maxRowBlock bounds the rows of a work item, so that pooled frames fit
 // every call.
-const maxRowBlock = 64
+const maxRowBlock = 128
 
 // getFrame takes a frame from the kernel's pool (frames are kept per dtype
 // and reused across calls: a call allocates no scratch space).

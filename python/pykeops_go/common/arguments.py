@@ -16,7 +16,7 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class Prepared:
-    """Arrays ready for Kernel.run, with the sizes of the call."""
+    """Arrays ready for Kernel.plan and CallPlan.run, with the sizes of the call."""
 
     __slots__ = ("arrays", "dtype", "user_dtype", "M", "N", "batch", "arg_batches")
 

@@ -1,8 +1,9 @@
 """The bridge to the Go engine: the only module that imports the gopy extension.
 
 A :class:`Kernel` is a compiled reduction (a handle on the Go side) and knows
-its arguments. :meth:`Kernel.run` passes NumPy buffers by address in an int64
-descriptor (see gokeops/run.go): nothing is copied. Errors raised by Go carry
+its arguments. :meth:`Kernel.plan` builds the int64 descriptor of calls of
+given sizes (see gokeops/run.go), and :meth:`CallPlan.run` passes NumPy
+buffers to Go by address in it: nothing is copied. Errors raised by Go carry
 the Python exception to raise as a prefix ("ValueError: ...").
 """
 
@@ -12,6 +13,7 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -43,7 +45,7 @@ def _reraise(err: Exception):
     raise exc(rest) from None
 
 
-def call(fn, *args):
+def call(fn: Callable[..., Any], *args: Any) -> Any:
     """Call a gokeops function, mapping its errors to Python exceptions."""
     try:
         return fn(*args)
@@ -71,18 +73,26 @@ class Kernel:
         self.vals_dim = info["vals_dim"]
         self.idx_dim = info["idx_dim"]
 
-    def run(self, arrays, dtype, M, N, batch, arg_batches, vals, idx, ranges=None):
-        """Run on C-contiguous arrays of `dtype` whose shapes were checked.
+    def plan(self, dtype: np.dtype, M: int, N: int, batch: tuple[int, ...],
+             arg_batches: Sequence[tuple[int, ...]], nvals: int, nidx: int,
+             ranges: Sequence[np.ndarray] | None = None) -> CallPlan:
+        """The descriptor of calls with these sizes, to fill with addresses at each call.
 
-        vals / idx are the preallocated outputs (or None when absent).
-        ranges is None or six C-contiguous int64 arrays.
+        Parameters
+        ----------
+        dtype : numpy.dtype
+            float32 or float64, the dtype of every argument and of the values.
+        M, N : int
+            Numbers of i and j points.
+        batch : tuple of int
+            The broadcast batch shape (empty without batch dimensions).
+        arg_batches : sequence of tuple of int
+            The batch shape of each argument (1 where it is broadcast).
+        nvals, nidx : int
+            Sizes of the values and indices outputs (0 when absent).
+        ranges : sequence of 6 int64 arrays, optional
+            C-contiguous block-sparse ranges, kept alive by the plan.
         """
-        call_plan = self.plan(dtype, M, N, batch, arg_batches,
-                              0 if vals is None else vals.size, 0 if idx is None else idx.size, ranges)
-        call_plan.run(arrays, vals, idx)
-
-    def plan(self, dtype, M, N, batch, arg_batches, nvals, nidx, ranges=None) -> "CallPlan":
-        """The descriptor of calls with these sizes, to fill with addresses at each call."""
         words = [0, M, N, len(batch), *batch, len(arg_batches)]
         arg_pos = []
         for ab in arg_batches:
@@ -116,14 +126,18 @@ class CallPlan:
         self.ranges = ranges  # kept alive: the descriptor holds their addresses
         self.buffers = {}  # thread id -> (descriptor copy, its address)
 
-    def run(self, arrays, vals, idx):
-        """Run on arrays of the planned shapes, C-contiguous and of the planned dtype."""
+    def run(self, arrays: Sequence[np.ndarray], vals: np.ndarray | None, idx: np.ndarray | None) -> None:
+        """Run on arrays of the planned shapes, C-contiguous and of the planned dtype.
+
+        vals / idx are the preallocated outputs (or None when absent).
+        """
         # Each thread fills its own copy of the descriptor; only the
         # per-call words change.
-        entry = self.buffers.get(threading.get_ident())
+        thread = threading.get_ident()
+        entry = self.buffers.get(thread)
         if entry is None:
             desc = self.words.copy()
-            entry = self.buffers[threading.get_ident()] = (desc, desc.ctypes.data)
+            entry = self.buffers[thread] = (desc, desc.ctypes.data)
         desc, addr = entry
         for pos, a in zip(self.arg_pos, arrays):
             desc[pos] = a.ctypes.data
@@ -166,7 +180,8 @@ def _run_interruptible(token, args):
 _cache: dict = {}
 
 
-def compile(formula, aliases, reduction, axis, opt_arg, formula2, dtype_acc, sum_scheme) -> Kernel:
+def compile(formula: str, aliases: Sequence[str], reduction: str, axis: int, opt_arg: int | None,
+            formula2: str | None, dtype_acc: str, sum_scheme: str) -> Kernel:
     """The kernel of a reduction, compiled once per distinct set of arguments."""
     key = (formula, tuple(aliases), reduction, axis, opt_arg, formula2, dtype_acc, sum_scheme)
     k = _cache.get(key)

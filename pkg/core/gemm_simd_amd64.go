@@ -2,7 +2,10 @@
 
 package core
 
-import "simd/archsimd"
+import (
+	"simd/archsimd"
+	"unsafe"
+)
 
 // gemmSIMD computes the block of distances with AVX2: four rows by two
 // vectors of columns per step of the micro-kernel, eight accumulators in
@@ -26,20 +29,29 @@ func gemmBlock64(splat, y, block, xnorm, ynorm []float64, dim, rows, n int) {
 	cols := min(tileSize, (n+2*l-1)/(2*l)*(2*l))
 	r := 0
 	for ; r+4 <= rows; r += 4 {
-		x0, x1, x2, x3 := splat[r*dim*l:], splat[(r+1)*dim*l:], splat[(r+2)*dim*l:], splat[(r+3)*dim*l:]
+		x0, x3 := splat[r*dim*l:], splat[(r+3)*dim*l:]
 		for t := 0; t < cols; t += 2 * l {
 			var a00, a01, a10, a11, a20, a21, a30, a31 archsimd.Float64x4
+			_, _ = y[(dim-1)*tileSize+t+2*l-1], x3[dim*l-1]
+			py := unsafe.Pointer(&y[t])
+			px := unsafe.Pointer(&x0[0])
 			for k := 0; k < dim; k++ {
-				y0 := archsimd.LoadFloat64x4Slice(y[k*tileSize+t:])
-				y1 := archsimd.LoadFloat64x4Slice(y[k*tileSize+t+l:])
-				b := archsimd.LoadFloat64x4Slice(x0[k*l:])
-				a00, a01 = b.MulAdd(y0, a00), b.MulAdd(y1, a01)
-				b = archsimd.LoadFloat64x4Slice(x1[k*l:])
-				a10, a11 = b.MulAdd(y0, a10), b.MulAdd(y1, a11)
-				b = archsimd.LoadFloat64x4Slice(x2[k*l:])
-				a20, a21 = b.MulAdd(y0, a20), b.MulAdd(y1, a21)
-				b = archsimd.LoadFloat64x4Slice(x3[k*l:])
-				a30, a31 = b.MulAdd(y0, a30), b.MulAdd(y1, a31)
+				y0 := archsimd.LoadFloat64x4((*[4]float64)(py))
+				y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(py, 8*l)))
+				b := archsimd.LoadFloat64x4((*[4]float64)(px))
+				a00 = b.MulAdd(y0, a00)
+				a01 = b.MulAdd(y1, a01)
+				b = archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(px, 8*l*dim)))
+				a10 = b.MulAdd(y0, a10)
+				a11 = b.MulAdd(y1, a11)
+				b = archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(px, 2*8*l*dim)))
+				a20 = b.MulAdd(y0, a20)
+				a21 = b.MulAdd(y1, a21)
+				b = archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(px, 3*8*l*dim)))
+				a30 = b.MulAdd(y0, a30)
+				a31 = b.MulAdd(y1, a31)
+				py = unsafe.Add(py, 8*tileSize)
+				px = unsafe.Add(px, 8*l)
 			}
 			yn0, yn1 := archsimd.LoadFloat64x4Slice(ynorm[t:]), archsimd.LoadFloat64x4Slice(ynorm[t+l:])
 			finish64(block[r*tileSize+t:], a00, a01, yn0, yn1, xnorm[r:])
@@ -77,20 +89,31 @@ func gemmBlock32(splat, y, block, xnorm, ynorm []float32, dim, rows, n int) {
 	cols := min(tileSize, (n+2*l-1)/(2*l)*(2*l))
 	r := 0
 	for ; r+4 <= rows; r += 4 {
-		x0, x1, x2, x3 := splat[r*dim*l:], splat[(r+1)*dim*l:], splat[(r+2)*dim*l:], splat[(r+3)*dim*l:]
+		x0, x3 := splat[r*dim*l:], splat[(r+3)*dim*l:]
 		for t := 0; t < cols; t += 2 * l {
 			var a00, a01, a10, a11, a20, a21, a30, a31 archsimd.Float32x8
+			// Pointer walks instead of slicing keep bounds checks out of the
+			// innermost loop; the slices above bound every address read.
+			_, _ = y[(dim-1)*tileSize+t+2*l-1], x3[dim*l-1]
+			py := unsafe.Pointer(&y[t])
+			px := unsafe.Pointer(&x0[0])
 			for k := 0; k < dim; k++ {
-				y0 := archsimd.LoadFloat32x8Slice(y[k*tileSize+t:])
-				y1 := archsimd.LoadFloat32x8Slice(y[k*tileSize+t+l:])
-				b := archsimd.LoadFloat32x8Slice(x0[k*l:])
-				a00, a01 = b.MulAdd(y0, a00), b.MulAdd(y1, a01)
-				b = archsimd.LoadFloat32x8Slice(x1[k*l:])
-				a10, a11 = b.MulAdd(y0, a10), b.MulAdd(y1, a11)
-				b = archsimd.LoadFloat32x8Slice(x2[k*l:])
-				a20, a21 = b.MulAdd(y0, a20), b.MulAdd(y1, a21)
-				b = archsimd.LoadFloat32x8Slice(x3[k*l:])
-				a30, a31 = b.MulAdd(y0, a30), b.MulAdd(y1, a31)
+				y0 := archsimd.LoadFloat32x8((*[8]float32)(py))
+				y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(py, 4*l)))
+				b := archsimd.LoadFloat32x8((*[8]float32)(px))
+				a00 = b.MulAdd(y0, a00)
+				a01 = b.MulAdd(y1, a01)
+				b = archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(px, 4*l*dim)))
+				a10 = b.MulAdd(y0, a10)
+				a11 = b.MulAdd(y1, a11)
+				b = archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(px, 2*4*l*dim)))
+				a20 = b.MulAdd(y0, a20)
+				a21 = b.MulAdd(y1, a21)
+				b = archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(px, 3*4*l*dim)))
+				a30 = b.MulAdd(y0, a30)
+				a31 = b.MulAdd(y1, a31)
+				py = unsafe.Add(py, 4*tileSize)
+				px = unsafe.Add(px, 4*l)
 			}
 			yn0, yn1 := archsimd.LoadFloat32x8Slice(ynorm[t:]), archsimd.LoadFloat32x8Slice(ynorm[t+l:])
 			finish32(block[r*tileSize+t:], a00, a01, yn0, yn1, xnorm[r:])

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from pykeops_go.common.lazy_tensor_math import MathMixin
+from pykeops_go.common.lazy_tensor_math import MathMixin, is_scalar_and_equals  # noqa: F401 (pykeops has it here)
 from pykeops_go.common.lazy_tensor_reductions import ReductionMixin
 from pykeops_go.common.lazy_tensor_vector import VectorMixin
 
@@ -38,13 +38,6 @@ SYMB = re.compile(r"VarSymb\((-?\d+),(\d+),(\d+)\)")
 # others (backend, device_id, ranges, out, alpha, eps) go to the call.
 INIT_KWARGS = ("dtype_acc", "use_double_acc", "sum_scheme", "enable_chunks", "use_fast_math",
                "optional_flags")
-
-
-def is_scalar_and_equals(x: Any, val: float) -> bool:
-    """True if x is a Python/NumPy number (not a bool) equal to val."""
-    if isinstance(x, (bool, np.bool_)):
-        return False
-    return isinstance(x, numbers.Number) and x == val
 
 
 def is_complex_input(x: Any) -> bool:

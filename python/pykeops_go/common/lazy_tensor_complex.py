@@ -17,6 +17,8 @@ from pykeops_go.common.lazy_tensor import GenericLazyTensor
 from pykeops_go.common.lazy_tensor_math import is_scalar_and_equals
 
 _COMPLEX_DTYPES = {"float32": "complex64", "float64": "complex128"}
+# The operations of the arithmetic operators (see MathMixin._arithmetic).
+_COMPLEX_OPS = {"+": "ComplexAdd", "-": "ComplexSubtract", "*": "ComplexMult", "/": "ComplexDivide"}
 
 
 class ComplexGenericLazyTensor(GenericLazyTensor):
@@ -53,67 +55,20 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
         return self.binary(other, "ComplexRealScal", dimres=self.ndim, dimcheck="vecand1",
                            is_complex=True, **kwargs)
 
-    def __add__(self, other: Any) -> Any:
-        """Complex addition ``ComplexAdd(z, w)``; ``z + 0`` is ``z``."""
-        if is_scalar_and_equals(other, 0):
-            return self
-        return self._complex_binary(other, "ComplexAdd")
-
-    def __radd__(self, other: Any) -> Any:
-        """Reflected complex addition ``ComplexAdd(w, z)``."""
-        if is_scalar_and_equals(other, 0):
-            return self
-        return self._complex_binary(other, "ComplexAdd", rversion=True)
-
-    def __sub__(self, other: Any) -> Any:
-        """Complex subtraction ``ComplexSubtract(z, w)``; ``z - 0`` is ``z``."""
-        if is_scalar_and_equals(other, 0):
-            return self
-        return self._complex_binary(other, "ComplexSubtract")
-
-    def __rsub__(self, other: Any) -> Any:
-        """Reflected complex subtraction ``ComplexSubtract(w, z)``; ``0 - z`` is ``Minus(z)``."""
-        if is_scalar_and_equals(other, 0):
-            return self.unary("Minus")
-        return self._complex_binary(other, "ComplexSubtract", rversion=True)
-
-    def __mul__(self, other: Any) -> Any:
-        """Complex product ``ComplexMult(z, w)``, or ``ComplexRealScal(z, s)`` for a real scalar."""
-        if is_scalar_and_equals(other, 0):
-            return 0
-        if is_scalar_and_equals(other, 1):
-            return self
-        if is_scalar_and_equals(other, -1):
-            return self.unary("Minus")
-        scalar = self._real_scalar(other)
-        if scalar is not None:
-            return self.mulop(scalar)
-        return self._complex_binary(other, "ComplexMult")
-
-    def __rmul__(self, other: Any) -> Any:
-        """Reflected complex product (see :meth:`__mul__`)."""
-        if is_scalar_and_equals(other, 0):
-            return 0
-        if is_scalar_and_equals(other, 1):
-            return self
-        if is_scalar_and_equals(other, -1):
-            return self.unary("Minus")
-        scalar = self._real_scalar(other)
-        if scalar is not None:
-            return self.mulop(scalar, rversion=True)
-        return self._complex_binary(other, "ComplexMult", rversion=True)
-
-    def __truediv__(self, other: Any) -> Any:
-        """Complex division ``ComplexDivide(z, w)``; ``z / 1`` is ``z``."""
-        if is_scalar_and_equals(other, 1):
-            return self
-        return self._complex_binary(other, "ComplexDivide")
+    def _arithmetic(self, op: str, other: Any, rversion: bool = False) -> Any:
+        """``Complex<Op>(z, w)`` (``(w, z)`` with rversion) past the shortcuts of the operators;
+        a real scalar factor gives ``ComplexRealScal(z, s)``."""
+        if op == "*":
+            scalar = self._real_scalar(other)
+            if scalar is not None:
+                return self.mulop(scalar, rversion=rversion)
+        return self._complex_binary(other, _COMPLEX_OPS[op], rversion=rversion)
 
     def __rtruediv__(self, other: Any) -> Any:
-        """Reflected complex division ``ComplexDivide(w, z)``; ``0 / z`` is the int 0."""
+        """Reflected complex division ``ComplexDivide(w, z)``; ``0 / z`` is the int 0 (no ``Inv``)."""
         if is_scalar_and_equals(other, 0):
             return 0
-        return self._complex_binary(other, "ComplexDivide", rversion=True)
+        return self._arithmetic("/", other, rversion=True)
 
     def __pow__(self, other: Any) -> Any:
         """``z ** n`` for an int ``n >= 1``, by repeated ``ComplexMult``."""
@@ -153,10 +108,6 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
     def __abs__(self) -> Any:
         """Moduli: ``ComplexAbs(z)`` (a real LazyTensor)."""
         return self._to_real("ComplexAbs")
-
-    def abs(self) -> Any:
-        """Moduli: ``ComplexAbs(z)`` (a real LazyTensor)."""
-        return abs(self)
 
     def conj(self) -> Any:
         """Complex conjugate: ``Conj(z)``."""

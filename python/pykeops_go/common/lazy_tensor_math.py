@@ -60,12 +60,28 @@ class MathMixin:
     """Arithmetic, comparisons and elementwise math of LazyTensors."""
 
     # ------------------------------------------------------------- arithmetic
-    def _complex_first(self, other, reflected: str):
-        """When other is complex and self real, let the complex operand build the result."""
+    # The operators first take the shortcuts of pykeops (``x + 0`` is ``x``,
+    # ``x * 0`` the int 0...), then build the formula with _arithmetic, which
+    # ComplexGenericLazyTensor overrides with the Complex* operations.
+    def _arithmetic(self, op: str, other: Any, rversion: bool = False) -> Any:
+        """``(self op other)``, or ``(other op self)`` with rversion; op is + - * or /.
+
+        A complex operand builds the result when self is real.
+        """
         other = self._lift(other)
         if other.is_complex and not self.is_complex:
-            return other, getattr(other, reflected)(self)
-        return other, None
+            return other._arithmetic(op, self, rversion=not rversion)
+        return self.binary(other, op, is_operator=True, rversion=rversion)
+
+    def _product_shortcut(self, other: Any) -> Any:
+        """``x * 0`` is the int 0, ``x * 1`` is ``x``, ``x * -1`` is ``Minus(x)``; else None."""
+        if is_scalar_and_equals(other, 0):
+            return 0
+        if is_scalar_and_equals(other, 1):
+            return self
+        if is_scalar_and_equals(other, -1):
+            return self.unary("Minus")
+        return None
 
     def addop(self, other: Any, **kwargs) -> Any:
         """``(self + other)`` without shortcuts."""
@@ -84,61 +100,45 @@ class MathMixin:
         return self.binary(other, "/", is_operator=True, **kwargs)
 
     def __add__(self, other: Any) -> Any:
-        """Broadcasted addition ``(x + y)``; ``x + 0`` is ``x``."""
+        """Broadcasted addition ``(x + y)`` (``ComplexAdd`` if complex); ``x + 0`` is ``x``."""
         if is_scalar_and_equals(other, 0):
             return self
-        other, done = self._complex_first(other, "__radd__")
-        return done if done is not None else self.addop(other)
+        return self._arithmetic("+", other)
 
     def __radd__(self, other: Any) -> Any:
         """Reflected addition ``(y + x)``; ``0 + x`` is ``x``."""
         if is_scalar_and_equals(other, 0):
             return self
-        other, done = self._complex_first(other, "__add__")
-        return done if done is not None else self.addop(other, rversion=True)
+        return self._arithmetic("+", other, rversion=True)
 
     def __sub__(self, other: Any) -> Any:
-        """Broadcasted subtraction ``(x - y)``; ``x - 0`` is ``x``."""
+        """Broadcasted subtraction ``(x - y)`` (``ComplexSubtract`` if complex); ``x - 0`` is ``x``."""
         if is_scalar_and_equals(other, 0):
             return self
-        other, done = self._complex_first(other, "__rsub__")
-        return done if done is not None else self.subop(other)
+        return self._arithmetic("-", other)
 
     def __rsub__(self, other: Any) -> Any:
         """Reflected subtraction ``(y - x)``; ``0 - x`` is ``Minus(x)``."""
         if is_scalar_and_equals(other, 0):
             return self.unary("Minus")
-        other, done = self._complex_first(other, "__sub__")
-        return done if done is not None else self.subop(other, rversion=True)
+        return self._arithmetic("-", other, rversion=True)
 
     def __mul__(self, other: Any) -> Any:
-        """Broadcasted product ``(x * y)``; ``x * 0`` is the int 0, ``x * 1`` is ``x``."""
-        if is_scalar_and_equals(other, 0):
-            return 0
-        if is_scalar_and_equals(other, 1):
-            return self
-        if is_scalar_and_equals(other, -1):
-            return self.unary("Minus")
-        other, done = self._complex_first(other, "__rmul__")
-        return done if done is not None else self.mulop(other)
+        """Broadcasted product ``(x * y)`` (``ComplexMult`` or ``ComplexRealScal`` if complex);
+        ``x * 0`` is the int 0, ``x * 1`` is ``x``, ``x * -1`` is ``Minus(x)``."""
+        shortcut = self._product_shortcut(other)
+        return shortcut if shortcut is not None else self._arithmetic("*", other)
 
     def __rmul__(self, other: Any) -> Any:
         """Reflected product ``(y * x)``, with the shortcuts of :meth:`__mul__`."""
-        if is_scalar_and_equals(other, 0):
-            return 0
-        if is_scalar_and_equals(other, 1):
-            return self
-        if is_scalar_and_equals(other, -1):
-            return self.unary("Minus")
-        other, done = self._complex_first(other, "__mul__")
-        return done if done is not None else self.mulop(other, rversion=True)
+        shortcut = self._product_shortcut(other)
+        return shortcut if shortcut is not None else self._arithmetic("*", other, rversion=True)
 
     def __truediv__(self, other: Any) -> Any:
-        """Broadcasted division ``(x / y)``; ``x / 1`` is ``x``."""
+        """Broadcasted division ``(x / y)`` (``ComplexDivide`` if complex); ``x / 1`` is ``x``."""
         if is_scalar_and_equals(other, 1):
             return self
-        other, done = self._complex_first(other, "__rtruediv__")
-        return done if done is not None else self.divop(other)
+        return self._arithmetic("/", other)
 
     def __rtruediv__(self, other: Any) -> Any:
         """Reflected division ``(y / x)``; ``0 / x`` is the int 0, ``1 / x`` is ``Inv(x)``."""
@@ -146,8 +146,7 @@ class MathMixin:
             return 0
         if is_scalar_and_equals(other, 1):
             return self.unary("Inv")
-        other, done = self._complex_first(other, "__truediv__")
-        return done if done is not None else self.divop(other, rversion=True)
+        return self._arithmetic("/", other, rversion=True)
 
     def __or__(self, other: Any) -> Any:
         """Scalar product ``(x | y)`` of two vectors of the same dimension (dimension 1)."""

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from pykeops_go.common.lazy_tensor_math import MathMixin, is_scalar_and_equals  # noqa: F401 (pykeops has it here)
+from pykeops_go.common.lazy_tensor_math import MathMixin, is_scalar_and_equals  # noqa: F401 (as pykeops)
 from pykeops_go.common.lazy_tensor_reductions import ReductionMixin
 from pykeops_go.common.lazy_tensor_vector import VectorMixin
 

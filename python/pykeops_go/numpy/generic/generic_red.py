@@ -18,6 +18,9 @@ BACKENDS = ["auto", "CPU", "GPU", "GPU_1D", "GPU_1D_device", "GPU_1D_host",
 SUM_TYPE = ("Sum", "LogSumExp", "LogSumExpWeight", "SumSoftMaxWeight", "SoftMax", "Max_SumShiftExp",
             "Max_SumShiftExpWeight")
 
+# Reductions that need a weight formula (formula2).
+WEIGHTED = ("LogSumExpWeight", "SumSoftMaxWeight", "SoftMax")
+
 # pykeops' complete_aliases: Var(ind,dim,cat) written in the formula.
 _VAR = re.compile(r"Var\(([0-9]+),([0-9]+),([0-9]+)\)")
 
@@ -113,9 +116,7 @@ class Genred:
         if not isinstance(reduction_op, str):
             raise TypeError(f"Genred: reduction_op must be a str, got {type(reduction_op).__name__}")
         self.dtype_acc = check_options(reduction_op, axis, dtype_acc, use_double_acc, sum_scheme)
-        if reduction_op == "LogSumExpWeight" and formula2 is None:
-            raise ValueError("LogSumExpWeight reduction requires a weight formula (given as formula2 kwarg)")
-        if reduction_op in ("SumSoftMaxWeight", "SoftMax") and formula2 is None:
+        if reduction_op in WEIGHTED and formula2 is None:
             raise ValueError(f"{reduction_op} reduction requires a weight formula (given as formula2 kwarg)")
         if opt_arg is not None and not isinstance(opt_arg, (int, np.integer)):
             raise TypeError(f"Genred: opt_arg must be an int, got {type(opt_arg).__name__}")
@@ -125,11 +126,9 @@ class Genred:
         self.axis = axis
         self.opt_arg = int(opt_arg) if opt_arg else 0  # pykeops drops a falsy opt_arg
         self.sum_scheme = sum_scheme
-        if isinstance(aliases, list):
-            complete_aliases(formula, aliases)  # in place, as pykeops does
-            self.aliases = list(aliases)
-        else:
-            self.aliases = complete_aliases(formula, list(aliases))
+        # A list is completed in place, as pykeops does (a tuple is copied).
+        aliases = complete_aliases(formula, aliases if isinstance(aliases, list) else list(aliases))
+        self.aliases = list(aliases)
         self.nargs = len(self.aliases)
         self._kernel = None
         self._fast = {}  # shapes key -> _FastCall (see __call__)
@@ -185,28 +184,18 @@ class Genred:
         check_backend(backend)
         k = self.kernel
         p = prepare(k, args)
-        nb = len(p.batch)
-        rows = p.M if self.axis == 1 else p.N
-        reduced = p.N if self.axis == 1 else p.M
+        rows, reduced = (p.M, p.N) if self.axis == 1 else (p.N, p.M)
         if "Arg" in self.reduction_op and p.dtype == np.float32 and reduced > 1.6e7:
             raise ValueError("size of input array is too large for Arg type reduction with single "
                              "precision. Use double precision.")
         r = prepare_ranges(ranges)
-        if r is not None and nb > 0:
+        if r is not None and p.batch:
             raise ValueError("Genred: ranges cannot be combined with batch dimensions")
         shape = (*p.batch, rows)
         final = shape + ((k.k,) if k.dim_f == 1 else (k.k, k.dim_f)) if k.k else None
         if out is not None:
             out = self._check_out(k, out, shape, final, p.user_dtype)
-        # Results go straight into out=, except float16 values (computed in float32).
-        direct = out is not None and (k.idx_dim or out.dtype == p.dtype)
-        vals = idx = None
-        if k.vals_dim:
-            vals = (out.reshape((*shape, k.vals_dim)) if direct
-                    else np.empty((*shape, k.vals_dim), dtype=p.dtype))
-        if k.idx_dim:
-            idx = (out.reshape((*shape, k.idx_dim)) if direct
-                   else np.empty((*shape, k.idx_dim), dtype=np.int64))
+        vals, idx, direct = _outputs(k, shape, p.dtype, out)
         plan = k.plan(p.dtype, p.M, p.N, p.batch, p.arg_batches,
                       0 if vals is None else vals.size, 0 if idx is None else idx.size, r)
         plan.run(p.arrays, vals, idx)
@@ -245,6 +234,18 @@ def _shapes_key(args) -> tuple | None:
         return tuple([(a.shape, a.dtype.num, a.flags.c_contiguous) for a in args])
     except AttributeError:  # not all ndarrays: always the full path
         return None
+
+
+def _outputs(k: engine.Kernel, shape: tuple, dtype: np.dtype, out: np.ndarray | None) -> tuple:
+    """``(vals, idx, direct)``: the values and indices arrays the kernel writes (None when it has
+    none), views of ``out`` when ``direct``, which is not for float16 values (computed in float32)."""
+    direct = out is not None and (k.idx_dim or out.dtype == dtype)
+    vals = idx = None
+    if k.vals_dim:
+        vals = out.reshape((*shape, k.vals_dim)) if direct else np.empty((*shape, k.vals_dim), dtype=dtype)
+    if k.idx_dim:
+        idx = out.reshape((*shape, k.idx_dim)) if direct else np.empty((*shape, k.idx_dim), dtype=np.int64)
+    return vals, idx, direct
 
 
 def _result(vals, idx, final):

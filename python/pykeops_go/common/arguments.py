@@ -8,6 +8,7 @@ naming the argument instead. The Go engine checks every length again.
 from __future__ import annotations
 
 import re
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -21,7 +22,7 @@ class Prepared:
     __slots__ = ("arrays", "dtype", "user_dtype", "M", "N", "batch", "arg_batches")
 
 
-def prepare(kernel, args, name="Genred") -> Prepared:
+def prepare(kernel, args: Sequence[Any], name: str = "Genred") -> Prepared:
     """Validate the call arrays, make them contiguous and find M, N and the batch shape.
 
     float16 data is computed in float32 (pykeops fails on it on CPU).
@@ -31,6 +32,39 @@ def prepare(kernel, args, name="Genred") -> Prepared:
         raise ValueError(
             f"Invalid number of arguments in call to {name} (should be {nargs} and got {len(args)})."
         )
+    arrays, dtype = _float_arrays(args, name)
+    work = np.dtype(np.float32) if dtype == np.float16 else dtype
+    p = Prepared()
+    p.dtype = work
+    p.user_dtype = dtype
+    p.arrays = [np.ascontiguousarray(a, dtype=work) for a in arrays]
+    nb = max(max((a.ndim for a in arrays), default=2) - 2, 0)
+    first_rows = {}  # 0 (Vi) or 1 (Vj) -> (rows, index of the first argument of that category)
+    batch_shapes = []
+    for k, (a, info) in enumerate(zip(arrays, kernel.args)):
+        batch_shapes.append(_batch_shape(k, a, info, nb, name))
+        if info.cat == 2:
+            continue
+        n = a.shape[-2]
+        first, k0 = first_rows.setdefault(info.cat, (n, k))
+        if n != first:
+            cat = CAT_NAMES[info.cat]
+            raise ValueError(
+                f"{name}: argument {k} ({cat}) has {n} rows but argument {k0} has {first}: "
+                f"all {cat} arguments must share {'MN'[info.cat]}"
+            )
+    p.batch = _broadcast(batch_shapes, nb, name)
+    p.arg_batches = [s if s else (1,) * nb for s in batch_shapes]
+    p.M = first_rows[0][0] if 0 in first_rows else 1
+    p.N = first_rows[1][0] if 1 in first_rows else 1
+    return p
+
+
+def _float_arrays(args: Sequence[Any], name: str) -> tuple[list[np.ndarray], np.dtype]:
+    """The arguments as arrays of one float dtype, and that dtype.
+
+    A Python scalar or list takes the dtype of the first array (float64 without one).
+    """
     arrays = list(args)
     ref = next((a.dtype for a in arrays if isinstance(a, np.ndarray)), np.dtype(np.float64))
     for k, a in enumerate(arrays):
@@ -38,7 +72,7 @@ def prepare(kernel, args, name="Genred") -> Prepared:
             continue
         if not isinstance(a, (float, int, np.floating, np.integer, list, tuple)) or isinstance(a, bool):
             raise TypeError(f"{name}: argument {k} must be a NumPy array, got {type(a).__name__}")
-        arrays[k] = np.asarray(a, dtype=ref)  # a Python scalar or list takes the arrays' dtype
+        arrays[k] = np.asarray(a, dtype=ref)
     dtype = arrays[0].dtype if arrays else np.dtype(np.float64)
     for k, a in enumerate(arrays):
         if a.dtype not in FLOAT_DTYPES and a.dtype != np.float16:
@@ -50,54 +84,43 @@ def prepare(kernel, args, name="Genred") -> Prepared:
                 f"{name}: argument {k} has dtype {a.dtype} but argument 0 has {dtype}: "
                 "all arguments must have the same dtype"
             )
-    work = np.dtype(np.float32) if dtype == np.float16 else dtype
-    p = Prepared()
-    p.dtype = work
-    p.user_dtype = dtype
-    p.arrays = [np.ascontiguousarray(a, dtype=work) for a in arrays]
-    nb = max((a.ndim for a in arrays), default=2) - 2
-    nb = max(nb, 0)
-    sizes = {0: None, 1: None}
-    batch_shapes = []
-    for k, (a, info) in enumerate(zip(arrays, kernel.args)):
-        cat = CAT_NAMES[info.cat]
-        if info.cat == 2:
-            if nb == 0:
-                if a.size != info.dim:
-                    raise ValueError(
-                        f"{name}: argument {k} ({cat} of dim {info.dim}) has shape {a.shape}; "
-                        f"expected ({info.dim},)"
-                    )
-                batch_shapes.append(())
-                continue
-            if a.ndim != nb + 1 or a.shape[-1] != info.dim:
-                raise ValueError(
-                    f"{name}: argument {k} ({cat} of dim {info.dim}) has shape {a.shape}; with "
-                    f"{nb} batch dimension(s) expected (batch..., {info.dim}) with {nb + 1} axes"
-                )
-            batch_shapes.append(a.shape[:nb])
-            continue
-        if a.ndim != nb + 2:
+    return arrays, dtype
+
+
+def _batch_shape(k: int, a: np.ndarray, info, nb: int, name: str) -> tuple:
+    """The batch shape of argument k, once its shape is checked against its category and dim.
+
+    With nb batch dimensions, Vi / Vj arrays are ``(batch..., M or N, dim)`` and Pm
+    arrays ``(batch..., dim)``; without them a Pm may be any array of dim values.
+    """
+    cat, dim = CAT_NAMES[info.cat], info.dim
+    if info.cat == 2:
+        if nb == 0:
+            if a.size != dim:
+                raise ValueError(f"{name}: argument {k} ({cat} of dim {dim}) has shape {a.shape}; "
+                                 f"expected ({dim},)")
+            return ()
+        if a.ndim != nb + 1 or a.shape[-1] != dim:
             raise ValueError(
-                f"{name}: argument {k} ({cat} of dim {info.dim}) has shape {a.shape}; expected "
-                + (f"a 2-D array ({'M' if info.cat == 0 else 'N'}, {info.dim})" if nb == 0
-                   else f"{nb + 2} axes (batch..., {'M' if info.cat == 0 else 'N'}, {info.dim})")
+                f"{name}: argument {k} ({cat} of dim {dim}) has shape {a.shape}; with "
+                f"{nb} batch dimension(s) expected (batch..., {dim}) with {nb + 1} axes"
             )
-        if a.shape[-1] != info.dim:
-            raise ValueError(
-                f"{name}: argument {k} ({cat}) has {a.shape[-1]} columns; the formula expects dim {info.dim}"
-            )
-        n = a.shape[-2]
-        if sizes[info.cat] is None:
-            sizes[info.cat] = (n, k)
-        elif sizes[info.cat][0] != n:
-            first, k0 = sizes[info.cat]
-            letter = "M" if info.cat == 0 else "N"
-            raise ValueError(
-                f"{name}: argument {k} ({cat}) has {n} rows but argument {k0} has {first}: "
-                f"all {cat} arguments must share {letter}"
-            )
-        batch_shapes.append(a.shape[:nb])
+        return a.shape[:nb]
+    rows = "MN"[info.cat]
+    if a.ndim != nb + 2:
+        expected = (f"a 2-D array ({rows}, {dim})" if nb == 0
+                    else f"{nb + 2} axes (batch..., {rows}, {dim})")
+        raise ValueError(f"{name}: argument {k} ({cat} of dim {dim}) has shape {a.shape}; "
+                         f"expected {expected}")
+    if a.shape[-1] != dim:
+        raise ValueError(
+            f"{name}: argument {k} ({cat}) has {a.shape[-1]} columns; the formula expects dim {dim}"
+        )
+    return a.shape[:nb]
+
+
+def _broadcast(batch_shapes: list[tuple], nb: int, name: str) -> tuple:
+    """The common batch shape: per axis, the one size other than 1 (or 1)."""
     batch = []
     for t in range(nb):
         sizes_t = {s[t] for s in batch_shapes if s}
@@ -105,11 +128,7 @@ def prepare(kernel, args, name="Genred") -> Prepared:
         if len(sizes_t) > 1:
             raise ValueError(f"{name}: incompatible batch dimensions {sorted(batch_shapes)} at axis {t}")
         batch.append(sizes_t.pop() if sizes_t else 1)
-    p.batch = tuple(batch)
-    p.arg_batches = [s if s else (1,) * nb for s in batch_shapes]
-    p.M = sizes[0][0] if sizes[0] else 1
-    p.N = sizes[1][0] if sizes[1] else 1
-    return p
+    return tuple(batch)
 
 
 def prepare_ranges(ranges, name="Genred"):

@@ -70,12 +70,12 @@ class KernelSolve:
         if varinvalias.replace(" ", "").startswith("Var("):
             pos = get_type(varinvalias)[3]
         else:
-            names = [get_type(a, i)[0] for i, a in enumerate(self.aliases)]
-            positions = [get_type(a, i)[3] for i, a in enumerate(self.aliases)]
+            parsed = [get_type(a, i) for i, a in enumerate(self.aliases)]  # (name, cat, dim, pos)
+            names = [t[0] for t in parsed]
             if varinvalias.strip() not in names:
                 raise ValueError(f"KernelSolve: varinvalias {varinvalias!r} is not one of the aliases "
                                  f"{[n for n in names if n]}")
-            pos = positions[names.index(varinvalias.strip())]
+            pos = parsed[names.index(varinvalias.strip())][3]
         if not 0 <= pos < len(self.aliases):
             raise ValueError(f"KernelSolve: varinvalias {varinvalias!r} is at position {pos}, beyond "
                              f"the {len(self.aliases)} arguments")

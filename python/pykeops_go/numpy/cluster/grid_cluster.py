@@ -6,7 +6,7 @@ from typing import Sequence, Union
 
 import numpy as np
 
-from .utils import _check_points
+from .utils import _check_points, _is_real_numeric
 
 _WEIGHTS = {
     1: np.array([1], dtype=np.int64),
@@ -57,9 +57,7 @@ def grid_cluster(x: np.ndarray, size: Union[float, Sequence[float], np.ndarray])
     if D not in _WEIGHTS:
         raise NotImplementedError(f"grid_cluster supports D in {{1, 2, 3}}, got D={D}")
     s = np.asarray(size)
-    if s.dtype == bool or not (
-        np.issubdtype(s.dtype, np.floating) or np.issubdtype(s.dtype, np.integer)
-    ):
+    if not _is_real_numeric(s.dtype):
         raise TypeError(f"size must be a real scalar or (D,) array, got {type(size).__name__}")
     if s.shape not in ((), (D,)):
         raise ValueError(f"size must be a scalar or a ({D},) array, got shape {s.shape}")

@@ -13,6 +13,11 @@ Points = TypeVar("Points", np.ndarray, tuple, list)
 # ----------------------------------------------------------------------------
 # Private validation helpers (shared with grid_cluster.py and matrix.py).
 # ----------------------------------------------------------------------------
+def _is_real_numeric(dtype: np.dtype) -> bool:
+    """True for integer and floating dtypes (not bool, complex or objects)."""
+    return dtype != bool and (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer))
+
+
 def _check_array(a, name: str) -> np.ndarray:
     if not isinstance(a, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(a).__name__}")
@@ -22,9 +27,7 @@ def _check_array(a, name: str) -> np.ndarray:
 def _check_points(x, name: str = "x") -> np.ndarray:
     """``x`` must be a real numeric ``(M, D)`` array."""
     _check_array(x, name)
-    if x.dtype == bool or not (
-        np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)
-    ):
+    if not _is_real_numeric(x.dtype):
         raise TypeError(f"{name} must have a real numeric dtype, got {x.dtype}")
     if x.ndim != 2:
         raise ValueError(f"{name} must be a 2-D (M, D) array, got shape {x.shape}")
@@ -47,9 +50,7 @@ def _check_labels(lab, name: str = "lab", nonneg: bool = True) -> np.ndarray:
 def _check_vector(v, name: str, length: Optional[int] = None) -> np.ndarray:
     """``v`` must be a real numeric vector of shape ``(length,)`` or ``(length, 1)``."""
     v = np.asarray(v)
-    if v.dtype == bool or not (
-        np.issubdtype(v.dtype, np.floating) or np.issubdtype(v.dtype, np.integer)
-    ):
+    if not _is_real_numeric(v.dtype):
         raise TypeError(f"{name} must be a real numeric array, got dtype {v.dtype}")
     if v.ndim not in (1, 2) or (v.ndim == 2 and v.shape[1] != 1):
         raise ValueError(f"{name} must be a 1-D array, got shape {v.shape}")

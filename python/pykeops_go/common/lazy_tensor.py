@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from pykeops_go.common.lazy_tensor_math import MathMixin, is_scalar_and_equals  # noqa: F401 (as pykeops)
+from pykeops_go.common.lazy_tensor_math import MathMixin, is_int
+from pykeops_go.common.lazy_tensor_math import is_scalar_and_equals  # noqa: F401 (as pykeops)
 from pykeops_go.common.lazy_tensor_reductions import ReductionMixin
 from pykeops_go.common.lazy_tensor_vector import VectorMixin
 
@@ -139,7 +140,7 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
             x = _complex_to_real(x)
         if isinstance(x, tuple):
             self._init_symbolic(x, axis)
-        elif isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)):
+        elif is_int(x):
             self.formula, self.ndim, self.axis = f"IntCst({int(x)})", 1, 2
         elif isinstance(x, (float, np.floating)):
             self._init_list([float(x)], axis)

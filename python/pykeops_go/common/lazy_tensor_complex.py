@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from pykeops_go.common.lazy_tensor import GenericLazyTensor
-from pykeops_go.common.lazy_tensor_math import is_scalar_and_equals
+from pykeops_go.common.lazy_tensor_math import is_int, is_scalar_and_equals
 
 _COMPLEX_DTYPES = {"float32": "complex64", "float64": "complex128"}
 # The operations of the arithmetic operators (see MathMixin._arithmetic).
@@ -72,7 +72,7 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
 
     def __pow__(self, other: Any) -> Any:
         """``z ** n`` for an int ``n >= 1``, by repeated ``ComplexMult``."""
-        if not isinstance(other, (int, np.integer)) or isinstance(other, bool) or other < 1:
+        if not is_int(other) or other < 1:
             raise ValueError("complex LazyTensors support only powers by an integer n >= 1")
         res, base, n = None, self, int(other)
         while n:

@@ -21,6 +21,11 @@ def is_scalar_and_equals(x: Any, val: float) -> bool:
     return isinstance(x, numbers.Number) and x == val
 
 
+def is_int(x: Any) -> bool:
+    """True if x is a Python/NumPy integer (not a bool)."""
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
 def _elementwise(op: str, name: str, what: str):
     """A method ``name()`` returning ``op(self)`` elementwise."""
 
@@ -173,7 +178,7 @@ class MathMixin:
         other : int, float or LazyTensor
             A LazyTensor exponent must have dimension 1 or that of ``self``.
         """
-        if isinstance(other, (int, np.integer)) and not isinstance(other, (bool, np.bool_)):
+        if is_int(other):
             return self.unary("Square") if other == 2 else self.unary("Pow", opt_arg=int(other))
         if isinstance(other, (float, np.floating)):
             if other == 0.5:

@@ -178,12 +178,19 @@ func (r *runner[T]) plan() {
 	}
 	piece := (r.inner + r.nparts - 1) / r.nparts
 	piece = (piece + tileSize - 1) / tileSize * tileSize
+	// One piece of the reduced index per part, shared by the items: the
+	// setup allocates the same few slices whatever the number of items.
+	pieces := make([]span, r.nparts)
+	for p := range pieces {
+		pieces[p] = span{min(r.inner, p*piece), min(r.inner, (p+1)*piece)}
+	}
+	r.items = make([]workItem, 0, r.nbatch*blocks*r.nparts)
 	for b := 0; b < r.nbatch; b++ {
 		for blk := 0; blk < blocks; blk++ {
 			r0 := blk * r.rowBlock
 			for p := 0; p < r.nparts; p++ {
 				it := workItem{batch: b, r0: r0, r1: min(r.outer, r0+r.rowBlock), part: -1,
-					spans: []span{{min(r.inner, p*piece), min(r.inner, (p+1)*piece)}}}
+					spans: pieces[p : p+1]}
 				if r.nparts > 1 {
 					it.part = (b*blocks+blk)*r.nparts + p
 				}

@@ -22,23 +22,21 @@ type Spec struct {
 
 // Kernel is a compiled Spec, safe for concurrent runs.
 type Kernel struct {
-	Sig       formula.Signature
-	red       Reduction
-	axis      int
-	optK      int
-	dimF      int
-	dimG      int // dimension of the weight formula actually reduced (1 if none)
-	scheme    SumScheme
-	dtypeAcc  string
-	prog      *program
-	ValsDim   int // values per output row (0: no values output)
-	IdxDim    int // indices per output row (0: no index output)
-	UserDimG  int // dimension of formula2 as given (0 if none)
-	Formula   formula.Expr
-	Formula2  formula.Expr
-	outerCat  formula.Cat
-	innerCat  formula.Cat
-	reduction Reduction
+	Sig      formula.Signature
+	red      Reduction
+	axis     int
+	optK     int
+	dimF     int
+	dimG     int // dimension of the weight formula actually reduced (1 if none)
+	scheme   SumScheme
+	dtypeAcc string
+	prog     *program
+	ValsDim  int          // values per output row (0: no values output)
+	IdxDim   int          // indices per output row (0: no index output)
+	UserDimG int          // dimension of formula2 as given (0 if none)
+	Formula  formula.Expr // the lowered formula
+	Formula2 formula.Expr // the lowered weight formula, or nil
+	outerCat formula.Cat  // category of the output index: CatI for axis=1
 
 	// frames32 and frames64 pool the scratch frames of runs (see getFrame).
 	frames32, frames64 sync.Pool
@@ -55,9 +53,9 @@ func Compile(s Spec) (*Kernel, error) {
 	if s.Axis != 0 && s.Axis != 1 {
 		return nil, fmt.Errorf("ValueError: Axis should be 0 or 1, got %d", s.Axis)
 	}
-	k := &Kernel{red: red, reduction: red, axis: s.Axis, outerCat: formula.CatJ, innerCat: formula.CatI}
+	k := &Kernel{red: red, axis: s.Axis, outerCat: formula.CatJ}
 	if s.Axis == 1 {
-		k.outerCat, k.innerCat = formula.CatI, formula.CatJ
+		k.outerCat = formula.CatI
 	}
 	switch {
 	case info.NeedsK && s.OptArg < 1:

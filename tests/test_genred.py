@@ -337,6 +337,18 @@ def test_non_contiguous_inputs(dtype, axis):
     check(res, dense(VEC, *data).sum(0 if axis == 0 else 1), dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_read_only_inputs(dtype):
+    """Read-only arrays (no writable buffer to take the address from) on the first and later calls."""
+    data = make_data(7, 5, dtype)
+    for v in data[::2]:
+        v.flags.writeable = False
+    g = Genred(VEC, list(ALIASES), axis=1)
+    ref = dense(VEC, *data).sum(1)
+    for _ in range(2):
+        check(g(*data), ref, dtype)
+
+
 # ------------------------------------------------------------------ shapes and arguments
 def test_no_i_variable_gives_one_row():
     res = Genred("p", ["p = Pm(2)"], axis=1)(np.array([1.0, 2.0]))

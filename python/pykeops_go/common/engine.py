@@ -9,6 +9,7 @@ the Python exception to raise as a prefix ("ValueError: ...").
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import json
 import threading
@@ -34,6 +35,21 @@ DTYPE_CODES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}
 _THREADED_PAIRS = 20_000_000
 
 _tokens = itertools.count(1)
+
+_addressof = ctypes.addressof
+_char_at = ctypes.c_char.from_buffer
+
+
+def _address(a: np.ndarray) -> int:
+    """The address of the data of a C-contiguous array.
+
+    Through the buffer protocol when the array is writeable and not empty
+    (about 0.4 us, against 1.4 us for ``a.ctypes.data``, which the other
+    arrays use): it is paid for every array of every call.
+    """
+    if a.size and a.flags.writeable:
+        return _addressof(_char_at(a))
+    return a.ctypes.data
 
 
 def _reraise(err: Exception):
@@ -140,12 +156,12 @@ class CallPlan:
             entry = self.buffers[thread] = (desc, desc.ctypes.data)
         desc, addr = entry
         for pos, a in zip(self.arg_pos, arrays):
-            desc[pos] = a.ctypes.data
+            desc[pos] = _address(a)
             desc[pos + 1] = a.size
         if vals is not None:
-            desc[self.out_pos] = vals.ctypes.data
+            desc[self.out_pos] = _address(vals)
         if idx is not None:
-            desc[self.out_pos + 2] = idx.ctypes.data
+            desc[self.out_pos + 2] = _address(idx)
         token = next(_tokens)
         desc[0] = token
         args = (self.handle, self.code, addr, desc.size)

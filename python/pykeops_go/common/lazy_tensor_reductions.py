@@ -129,11 +129,16 @@ class ReductionMixin:
             res.formula2 = other.formula
         res.formula, res.ndim = self.formula, self.ndim
         res.reduction_op, res.opt_arg, res.axis = reduction_op, opt_arg, int(axis) - nb
-        init, res.kwargs = self.separate_kwargs(kwargs)
-        res._compile(init)
-        if call and not res.symbolic_variables and res._dtype is not None:
-            return res()
-        return res
+        return res._compile_and_call(kwargs, call and not res.symbolic_variables)
+
+    def _compile_and_call(self, kwargs: dict, call: bool) -> Any:
+        """Compile this reduced LazyTensor with the Genred options among kwargs (the others
+        are kept for its calls), and run it if ``call`` and its dtype is known."""
+        init, self.kwargs = self.separate_kwargs(kwargs)
+        self._compile(init)
+        if call and self._dtype is not None:
+            return self()
+        return self
 
     def _compile(self, kwargs_init: dict):
         """Number the leaves and build the Genred / KernelSolve of this reduced LazyTensor."""
@@ -340,8 +345,4 @@ class ReductionMixin:
         res.reduction_op, res.opt_arg, res.axis = "Solve", None, axis
         res.varindex, res._varformula, res.other = var.symbolic_variables[0][0], var.formula, other
         res._vector_rhs = vector
-        init, res.kwargs = self.separate_kwargs(kwargs)
-        res._compile(init)
-        if call and not other.symbolic_variables and res._dtype is not None:
-            return res()
-        return res
+        return res._compile_and_call(kwargs, call and not other.symbolic_variables)

@@ -90,7 +90,7 @@ def test_keep_everything_equals_dense_and_unsorts():
     b = rng.uniform(size=(200, 1))
     x_lab, y_lab = grid_cluster(x, 0.7), grid_cluster(y, 0.7)
     perm = np.argsort(x_lab.ravel())
-    x_s, x_lab_s = x[perm], x_lab[perm]
+    x_s = x[perm]
     (y_s, b_s), _ = sort_clusters((y, b), y_lab)
     x_ranges, _, _ = cluster_ranges_centroids(x, x_lab)
     y_ranges, _, _ = cluster_ranges_centroids(y, y_lab)

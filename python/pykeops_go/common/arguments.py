@@ -8,9 +8,12 @@ naming the argument instead. The Go engine checks every length again.
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:  # engine imports the compiled extension: not at import time
+    from pykeops_go.common.engine import ArgInfo, Kernel
 
 CAT_NAMES = ("Vi", "Vj", "Pm")
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -22,7 +25,7 @@ class Prepared:
     __slots__ = ("arrays", "dtype", "user_dtype", "M", "N", "batch", "arg_batches")
 
 
-def prepare(kernel, args: Sequence[Any], name: str = "Genred") -> Prepared:
+def prepare(kernel: Kernel, args: Sequence[Any], name: str = "Genred") -> Prepared:
     """Validate the call arrays, make them contiguous and find M, N and the batch shape.
 
     float16 data is computed in float32 (pykeops fails on it on CPU).
@@ -87,7 +90,7 @@ def _float_arrays(args: Sequence[Any], name: str) -> tuple[list[np.ndarray], np.
     return arrays, dtype
 
 
-def _batch_shape(k: int, a: np.ndarray, info, nb: int, name: str) -> tuple:
+def _batch_shape(k: int, a: np.ndarray, info: ArgInfo, nb: int, name: str) -> tuple:
     """The batch shape of argument k, once its shape is checked against its category and dim.
 
     With nb batch dimensions, Vi / Vj arrays are ``(batch..., M or N, dim)`` and Pm
@@ -131,7 +134,7 @@ def _broadcast(batch_shapes: list[tuple], nb: int, name: str) -> tuple:
     return tuple(batch)
 
 
-def prepare_ranges(ranges, name="Genred"):
+def prepare_ranges(ranges: Sequence[Any] | None, name: str = "Genred") -> list[np.ndarray] | None:
     """The six ranges arrays as C-contiguous int64, shapes checked.
 
     As in pykeops, a falsy ``ranges`` (None, empty tuple) means a dense reduction;

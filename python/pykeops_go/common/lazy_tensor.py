@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import numbers
 import re
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -68,7 +68,7 @@ def broadcast_batchdims(a: tuple | None, b: tuple | None) -> tuple | None:
     return tuple(out)
 
 
-def swap_axes(ranges):
+def swap_axes(ranges: Sequence[Any] | None) -> tuple | None:
     """Exchange the i and j halves of a 6-tuple of ranges (None stays None)."""
     if ranges is None:
         return None
@@ -232,7 +232,8 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
     def _new(self, is_complex: bool) -> "GenericLazyTensor":
         return self._class(is_complex)()
 
-    def lt_constructor(self, x: Any = None, axis: int | None = None, is_complex: bool = False):
+    def lt_constructor(self, x: Any = None, axis: int | None = None,
+                       is_complex: bool = False) -> "GenericLazyTensor":
         """A new LazyTensor of this binding (pykeops' name); complex data gives a complex one."""
         cls = self._class(is_complex or is_complex_input(x))
         return cls(x, axis=axis, is_complex=is_complex)
@@ -293,14 +294,14 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
         res.ndim = dimres if dimres else max([self.ndim] + [o.ndim for o in operands])
         return res
 
-    def unary(self, operation: str, dimres: int | None = None, opt_arg=None, opt_arg2=None,
-              is_complex: bool | None = None) -> "GenericLazyTensor":
+    def unary(self, operation: str, dimres: int | None = None, opt_arg: int | None = None,
+              opt_arg2: int | None = None, is_complex: bool | None = None) -> "GenericLazyTensor":
         """``operation(self[, opt_arg[, opt_arg2]])``, with integer options (pykeops' name)."""
         params = [p for p in (opt_arg, opt_arg2) if p is not None]
         return self._apply(operation, (), params, dimres or self.ndim, is_complex)
 
     def binary(self, other: Any, operation: str, is_operator: bool = False, dimres: int | None = None,
-               dimcheck: str | None = "sameor1", opt_arg=None, rversion: bool = False,
+               dimcheck: str | None = "sameor1", opt_arg: int | None = None, rversion: bool = False,
                is_complex: bool | None = None) -> "GenericLazyTensor":
         """``operation(self, other)`` or ``(self operation other)``, with a dimension check.
 
@@ -313,7 +314,7 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
         return self._apply(operation, (other,), params, dimres, is_complex, rversion, is_operator)
 
     def ternary(self, other1: Any, other2: Any, operation: str, dimres: int | None = None,
-                dimcheck: str | None = "sameor1", opt_arg=None) -> "GenericLazyTensor":
+                dimcheck: str | None = "sameor1", opt_arg: int | None = None) -> "GenericLazyTensor":
         """``operation(self, other1, other2[, opt_arg])`` with a dimension check."""
         o1, o2 = self._lift(other1), self._lift(other2)
         self._check_dims(operation, dimcheck, o1, o2)
@@ -373,7 +374,7 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
         return out
 
     @staticmethod
-    def separate_kwargs(kwargs: dict):
+    def separate_kwargs(kwargs: dict) -> tuple[dict, dict]:
         """Split reduction kwargs into (Genred constructor kwargs, call kwargs)."""
         init = {k: v for k, v in kwargs.items() if k in INIT_KWARGS}
         call = {k: v for k, v in kwargs.items() if k not in INIT_KWARGS}

@@ -198,7 +198,9 @@ class VectorMixin:
         other = self._lift(other)
         return self.binary(other, "TensorProd", dimres=self.ndim * other.ndim, dimcheck=None)
 
-    def keops_tensordot(self, other: Any, dimfa, dimfb, contfa, contfb, *args) -> Any:
+    def keops_tensordot(self, other: Any, dimfa: int | Sequence[int], dimfb: int | Sequence[int],
+                        contfa: int | Sequence[int], contfb: int | Sequence[int],
+                        *args: int | Sequence[int]) -> Any:
         """``numpy.tensordot`` of the vectors seen as tensors: ``TensorDot(A, B, [da], [db], [ca], [cb])``.
 
         Parameters
@@ -226,7 +228,7 @@ class VectorMixin:
         params = [_bracket(v) for v in lists]
         return self._apply("TensorDot", (other,), params, dimres)
 
-    def keops_kron(self, other: Any, dimfa, dimfb) -> Any:
+    def keops_kron(self, other: Any, dimfa: int | Sequence[int], dimfb: int | Sequence[int]) -> Any:
         """Kronecker product of the vectors seen as tensors: ``Kron(A, B, [da], [db])``."""
         other = self._lift(other)
         if self.is_complex or other.is_complex:

@@ -243,13 +243,8 @@ func (r *lseReducer[T]) init(acc []float64) {
 
 func (r *lseReducer[T]) fold(acc []float64, f, g vec[T], n, _ int, scratch []T) {
 	fc := f.col(0)[:n]
-	m, negInf := acc[0], false
-	for _, v := range fc {
-		if float64(v) > m {
-			m = float64(v)
-		}
-		negInf = negInf || math.IsInf(float64(v), -1)
-	}
+	hi, lo := tileExtremes(fc)
+	m, negInf := max(acc[0], hi), math.IsInf(lo, -1)
 	if m == math.Inf(-1) {
 		// Every term so far is -inf (adding nothing) or NaN (poisoning the sums).
 		for _, v := range fc {
@@ -271,6 +266,10 @@ func (r *lseReducer[T]) fold(acc []float64, f, g vec[T], n, _ int, scratch []T) 
 	if negInf && g.data != nil {
 		// A -inf term adds nothing, even times an infinite weight.
 		r.foldScalar(acc, fc, g, m)
+		return
+	}
+	if g.data == nil {
+		acc[1] += expShiftSum(fc, m)
 		return
 	}
 	// e_t = exp(F_t - m), vectorised; -inf terms give 0 and NaN stays NaN.

@@ -1,0 +1,30 @@
+//go:build !(goexperiment.simd && amd64)
+
+package core
+
+import "math"
+
+// tileExtremes returns the largest and the smallest value of x, NaNs
+// ignored (-inf and +inf when x holds none).
+func tileExtremes[T float](x []T) (hi, lo float64) {
+	hi, lo = math.Inf(-1), math.Inf(1)
+	for _, v := range x {
+		f := float64(v)
+		if f > hi {
+			hi = f
+		}
+		if f < lo {
+			lo = f
+		}
+	}
+	return hi, lo
+}
+
+// expShiftSum is sum_t exp(x_t - m).
+func expShiftSum[T float](x []T, m float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += math.Exp(float64(v) - m)
+	}
+	return s
+}

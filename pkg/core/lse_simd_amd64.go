@@ -1,0 +1,127 @@
+//go:build goexperiment.simd && amd64
+
+package core
+
+import (
+	"math"
+	"simd/archsimd"
+)
+
+// tileExtremes returns the largest and the smallest value of x, NaNs
+// ignored (-inf and +inf when x holds none).
+func tileExtremes[T float](x []T) (hi, lo float64) {
+	hi, lo = math.Inf(-1), math.Inf(1)
+	t := 0
+	if simdOK {
+		var h, l [8]float64
+		if isFloat64[T]() {
+			t = extremes64(as64(x), &h, &l)
+		} else {
+			t = extremes32(as32(x), &h, &l)
+		}
+		for i := 0; i < 8 && t > 0; i++ {
+			if h[i] != h[i] || l[i] != l[i] {
+				// A NaN lane lost its extremes (vector max and min pass NaN
+				// on): scan the tile one value at a time.
+				hi, lo, t = math.Inf(-1), math.Inf(1), 0
+				break
+			}
+			hi, lo = max(hi, h[i]), min(lo, l[i])
+		}
+	}
+	for _, v := range x[t:] {
+		f := float64(v)
+		if f > hi {
+			hi = f
+		}
+		if f < lo {
+			lo = f
+		}
+	}
+	return hi, lo
+}
+
+func extremes64(x []float64, h, l *[8]float64) int {
+	if len(x) < 4 {
+		return 0
+	}
+	hi := archsimd.LoadFloat64x4Slice(x)
+	lo := hi
+	t := 4
+	for ; t+4 <= len(x); t += 4 {
+		v := archsimd.LoadFloat64x4Slice(x[t:])
+		hi, lo = hi.Max(v), lo.Min(v)
+	}
+	hi.StoreSlice(h[:])
+	lo.StoreSlice(l[:])
+	hi.StoreSlice(h[4:])
+	lo.StoreSlice(l[4:])
+	archsimd.ClearAVXUpperBits()
+	return t
+}
+
+func extremes32(x []float32, h, l *[8]float64) int {
+	if len(x) < 8 {
+		return 0
+	}
+	hi := archsimd.LoadFloat32x8Slice(x)
+	lo := hi
+	t := 8
+	for ; t+8 <= len(x); t += 8 {
+		v := archsimd.LoadFloat32x8Slice(x[t:])
+		hi, lo = hi.Max(v), lo.Min(v)
+	}
+	var hs, ls [8]float32
+	hi.StoreSlice(hs[:])
+	lo.StoreSlice(ls[:])
+	archsimd.ClearAVXUpperBits()
+	for i := range hs {
+		h[i], l[i] = float64(hs[i]), float64(ls[i])
+	}
+	return t
+}
+
+// expShiftSum is sum_t exp(x_t - m), in the data's precision with several
+// partial sums.
+func expShiftSum[T float](x []T, m float64) float64 {
+	t, s := 0, 0.0
+	if simdOK {
+		if isFloat64[T]() {
+			var lanes [4]float64
+			t = expShiftSum64(as64(x), archsimd.BroadcastFloat64x4(m), &lanes)
+			s = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+		} else {
+			var lanes [8]float32
+			t = expShiftSum32(as32(x), archsimd.BroadcastFloat32x8(float32(m)), &lanes)
+			for _, v := range lanes {
+				s += float64(v)
+			}
+		}
+	}
+	for _, v := range x[t:] {
+		s += math.Exp(float64(v) - m)
+	}
+	return s
+}
+
+func expShiftSum64(x []float64, m archsimd.Float64x4, lanes *[4]float64) int {
+	var acc archsimd.Float64x4
+	t := 0
+	for ; t+4 <= len(x); t += 4 {
+		acc = acc.Add(expF64x4(archsimd.LoadFloat64x4Slice(x[t:]).Sub(m)))
+	}
+	acc.Store(lanes)
+	archsimd.ClearAVXUpperBits()
+	return t
+}
+
+func expShiftSum32(x []float32, m archsimd.Float32x8, lanes *[8]float32) int {
+	var acc archsimd.Float32x8
+	t := 0
+	for ; t+8 <= len(x); t += 8 {
+		acc = acc.Add(expF32x8(archsimd.LoadFloat32x8Slice(x[t:]).Sub(m)))
+	}
+	acc.Store(lanes)
+	archsimd.ClearAVXUpperBits()
+	return t
+}

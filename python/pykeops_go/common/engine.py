@@ -193,7 +193,10 @@ def _run_interruptible(token, args):
         _reraise(box["err"])
 
 
+# Compiled kernels by their arguments. Bounded: past _CACHE_MAX distinct
+# reductions the oldest entry is dropped (a Genred holding it keeps it).
 _cache: dict = {}
+_CACHE_MAX = 1024
 
 
 def compile(formula: str, aliases: Sequence[str], reduction: str, axis: int, opt_arg: int | None,
@@ -204,6 +207,8 @@ def compile(formula: str, aliases: Sequence[str], reduction: str, axis: int, opt
     if k is None:
         h = call(_go.Compile, formula, "\n".join(aliases), reduction, int(axis), int(opt_arg or 0),
                  formula2 or "", dtype_acc, sum_scheme)
+        if len(_cache) >= _CACHE_MAX:
+            del _cache[next(iter(_cache))]
         k = _cache[key] = Kernel(h)
     return k
 

@@ -207,6 +207,8 @@ class Genred:
             # Later calls with arrays of these shapes skip the checks.
             vshape = None if vals is None else vals.shape
             ishape = None if idx is None else idx.shape
+            if len(self._fast) >= _FAST_MAX:
+                self._fast.clear()  # bounded: a few shapes per Genred in practice
             self._fast[key] = _FastCall(plan, p.dtype, vshape, ishape, final)
         if vals is not None and p.user_dtype != p.dtype:
             vals = vals.astype(p.user_dtype)
@@ -226,6 +228,9 @@ class Genred:
             raise ValueError(f"Genred: out must be a writeable C-contiguous {want} array of shape "
                              f"{final or raw}, got a {out.dtype} array of shape {out.shape}")
         return out
+
+
+_FAST_MAX = 64  # call plans kept per Genred
 
 
 def _shapes_key(args) -> tuple | None:

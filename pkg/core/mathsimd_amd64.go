@@ -68,8 +68,14 @@ func expF64x4(x archsimd.Float64x4) archsimd.Float64x4 {
 	u0 := s1.MulAdd(r4, s0)
 	u1 := q6.MulAdd(r4, s2)
 	p := u1.MulAdd(r8, u0)
-	k1 := k.Mul(archsimd.BroadcastFloat64x4(0.5)).Floor()
-	res := p.Mul(pow2F64x4(k1)).Mul(pow2F64x4(k.Sub(k1)))
+	// Scale by 2^k by adding k to the exponent bits of p: exact while the
+	// result is a normal number (|x| <= 708). Lanes beyond take two factors
+	// 2^(k/2), which reach the subnormals and the overflow to +inf.
+	res := p.AsInt64x4().Add(k.Add(b(magic64)).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+	if out := x.Less(b(-708)).Or(x.Greater(b(708))); out.ToBits() != 0 {
+		k1 := k.Mul(b(0.5)).Floor()
+		res = p.Mul(pow2F64x4(k1)).Mul(pow2F64x4(k.Sub(k1))).Merge(res, out)
+	}
 	return x.Merge(res, x.IsNaN())
 }
 

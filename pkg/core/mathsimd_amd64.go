@@ -98,8 +98,12 @@ func expF32x8(x archsimd.Float32x8) archsimd.Float32x8 {
 	p = p.MulAdd(r, b(0.5))
 	p = p.MulAdd(r, b(1))
 	p = p.MulAdd(r, b(1))
-	k1 := k.Mul(archsimd.BroadcastFloat32x8(0.5)).Floor()
-	res := p.Mul(pow2F32x8(k1)).Mul(pow2F32x8(k.Sub(k1)))
+	// As in expF64x4: an exponent add while the result is normal.
+	res := p.AsInt32x8().Add(k.Add(b(magic32)).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+	if out := x.Less(b(-87)).Or(x.Greater(b(88))); out.ToBits() != 0 {
+		k1 := k.Mul(b(0.5)).Floor()
+		res = p.Mul(pow2F32x8(k1)).Mul(pow2F32x8(k.Sub(k1))).Merge(res, out)
+	}
 	return x.Merge(res, x.IsNaN())
 }
 

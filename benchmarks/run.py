@@ -1,6 +1,6 @@
 """make bench: the standard workloads W1-W9 of /work/shared/BENCHMARKS.md, one markdown table.
 
-    make bench                          # the standard table (~15 min without pykeops)
+    make bench                          # the standard table (27 min with .venv-ref, ~13 without)
     make bench BENCH_ARGS=--quick       # 1e4 sizes only, 1 repetition
     .venv/bin/python benchmarks/run.py --only W1,W6 --reps 5
 
@@ -129,14 +129,14 @@ def snapshot_engine(tmp):
     return dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [tmp, os.environ.get("PYTHONPATH")])))
 
 
-def rss_probe(m, seconds, env):
+def rss_probe(m, seconds, env, lib="gokeops"):
     """(peak RSS growth in MB over the data, whether the call finished, seconds watched)."""
-    cmd = [sys.executable, RUNONE, "--lib", "gokeops", "--rss", "--m", str(m), "--n", str(m),
+    cmd = [sys.executable, RUNONE, "--lib", lib, "--rss", "--m", str(m), "--n", str(m),
            "--dtype", F32]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(l) for l in p.stdout], daemon=True).start()
-    base = peak = None
+    base = peak = error = None
     done, t0 = False, None
     try:
         while p.poll() is None or not lines.empty():
@@ -146,18 +146,21 @@ def rss_probe(m, seconds, env):
                 line = ""
             if line.startswith("BASE"):
                 base, t0 = int(line.split()[1]), time.perf_counter()
-            done = done or line.startswith("DONE") or line.startswith("RESULT")
+            elif line.startswith("DONE"):
+                done, peak = True, max(peak or 0, int(line.split()[1]))
+            elif line.startswith("RESULT"):
+                error = json.loads(line[7:])["error"]
             if base is not None and p.poll() is None:
                 peak = max(peak or 0, read_kb(p.pid, "VmHWM"))
-            if done or (t0 and time.perf_counter() - t0 > seconds):
+            if done or error or (t0 and time.perf_counter() - t0 > seconds):
                 break
     finally:
         watched = time.perf_counter() - t0 if t0 else 0.0
         if p.poll() is None:
             p.kill()
         p.wait()
-    if base is None or peak is None:
-        return None, f"probe failed: {p.stderr.read().strip()[-160:]}", 0.0
+    if error or base is None or not peak:
+        return None, f"probe failed: {error or p.stderr.read().strip()[-160:]}", 0.0
     return (peak - base) / 1024, done, watched
 
 

@@ -13,8 +13,9 @@ Prints one line "RESULT {json}" (times, error) and saves the result of the last
 call to DIR/result.npy.
 
 With --rss, runs W1 once (no warm-up beyond a small call), resets the peak RSS
-(VmHWM) once the data are in memory and prints "BASE <kB>" then "DONE": the
-parent reads VmHWM of this process meanwhile (run.py rss_probe).
+(VmHWM) once the data are in memory and prints "BASE <VmRSS kB>", then, if the call
+ends, "DONE <VmHWM kB>": the parent reads VmHWM of this process meanwhile (run.py
+rss_probe), as the call may take far longer than it waits.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def rss(args, mod, cluster, d):
         f.write("5")  # VmHWM := VmRSS from here on
     print("BASE", _status_kb("VmRSS"), flush=True)
     fn()
-    print("DONE", flush=True)
+    print("DONE", _status_kb("VmHWM"), flush=True)
 
 
 def _status_kb(key, pid="self"):

@@ -19,12 +19,3 @@ func tileExtremes[T float](x []T) (hi, lo float64) {
 	}
 	return hi, lo
 }
-
-// expShiftSum is sum_t exp(x_t - m).
-func expShiftSum[T float](x []T, m float64) float64 {
-	s := 0.0
-	for _, v := range x {
-		s += math.Exp(float64(v) - m)
-	}
-	return s
-}

@@ -38,8 +38,14 @@ func radialProfile[T float](prof profile, s, d float64, w vec[T], t int) float64
 func dotTile[T float](acc []float64, k []T, w vec[T], dims int, round32 bool) {
 	for c := 0; c < dims; c++ {
 		wc := w.col(c)
-		if s, ok := dotSIMD(k, wc); ok && !round32 {
-			acc[c] += s
+		if s, ok := dotSIMD(k, wc); ok {
+			// For float32 data the vector dot product sums in float32 lanes:
+			// with round32 that is float32 accumulation, as the scalar loop.
+			if round32 {
+				acc[c] = float64(float32(acc[c]) + float32(s))
+			} else {
+				acc[c] += s
+			}
 			continue
 		}
 		if round32 {

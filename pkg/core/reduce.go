@@ -268,10 +268,6 @@ func (r *lseReducer[T]) fold(acc []float64, f, g vec[T], n, _ int, scratch []T) 
 		r.foldScalar(acc, fc, g, m)
 		return
 	}
-	if g.data == nil {
-		acc[1] += expShiftSum(fc, m)
-		return
-	}
 	// e_t = exp(F_t - m), vectorised; -inf terms give 0 and NaN stays NaN.
 	e := scratch[:n]
 	binaryVS(formula.PrimSubtract, e, fc, T(m))

@@ -138,7 +138,11 @@ func (f *frame[T]) run(it *workItem) bool {
 				acc := f.acc[row*al : (row+1)*al]
 				if p.dot != nil {
 					w := f.view(p.dot.w)
-					dotTile(acc, f.view(p.dot.k).col(0), w, p.slots[p.dot.w].dim, r.round32)
+					if p.dot.x >= 0 {
+						dotDiffTile(acc, f.view(p.dot.k).col(0), f.view(p.dot.x), w, p.slots[p.dot.w].dim, p.dot.neg, r.round32)
+					} else {
+						dotTile(acc, f.view(p.dot.k).col(0), w, p.slots[p.dot.w].dim, r.round32)
+					}
 					continue
 				}
 				var g vec[T]

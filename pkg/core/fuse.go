@@ -191,8 +191,13 @@ func (p *planner) planRadial(r radial) int {
 
 // dotFold is a Sum whose formula is K * W with K a pair-level scalar and W
 // an inner variable: each tile adds the dot products of K with W's columns.
+// W may also be the difference of an outer and an inner variable (the
+// gradient of a radial kernel): then each tile adds sum_t K_t (x - y_t) per
+// component, still in one pass.
 type dotFold struct {
-	k, w int // slots
+	k, w int  // slots; w is the inner variable (y of x - y)
+	x    int  // slot of the outer variable of x - y, or -1
+	neg  bool // the difference is y - x
 }
 
 // matchDotFold plans f = Mult(K, W) as a dot fold when it applies.
@@ -202,15 +207,50 @@ func (p *planner) matchDotFold(f formula.Expr) (dotFold, bool) {
 		return dotFold{}, false
 	}
 	for k := 0; k < 2; k++ {
+		if formula.DimOf(c.Args[k]) != 1 {
+			continue
+		}
+		d := dotFold{x: -1}
 		w, ok := c.Args[1-k].(*formula.Var)
-		if !ok || !p.isInner(w) || formula.DimOf(c.Args[k]) != 1 {
+		switch {
+		case ok && p.isInner(w):
+		case p.matchDifference(c.Args[1-k], &d):
+			w = nil
+		default:
 			continue
 		}
 		ks := p.node(c.Args[k])
 		if p.prog.slots[ks].level != levelPair {
 			continue
 		}
-		return dotFold{k: ks, w: p.node(w)}, true
+		d.k = ks
+		if w != nil {
+			d.w = p.node(w)
+		}
+		return d, true
 	}
 	return dotFold{}, false
+}
+
+// matchDifference recognises x - y (or y - x) between an outer and an inner
+// variable of the same dimension.
+func (p *planner) matchDifference(e formula.Expr, d *dotFold) bool {
+	c, ok := e.(*formula.Call)
+	if !ok || c.Op != formula.OpSubtract {
+		return false
+	}
+	a, ok1 := c.Args[0].(*formula.Var)
+	b, ok2 := c.Args[1].(*formula.Var)
+	if !ok1 || !ok2 || a.Dim != b.Dim {
+		return false
+	}
+	switch {
+	case a.Cat == p.outer && p.isInner(b):
+		d.x, d.w = p.node(a), p.node(b)
+	case b.Cat == p.outer && p.isInner(a):
+		d.x, d.w, d.neg = p.node(b), p.node(a), true
+	default:
+		return false
+	}
+	return true
 }

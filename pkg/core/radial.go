@@ -63,3 +63,33 @@ func dotTile[T float](acc []float64, k []T, w vec[T], dims int, round32 bool) {
 		acc[c] += s
 	}
 }
+
+// dotDiffTile adds to acc[c] the sum over the tile of k_t * (x_c - y_c,t)
+// (of k_t * (y_c,t - x_c) when neg), in the accumulator's precision.
+func dotDiffTile[T float](acc []float64, k []T, x, y vec[T], dims int, neg, round32 bool) {
+	for c := 0; c < dims; c++ {
+		xc, yc := x.col(c)[0], y.col(c)[:len(k)]
+		s, ok := dotDiffSIMD(k, xc, yc)
+		if !ok {
+			var s32 float32
+			for t, v := range k {
+				if round32 {
+					s32 += float32(v) * float32(xc-yc[t])
+				} else {
+					s += float64(v) * float64(xc-yc[t])
+				}
+			}
+			if round32 {
+				s = float64(s32)
+			}
+		}
+		if neg {
+			s = -s
+		}
+		if round32 {
+			acc[c] = float64(float32(acc[c]) + float32(s))
+		} else {
+			acc[c] += s
+		}
+	}
+}

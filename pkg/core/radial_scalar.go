@@ -7,3 +7,4 @@ package core
 
 func radialSIMD[T float](prof profile, out []T, x, y, s, w vec[T], dim int) bool { return false }
 func dotSIMD[T float](a, b []T) (float64, bool)                                  { return 0, false }
+func dotDiffSIMD[T float](k []T, x T, y []T) (float64, bool)                     { return 0, false }

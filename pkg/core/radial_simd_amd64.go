@@ -147,3 +147,50 @@ func dotVec32(x, y []float32, lanes *[8]float32) int {
 	archsimd.ClearAVXUpperBits()
 	return t
 }
+
+// dotDiffSIMD is sum_t k_t * (x - y_t), in the data's precision with
+// several partial sums.
+func dotDiffSIMD[T float](k []T, x T, y []T) (float64, bool) {
+	if !simdOK {
+		return 0, false
+	}
+	var s float64
+	var t int
+	if isFloat64[T]() {
+		var l [4]float64
+		t = dotDiffVec64(as64(k), archsimd.BroadcastFloat64x4(float64(x)), as64(y), &l)
+		s = (l[0] + l[1]) + (l[2] + l[3])
+	} else {
+		var l [8]float32
+		t = dotDiffVec32(as32(k), archsimd.BroadcastFloat32x8(float32(x)), as32(y), &l)
+		s = float64(((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])))
+	}
+	for ; t < len(k); t++ {
+		s += float64(k[t]) * float64(x-y[t])
+	}
+	return s, true
+}
+
+func dotDiffVec64(k []float64, x archsimd.Float64x4, y []float64, lanes *[4]float64) int {
+	var acc archsimd.Float64x4
+	t := 0
+	for ; t+4 <= len(k); t += 4 {
+		d := x.Sub(archsimd.LoadFloat64x4Slice(y[t:]))
+		acc = archsimd.LoadFloat64x4Slice(k[t:]).MulAdd(d, acc)
+	}
+	acc.Store(lanes)
+	archsimd.ClearAVXUpperBits()
+	return t
+}
+
+func dotDiffVec32(k []float32, x archsimd.Float32x8, y []float32, lanes *[8]float32) int {
+	var acc archsimd.Float32x8
+	t := 0
+	for ; t+8 <= len(k); t += 8 {
+		d := x.Sub(archsimd.LoadFloat32x8Slice(y[t:]))
+		acc = archsimd.LoadFloat32x8Slice(k[t:]).MulAdd(d, acc)
+	}
+	acc.Store(lanes)
+	archsimd.ClearAVXUpperBits()
+	return t
+}

@@ -134,8 +134,13 @@ func (f *frame[T]) run(it *workItem) bool {
 			}
 			for row := 0; row < rows; row++ {
 				f.outerRow = f.outer[row*so : (row+1)*so]
-				f.exec(levelPair)
 				acc := f.acc[row*al : (row+1)*al]
+				if d := p.dot; d != nil && d.radial != nil {
+					in := d.radial
+					radialDotTile(acc, in.fused, f.view(in.args[0]), f.view(in.args[1]), f.view(in.args[2]), f.view(d.w), in.argDims[0], f.n, r.round32)
+					continue
+				}
+				f.exec(levelPair)
 				if p.dot != nil {
 					w := f.view(p.dot.w)
 					if p.dot.x >= 0 {

@@ -198,6 +198,9 @@ type dotFold struct {
 	k, w int  // slots; w is the inner variable (y of x - y)
 	x    int  // slot of the outer variable of x - y, or -1
 	neg  bool // the difference is y - x
+	// radial, when set, is the fused kernel computing K, the only per-pair
+	// step, with a scalar weight: both run as one pass (radialDotTile).
+	radial *instr
 }
 
 // matchDotFold plans f = Mult(K, W) as a dot fold when it applies.

@@ -86,6 +86,12 @@ func newProgram(f, g formula.Expr, outer formula.Cat, sumDot bool) *program {
 	if sumDot {
 		if d, ok := p.matchDotFold(f); ok {
 			p.prog.dot, p.prog.f = &d, -1
+			if ins := p.prog.instrs[levelPair]; len(ins) == 1 && ins[0].fused != profileNone &&
+				ins[0].dst == d.k && d.x < 0 && p.prog.slots[d.w].dim == 1 {
+				// The kernel is the only per-pair step: fold it with its weight
+				// in the same vector pass, never storing it.
+				p.prog.dot.radial = &p.prog.instrs[levelPair][0]
+			}
 			return p.prog
 		}
 	}

@@ -93,3 +93,29 @@ func dotDiffTile[T float](acc []float64, k []T, x, y vec[T], dims int, neg, roun
 		}
 	}
 }
+
+// radialDotTile adds to acc[0] the sum over the tile of
+// profile(s*|x - y_t|^2) * w_t, the kernel never stored.
+func radialDotTile[T float](acc []float64, prof profile, x, y, s, w vec[T], dim, n int, round32 bool) {
+	sum, t := radialDotSIMD(prof, x, y, s, w, dim, n)
+	sv := float64(s.data[0])
+	var s32 float32
+	for ; t < n; t++ {
+		d := 0.0
+		for k := 0; k < dim; k++ {
+			diff := float64(x.data[k*x.stride] - y.data[k*y.stride+t])
+			d += diff * diff
+		}
+		v := T(radialProfile(prof, sv, d, vec[T]{}, t)) * w.data[t]
+		if round32 {
+			s32 += float32(v)
+		} else {
+			sum += float64(v)
+		}
+	}
+	if round32 {
+		acc[0] = float64(float32(acc[0]) + (float32(sum) + s32))
+	} else {
+		acc[0] += sum
+	}
+}

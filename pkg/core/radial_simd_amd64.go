@@ -194,3 +194,82 @@ func dotDiffVec32(k []float32, x archsimd.Float32x8, y []float32, lanes *[8]floa
 	archsimd.ClearAVXUpperBits()
 	return t
 }
+
+// radialDotSIMD sums profile(s*|x - y_t|^2) * w_t over the whole vectors of
+// the tile (in the data's precision, several partial sums) and returns the
+// sum and how many columns it took; the caller adds the rest.
+func radialDotSIMD[T float](prof profile, x, y, s, w vec[T], dim, n int) (float64, int) {
+	if !simdOK || dim > maxRadialDim || prof == profileAffine {
+		return 0, 0
+	}
+	if isFloat64[T]() {
+		var bx [maxRadialDim]archsimd.Float64x4
+		xs := as64(x.data)
+		for k := 0; k < dim; k++ {
+			bx[k] = archsimd.BroadcastFloat64x4(xs[k*x.stride])
+		}
+		var l [4]float64
+		t := radialDotVec64(prof, &bx, as64(y.data), as64(w.data), y.stride, dim, n, archsimd.BroadcastFloat64x4(float64(s.data[0])), &l)
+		return (l[0] + l[1]) + (l[2] + l[3]), t
+	}
+	var bx [maxRadialDim]archsimd.Float32x8
+	xs := as32(x.data)
+	for k := 0; k < dim; k++ {
+		bx[k] = archsimd.BroadcastFloat32x8(xs[k*x.stride])
+	}
+	var l [8]float32
+	t := radialDotVec32(prof, &bx, as32(y.data), as32(w.data), y.stride, dim, n, archsimd.BroadcastFloat32x8(float32(s.data[0])), &l)
+	return float64(((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))), t
+}
+
+func radialDotVec64(prof profile, bx *[maxRadialDim]archsimd.Float64x4, ys, ws []float64, stride, dim, n int, bs archsimd.Float64x4, lanes *[4]float64) int {
+	var sum archsimd.Float64x4
+	t := 0
+	for ; t+4 <= n; t += 4 {
+		var acc archsimd.Float64x4
+		for k := 0; k < dim; k++ {
+			d := bx[k].Sub(archsimd.LoadFloat64x4Slice(ys[k*stride+t:]))
+			acc = d.MulAdd(d, acc)
+		}
+		var v archsimd.Float64x4
+		switch prof {
+		case profileExp:
+			v = expF64x4(acc.Mul(bs))
+		case profileExpSqrt:
+			v = expF64x4(acc.Sqrt().Mul(bs))
+		default:
+			one := archsimd.BroadcastFloat64x4(1)
+			v = one.Div(acc.MulAdd(bs, one))
+		}
+		sum = v.MulAdd(archsimd.LoadFloat64x4Slice(ws[t:]), sum)
+	}
+	sum.Store(lanes)
+	archsimd.ClearAVXUpperBits()
+	return t
+}
+
+func radialDotVec32(prof profile, bx *[maxRadialDim]archsimd.Float32x8, ys, ws []float32, stride, dim, n int, bs archsimd.Float32x8, lanes *[8]float32) int {
+	var sum archsimd.Float32x8
+	t := 0
+	for ; t+8 <= n; t += 8 {
+		var acc archsimd.Float32x8
+		for k := 0; k < dim; k++ {
+			d := bx[k].Sub(archsimd.LoadFloat32x8Slice(ys[k*stride+t:]))
+			acc = d.MulAdd(d, acc)
+		}
+		var v archsimd.Float32x8
+		switch prof {
+		case profileExp:
+			v = expF32x8(acc.Mul(bs))
+		case profileExpSqrt:
+			v = expF32x8(acc.Sqrt().Mul(bs))
+		default:
+			one := archsimd.BroadcastFloat32x8(1)
+			v = one.Div(acc.MulAdd(bs, one))
+		}
+		sum = v.MulAdd(archsimd.LoadFloat32x8Slice(ws[t:]), sum)
+	}
+	sum.Store(lanes)
+	archsimd.ClearAVXUpperBits()
+	return t
+}

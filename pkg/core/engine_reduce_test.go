@@ -774,7 +774,7 @@ func TestAllocs(t *testing.T) {
 	}
 	small, large := allocsFor(10, 10), allocsFor(3000, 3000)
 	t.Logf("%v allocations per Run at M=N=10, %v at M=N=3000 (Sum, float64)", small, large)
-	if large != small {
+	if large != small && !raceEnabled {
 		t.Errorf("allocations grow with the work: %v at M=N=10, %v at M=N=3000", small, large)
 	}
 }

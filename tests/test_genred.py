@@ -501,3 +501,15 @@ def test_logsumexp_with_infinite_terms():
     b = np.array([[-np.inf], [0.0], [np.log(2.0)]])
     np.testing.assert_allclose(g(b), [[np.log(3.0)]], rtol=1e-15)
     assert g(np.full((2, 1), -np.inf))[0, 0] == -np.inf
+
+
+def test_formula2_variables_are_arguments():
+    """A Var(...) written only in formula2 is an argument, as in pykeops."""
+    rng = np.random.default_rng(3)
+    x, y, w = rng.standard_normal((30, 2)), rng.standard_normal((40, 2)), rng.random((40, 1))
+    g = Genred("-SqDist(x,y)", ["x=Vi(2)", "y=Vj(2)"], reduction_op="LogSumExp", axis=1,
+               formula2="Var(2,1,1)")
+    assert g.nargs == 3
+    d = -((x[:, None, :] - y[None]) ** 2).sum(-1)
+    ref = np.log((np.exp(d) * w.T).sum(1, keepdims=True))
+    np.testing.assert_allclose(g(x, y, w), ref, rtol=1e-12)

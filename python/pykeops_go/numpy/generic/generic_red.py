@@ -126,8 +126,10 @@ class Genred:
         self.axis = axis
         self.opt_arg = int(opt_arg) if opt_arg else 0  # pykeops drops a falsy opt_arg
         self.sum_scheme = sum_scheme
-        # A list is completed in place, as pykeops does (a tuple is copied).
-        aliases = complete_aliases(formula, aliases if isinstance(aliases, list) else list(aliases))
+        # A list is completed in place, as pykeops does (a tuple is copied);
+        # like pykeops, Var(...) of formula2 count too.
+        scanned = formula if formula2 is None else formula + "," + formula2
+        aliases = complete_aliases(scanned, aliases if isinstance(aliases, list) else list(aliases))
         self.aliases = list(aliases)
         self.nargs = len(self.aliases)
         self._kernel = None

@@ -53,24 +53,12 @@ func radialSIMD[T float](prof profile, out []T, x, y, s, w vec[T], dim int) bool
 func radialVec64(prof profile, o []float64, bx *[maxRadialDim]archsimd.Float64x4, ys, ws []float64, stride, dim int, bs archsimd.Float64x4) int {
 	t := 0
 	for ; t+4 <= len(o); t += 4 {
-		var acc archsimd.Float64x4
-		for k := 0; k < dim; k++ {
-			d := bx[k].Sub(archsimd.LoadFloat64x4Slice(ys[k*stride+t:]))
-			acc = d.MulAdd(d, acc)
+		d2 := sqDistFloat64x4(bx, ys, t, stride, dim)
+		if prof == profileAffine {
+			d2.MulAdd(bs, archsimd.LoadFloat64x4Slice(ws[t:])).StoreSlice(o[t:])
+		} else {
+			profileFloat64x4(prof, d2, bs).StoreSlice(o[t:])
 		}
-		var v archsimd.Float64x4
-		switch prof {
-		case profileExp:
-			v = expF64x4(acc.Mul(bs))
-		case profileExpSqrt:
-			v = expF64x4(acc.Sqrt().Mul(bs))
-		case profileCauchy:
-			one := archsimd.BroadcastFloat64x4(1)
-			v = one.Div(acc.MulAdd(bs, one))
-		default:
-			v = acc.MulAdd(bs, archsimd.LoadFloat64x4Slice(ws[t:]))
-		}
-		v.StoreSlice(o[t:])
 	}
 	archsimd.ClearAVXUpperBits() // back to scalar code: avoid the AVX-SSE transition penalty
 	return t
@@ -80,24 +68,12 @@ func radialVec64(prof profile, o []float64, bx *[maxRadialDim]archsimd.Float64x4
 func radialVec32(prof profile, o []float32, bx *[maxRadialDim]archsimd.Float32x8, ys, ws []float32, stride, dim int, bs archsimd.Float32x8) int {
 	t := 0
 	for ; t+8 <= len(o); t += 8 {
-		var acc archsimd.Float32x8
-		for k := 0; k < dim; k++ {
-			d := bx[k].Sub(archsimd.LoadFloat32x8Slice(ys[k*stride+t:]))
-			acc = d.MulAdd(d, acc)
+		d2 := sqDistFloat32x8(bx, ys, t, stride, dim)
+		if prof == profileAffine {
+			d2.MulAdd(bs, archsimd.LoadFloat32x8Slice(ws[t:])).StoreSlice(o[t:])
+		} else {
+			profileFloat32x8(prof, d2, bs).StoreSlice(o[t:])
 		}
-		var v archsimd.Float32x8
-		switch prof {
-		case profileExp:
-			v = expF32x8(acc.Mul(bs))
-		case profileExpSqrt:
-			v = expF32x8(acc.Sqrt().Mul(bs))
-		case profileCauchy:
-			one := archsimd.BroadcastFloat32x8(1)
-			v = one.Div(acc.MulAdd(bs, one))
-		default:
-			v = acc.MulAdd(bs, archsimd.LoadFloat32x8Slice(ws[t:]))
-		}
-		v.StoreSlice(o[t:])
 	}
 	archsimd.ClearAVXUpperBits() // back to scalar code: avoid the AVX-SSE transition penalty
 	return t
@@ -226,21 +202,7 @@ func radialDotVec64(prof profile, bx *[maxRadialDim]archsimd.Float64x4, ys, ws [
 	var sum archsimd.Float64x4
 	t := 0
 	for ; t+4 <= n; t += 4 {
-		var acc archsimd.Float64x4
-		for k := 0; k < dim; k++ {
-			d := bx[k].Sub(archsimd.LoadFloat64x4Slice(ys[k*stride+t:]))
-			acc = d.MulAdd(d, acc)
-		}
-		var v archsimd.Float64x4
-		switch prof {
-		case profileExp:
-			v = expF64x4(acc.Mul(bs))
-		case profileExpSqrt:
-			v = expF64x4(acc.Sqrt().Mul(bs))
-		default:
-			one := archsimd.BroadcastFloat64x4(1)
-			v = one.Div(acc.MulAdd(bs, one))
-		}
+		v := profileFloat64x4(prof, sqDistFloat64x4(bx, ys, t, stride, dim), bs)
 		sum = v.MulAdd(archsimd.LoadFloat64x4Slice(ws[t:]), sum)
 	}
 	sum.Store(lanes)
@@ -252,24 +214,58 @@ func radialDotVec32(prof profile, bx *[maxRadialDim]archsimd.Float32x8, ys, ws [
 	var sum archsimd.Float32x8
 	t := 0
 	for ; t+8 <= n; t += 8 {
-		var acc archsimd.Float32x8
-		for k := 0; k < dim; k++ {
-			d := bx[k].Sub(archsimd.LoadFloat32x8Slice(ys[k*stride+t:]))
-			acc = d.MulAdd(d, acc)
-		}
-		var v archsimd.Float32x8
-		switch prof {
-		case profileExp:
-			v = expF32x8(acc.Mul(bs))
-		case profileExpSqrt:
-			v = expF32x8(acc.Sqrt().Mul(bs))
-		default:
-			one := archsimd.BroadcastFloat32x8(1)
-			v = one.Div(acc.MulAdd(bs, one))
-		}
+		v := profileFloat32x8(prof, sqDistFloat32x8(bx, ys, t, stride, dim), bs)
 		sum = v.MulAdd(archsimd.LoadFloat32x8Slice(ws[t:]), sum)
 	}
 	sum.Store(lanes)
 	archsimd.ClearAVXUpperBits()
 	return t
+}
+
+// sqDistFloat64x4 is |x - y_t|^2 for the columns t.. of a vector: x broadcast
+// in bx, y's component k at ys[k*stride:].
+func sqDistFloat64x4(bx *[maxRadialDim]archsimd.Float64x4, ys []float64, t, stride, dim int) archsimd.Float64x4 {
+	var acc archsimd.Float64x4
+	for k := 0; k < dim; k++ {
+		d := bx[k].Sub(archsimd.LoadFloat64x4Slice(ys[k*stride+t:]))
+		acc = d.MulAdd(d, acc)
+	}
+	return acc
+}
+
+// profileFloat64x4 applies a radial profile (not profileAffine, which needs
+// its weight) to the squared distances d2 with the scale bs.
+func profileFloat64x4(prof profile, d2, bs archsimd.Float64x4) archsimd.Float64x4 {
+	switch prof {
+	case profileExp:
+		return expF64x4(d2.Mul(bs))
+	case profileExpSqrt:
+		return expF64x4(d2.Sqrt().Mul(bs))
+	}
+	one := archsimd.BroadcastFloat64x4(1)
+	return one.Div(d2.MulAdd(bs, one))
+}
+
+// sqDistFloat32x8 is |x - y_t|^2 for the columns t.. of a vector: x broadcast
+// in bx, y's component k at ys[k*stride:].
+func sqDistFloat32x8(bx *[maxRadialDim]archsimd.Float32x8, ys []float32, t, stride, dim int) archsimd.Float32x8 {
+	var acc archsimd.Float32x8
+	for k := 0; k < dim; k++ {
+		d := bx[k].Sub(archsimd.LoadFloat32x8Slice(ys[k*stride+t:]))
+		acc = d.MulAdd(d, acc)
+	}
+	return acc
+}
+
+// profileFloat32x8 applies a radial profile (not profileAffine, which needs
+// its weight) to the squared distances d2 with the scale bs.
+func profileFloat32x8(prof profile, d2, bs archsimd.Float32x8) archsimd.Float32x8 {
+	switch prof {
+	case profileExp:
+		return expF32x8(d2.Mul(bs))
+	case profileExpSqrt:
+		return expF32x8(d2.Sqrt().Mul(bs))
+	}
+	one := archsimd.BroadcastFloat32x8(1)
+	return one.Div(d2.MulAdd(bs, one))
 }

@@ -1,5 +1,4 @@
-"""pykeops.config: the attributes scripts read (no GPU in this build)."""
+"""pykeops.config: the names of pykeops 2.3's module, from :mod:`pykeops_go.config`."""
 
-from pykeops_go.utils import get_build_folder, gpu_available, numpy_found, torch_found  # noqa: F401
-
-use_cuda = gpu_available
+from pykeops_go.config import *  # noqa: F401,F403
+from pykeops_go.config import __all__  # noqa: F401

@@ -10,3 +10,23 @@ __version__ = "0.1.0"
 from pykeops_go.utils import get_num_threads, set_num_threads  # noqa: E402
 
 __all__ = ["__version__", "get_num_threads", "set_num_threads"]
+
+# ---------------------------------------------------------------- pykeops' top level
+# The names of pykeops 2.3's package (``import pykeops`` binds pykeops.numpy too).
+from pykeops_go import config  # noqa: E402
+from pykeops_go import config as pykeopsconfig  # noqa: E402,F401
+from pykeops_go.config import numpy_found, pykeops_nvrtc_name, torch_found  # noqa: E402,F401
+from pykeops_go.utils import (  # noqa: E402,F401
+    check_health,
+    clean_pykeops,
+    default_device_id,
+    get_build_folder,
+    set_build_folder,
+    set_verbose,
+    show_cuda_status,
+    test_numpy_bindings,
+    verbose,
+)
+from pykeops_go import common, numpy  # noqa: E402,F401
+
+keops_get_build_folder = get_build_folder

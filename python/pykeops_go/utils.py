@@ -1,5 +1,5 @@
 """Package-level helpers behind the ``pykeops`` shim: verbosity, build folder,
-install test, thread count, and the NumPy utilities of ``pykeops.numpy.utils``.
+install test and thread count (``pykeops.numpy.utils`` is :mod:`pykeops_go.numpy.utils`).
 
 gokeops compiles formulas in memory, so there is no build folder or cache to
 manage; the corresponding pykeops functions are accepted and harmless.
@@ -21,6 +21,7 @@ numpy_found = True
 torch_found = importlib.util.find_spec("torch") is not None
 
 verbose = os.getenv("PYKEOPS_VERBOSE") != "0"
+default_device_id = 0  # the GPU pykeops would use by default (none here)
 
 
 def set_verbose(val: bool) -> None:
@@ -33,15 +34,21 @@ def set_verbose(val: bool) -> None:
     """
     global verbose
     verbose = bool(val)
-    shim = sys.modules.get("pykeops")
-    if shim is not None:
-        shim.verbose = verbose
+    for package in ("pykeops", "pykeops_go"):
+        if package in sys.modules:
+            sys.modules[package].verbose = verbose
 
 
 def pyKeOps_Message(message: str, use_tag: bool = True, **kwargs: Any) -> None:
     """Print ``[pyKeOps] message`` when verbose (``kwargs`` go to ``print``)."""
     if verbose:
         print(("[pyKeOps] " if use_tag else "") + message, **kwargs)
+
+
+def pyKeOps_Print(message: str, **kwargs: Any) -> None:
+    """Print ``message`` when verbose (``kwargs`` go to ``print``)."""
+    if verbose:
+        print(message, **kwargs)
 
 
 def pyKeOps_Warning(message: str) -> None:
@@ -149,144 +156,31 @@ def test_numpy_bindings() -> bool:
     return ok
 
 
-# ------------------------------------------------------------------ pykeops.numpy.utils
-class numpytools:
-    """The array toolbox pykeops' generic code uses for NumPy (``pykeops.numpy.utils.numpytools``)."""
-
-    norm = staticmethod(np.linalg.norm)
-    arraysum = staticmethod(np.sum)
-    exp = staticmethod(np.exp)
-    log = staticmethod(np.log)
-    arraytype = np.ndarray
-    float_types = [float, np.float16, np.float32, np.float64]
-
-    @property
-    def Genred(self):
-        from pykeops_go.numpy import Genred
-
-        return Genred
-
-    @property
-    def KernelSolve(self):
-        from pykeops_go.numpy import KernelSolve
-
-        return KernelSolve
-
-    @staticmethod
-    def swap_axes(ranges):
-        from pykeops_go.numpy.cluster import swap_axes
-
-        return swap_axes(ranges)
-
-    is_tensor = staticmethod(lambda x: isinstance(x, np.ndarray))
-    copy = staticmethod(np.copy)
-    eq = staticmethod(np.equal)
-    transpose = staticmethod(lambda x: x.T)
-    permute = staticmethod(lambda x, *axes: x.transpose(*axes))
-    contiguous = staticmethod(np.ascontiguousarray)
-    numpy = staticmethod(lambda x: x)
-    tile = staticmethod(np.tile)
-    solve = staticmethod(np.linalg.solve)
-    size = staticmethod(lambda x: x.size)
-    view = staticmethod(np.reshape)
-    long = staticmethod(lambda x: x.astype(np.int64))
-    dtype = staticmethod(lambda x: x.dtype)
-    dtypename = staticmethod(lambda dtype: np.dtype(dtype).name)
-    device = staticmethod(lambda x: "cpu")
-    device_type_index = staticmethod(lambda x: ("cpu", None))
-    device_dict = staticmethod(lambda x: {"cat": "cpu"})
-    get_pointer = staticmethod(lambda x: x.__array_interface__["data"][0])
-
-    @staticmethod
-    def detect_complex(x):
-        if isinstance(x, list):
-            return any(isinstance(v, complex) for v in x)
-        return np.iscomplexobj(x) if isinstance(x, np.ndarray) else isinstance(x, complex)
-
-    @staticmethod
-    def view_as_complex(x):
-        return x.view({"float32": np.complex64, "float64": np.complex128}[x.dtype.name])
-
-    @staticmethod
-    def view_as_real(x):
-        return x.view({"complex64": np.float32, "complex128": np.float64}[x.dtype.name])
-
-    @staticmethod
-    def rand(m, n, dtype):
-        return np.random.rand(m, n).astype(dtype)
-
-    @staticmethod
-    def randn(m, n, dtype):
-        return np.random.randn(m, n).astype(dtype)
-
-    @staticmethod
-    def zeros(shape, dtype, device=None, requires_grad=None):
-        return np.zeros(shape, dtype=dtype)
-
-    @staticmethod
-    def empty(shape, dtype, device=None, requires_grad=None):
-        return np.empty(shape, dtype=dtype)
-
-    @staticmethod
-    def eye(n, dtype):
-        return np.eye(n, dtype=dtype)
-
-    @staticmethod
-    def array(x, dtype, device=None):
-        return np.array(x, dtype=dtype)
+# pykeops' keopscore.show_cuda_status: whether CUDA is used (never, in this build).
+show_cuda_status = gpu_available
 
 
-# Dense references used by pykeops' tests and benchmarks (they build M x N arrays).
-def squared_distances(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``|x_i - y_j|^2`` as an ``(M, N)`` array."""
-    return (x**2).sum(1)[:, None] + (y**2).sum(1)[None, :] - 2.0 * (x @ y.T)
+def check_health() -> bool:
+    """Print what this installation runs on and check it computes correctly
+    (pykeops' ``check_health`` reviews its C++/CUDA toolchain; there is none here).
 
+    Returns
+    -------
+    bool
+        True when the NumPy bindings compute the right values.
+    """
+    import platform
 
-def differences(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``x_i[d] - y_j[d]`` as a ``(D, M, N)`` array."""
-    return x.T[:, :, None] - y.T[:, None, :]
+    from pykeops_go import __version__
+    from pykeops_go.common import engine
+    from pykeops_go.common.gpu_utils import get_gpu_number
 
-
-def np_kernel(x: np.ndarray, y: np.ndarray, s: float, kernel: str) -> np.ndarray:
-    """Dense ``gaussian``, ``laplacian``, ``cauchy`` or ``inverse_multiquadric`` kernel."""
-    sq = squared_distances(x, y)
-    return {
-        "gaussian": lambda: np.exp(-sq / s**2),
-        "laplacian": lambda: np.exp(-np.sqrt(sq) / s),
-        "cauchy": lambda: 1.0 / (1 + sq / s**2),
-        "inverse_multiquadric": lambda: np.sqrt(1.0 / (1 + sq / s**2)),
-    }[kernel]()
-
-
-def log_np_kernel(x: np.ndarray, y: np.ndarray, s: float, kernel: str) -> np.ndarray:
-    """Logarithm of :func:`np_kernel`."""
-    sq = squared_distances(x, y)
-    return {
-        "gaussian": lambda: -sq / s**2,
-        "laplacian": lambda: -np.sqrt(sq) / s,
-        "cauchy": lambda: -np.log(1 + sq / s**2),
-        "inverse_multiquadric": lambda: -0.5 * np.log(1.0 + sq / s**2),
-    }[kernel]()
-
-
-def grad_np_kernel(x: np.ndarray, y: np.ndarray, s: float, kernel: str) -> np.ndarray:
-    """Derivative of :func:`np_kernel` with respect to the squared distance."""
-    sq = squared_distances(x, y)
-    t = sq / s**2
-    return {
-        "gaussian": lambda: -np.exp(-t) / s**2,
-        "laplacian": lambda: np.exp(-np.sqrt(t)) / (-2 * s**2 * np.sqrt(t)),
-        "cauchy": lambda: -1.0 / (s * (t + 1)) ** 2,
-        "inverse_multiquadric": lambda: -0.5 / (s**2 * (t + 1) ** 1.5),
-    }[kernel]()
-
-
-def log_sum_exp(mat: np.ndarray, axis: int = 0) -> np.ndarray:
-    """Stable ``log(sum(exp(mat), axis))``."""
-    m = mat.max(axis=axis)
-    return m + np.log(np.exp(mat - np.expand_dims(m, axis)).sum(axis=axis))
-
-
-def WarmUpGpu() -> None:
-    """No GPU to warm up in this build."""
-    pyKeOps_Message("no GPU to warm up (CPU-only build).")
+    print(f"gokeops {__version__} (pykeops API), Python {platform.python_version()}, "
+          f"NumPy {np.__version__}, {platform.system()} {platform.machine()}")
+    print(f"engine: Go, {engine.get_num_threads()} threads; formulas compiled in memory "
+          "(no C++ compiler, no build folder)")
+    print(f"CUDA: not used (CPU-only build); devices reported by the driver: {get_gpu_number()}")
+    print(f"torch found: {torch_found}")
+    ok = test_numpy_bindings()
+    print("health check: " + ("OK" if ok else "FAILED: wrong values"))
+    return ok

@@ -1,4 +1,6 @@
-"""pykeops.common.utils: axis/category helpers and messages."""
+"""pykeops.common.utils: the names of pykeops 2.3's module, from :mod:`pykeops_go.common.utils`."""
 
-from pykeops_go.common.arguments import axis2cat, cat2axis  # noqa: F401
-from pykeops_go.utils import pyKeOps_Message, pyKeOps_Warning  # noqa: F401
+from pykeops_go.common.utils import *  # noqa: F401,F403
+from pykeops_go.common.utils import __all__  # noqa: F401
+
+import pykeops  # noqa: E402,F401  (pykeops' module binds its package here)

@@ -2,4 +2,4 @@
 
 from pykeops_go.numpy import *  # noqa: F401,F403
 from pykeops_go.numpy import __all__  # noqa: F401
-from pykeops.numpy import generic, lazytensor, operations  # noqa: F401,E402
+from pykeops.numpy import cluster, generic, lazytensor, operations, test_install, utils  # noqa: F401,E402

@@ -1,12 +1,6 @@
-"""pykeops.numpy.utils: numpytools and the dense NumPy reference helpers."""
+"""pykeops.numpy.utils: the names of pykeops 2.3's module, from :mod:`pykeops_go.numpy.utils`."""
 
-from pykeops_go.utils import (  # noqa: F401
-    WarmUpGpu,
-    differences,
-    grad_np_kernel,
-    log_np_kernel,
-    log_sum_exp,
-    np_kernel,
-    numpytools,
-    squared_distances,
-)
+from pykeops_go.numpy.utils import *  # noqa: F401,F403
+from pykeops_go.numpy.utils import __all__  # noqa: F401
+
+import pykeops  # noqa: E402,F401  (pykeops' module binds its package here)

@@ -473,3 +473,44 @@ def _complex_to_real(x: Any) -> Any:
     if isinstance(x, list):
         return [float(p) for v in x for p in (np.real(v), np.imag(v))]
     return x
+
+
+# ------------------------------------------------- pykeops.common.lazy_tensor's names
+from pykeops_go.common.utils import check_broadcasting  # noqa: E402,F401
+
+
+def __getattr__(name: str) -> Any:
+    # ComplexGenericLazyTensor subclasses GenericLazyTensor in its own module,
+    # which imports this one: bound on first use to keep either import order working.
+    if name == "ComplexGenericLazyTensor":
+        from pykeops_go.common.lazy_tensor_complex import ComplexGenericLazyTensor
+
+        return ComplexGenericLazyTensor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def same_or_one_test(*dims: int) -> bool:
+    """True when the dimensions broadcast together: all equal, apart from 1s."""
+    return len(set(dims) | {1}) <= 2
+
+
+def is_complex_lazytensor(x: Any) -> bool:
+    """True for a complex LazyTensor."""
+    from pykeops_go.common.lazy_tensor_complex import ComplexGenericLazyTensor
+
+    return isinstance(x, ComplexGenericLazyTensor)
+
+
+def KeOps_Error(message: str, show_line_number: bool = True) -> None:
+    """Raise ``ValueError("[KeOps] Error : message")``, with the caller's file and line."""
+    message = "[KeOps] Error : " + message
+    if show_line_number:
+        import inspect
+
+        caller = inspect.getframeinfo(inspect.currentframe().f_back)
+        message += f" (error at line {caller.lineno} in file {caller.filename})"
+    raise ValueError(message)
+
+
+__all__ = ["ComplexGenericLazyTensor", "GenericLazyTensor", "KeOps_Error", "check_broadcasting",
+           "is_complex_lazytensor", "is_scalar_and_equals", "same_or_one_test"]

@@ -24,6 +24,9 @@ def _reduction(op: str, name: str, vector_default: bool):
             if dim is not None:
                 axis = dim
             if axis in (-1, len(self._shape) - 1):
+                if kwargs.get("out") is not None:
+                    raise TypeError(f"{name}(axis=-1) is the vector operation {op}(x), a LazyTensor: "
+                                    "out= is only for reductions over i or j")
                 return self._vector_op(op)
             return self.reduction(op, axis=axis, **kwargs)
         what = (f"The vector operation ``{op}(x)`` for ``axis=-1`` (the default) or the last "
@@ -269,11 +272,13 @@ class ReductionMixin:
     softmax = sumsoftmaxweight
 
     # ------------------------------------------------------------ K @ v, solve
-    def __matmul__(self, v: np.ndarray) -> Any:
+    def __matmul__(self, v: np.ndarray, **kwargs) -> Any:
         """``K @ v``: the sum over j of ``K_ij * v_j``, for K of dimension 1.
 
         ``v`` is ``(N,)`` (the result is ``(M,)``) or ``(..., N, D)`` (the
-        result is ``(..., M, D)``).
+        result is ``(..., M, D)``). ``kwargs`` go to the Sum reduction, e.g.
+        ``K.__matmul__(v, out=out)`` writes the result into ``out`` (of the
+        result's shape, or ``(M, 1)`` for a vector ``v``) and returns it.
         """
         if self._shape[-1] != 1:
             raise ValueError("The 'K @ v' syntax is only supported for LazyTensors 'K' whose trailing "
@@ -282,10 +287,17 @@ class ReductionMixin:
         is_vector = v.ndim == 1
         if is_vector:
             v = v[:, None]
+        out = kwargs.pop("out", None)
+        if out is not None and is_vector and isinstance(out, np.ndarray) and out.ndim == 1:
+            kwargs["out"] = out.reshape(-1, 1)  # a view when out is contiguous; checked by Genred
+            if not np.shares_memory(kwargs["out"], out):
+                raise ValueError("out must be a writeable C-contiguous array")
+        elif out is not None:
+            kwargs["out"] = out
         kv = self * self.lt_constructor(v[..., None, :, :])
-        kv = kv.sum(kv.dim() - 2)
+        kv = kv.sum(kv.dim() - 2, **kwargs)
         if is_vector and isinstance(kv, np.ndarray):
-            kv = kv.reshape(-1)
+            kv = out if out is not None and out.ndim == 1 else kv.reshape(-1)
         return kv
 
     def _as_operand(self, v: Any) -> np.ndarray:

@@ -10,6 +10,8 @@ import math
 import warnings
 from typing import Any, Callable
 
+import numpy as np
+
 
 def _copy(x: Any) -> Any:
     return x.clone() if hasattr(x, "clone") else x.copy()
@@ -108,3 +110,176 @@ def ConjugateGradientSolver(binding: str, linop: Callable[[Any], Any], b: Any, e
         The solution, shaped like ``b``.
     """
     return conjugate_gradient(linop, b, eps=eps, x0=x0, maxiter=maxiter)
+
+
+# ------------------------------------------------------------ pykeops' helpers
+def get_tools(lang: str) -> Any:
+    """The array toolbox of a binding (see :func:`pykeops_go.common.utils.get_tools`)."""
+    from pykeops_go.common.utils import get_tools as tools
+
+    return tools(lang)
+
+
+def preprocess(reduction_op: str, formula2: str | None) -> tuple:
+    """The engine reduction behind a user-level one, and its second formula.
+
+    ``SumSoftMaxWeight`` (alias ``SoftMax``) runs as ``Max_SumShiftExpWeight``
+    on ``Concat(IntCst(1), formula2)``; ``LogSumExp`` as ``Max_SumShiftExp``
+    (``Max_SumShiftExpWeight`` with a weight); ``LogSumExpWeight`` needs a weight.
+
+    Returns
+    -------
+    tuple
+        ``(reduction_op_internal, formula2)``.
+    """
+    if reduction_op in ("SumSoftMaxWeight", "SoftMax"):
+        if not formula2:
+            raise ValueError(f"{reduction_op} reduction requires a weight formula (given as formula2 kwarg)")
+        return "Max_SumShiftExpWeight", "Concat(IntCst(1)," + formula2 + ")"
+    if reduction_op == "LogSumExp":
+        return ("Max_SumShiftExpWeight" if formula2 else "Max_SumShiftExp"), formula2
+    if reduction_op == "LogSumExpWeight":
+        if not formula2:
+            raise ValueError("LogSumExpWeight reduction requires a weight formula (given as formula2 kwarg)")
+        return "Max_SumShiftExpWeight", formula2
+    return reduction_op, formula2
+
+
+def postprocess(out: Any, binding: str, reduction_op: str, nout: int, opt_arg: int | None,
+                dtype: Any) -> Any:
+    """Turn the raw output of an engine reduction (see :func:`preprocess`) into
+    the user-level result: indices cast to int64, ``(values, indices)`` pairs
+    split, the KMin family reshaped to ``(..., K, D)`` (``(..., K)`` when D = 1),
+    and the log-sum-exp / softmax finalised from ``(max, sum)``.
+
+    ``nout`` and ``dtype`` are accepted for pykeops' signature and unused.
+    """
+    tools = get_tools(binding)
+    shape = tuple(out.shape)
+    if reduction_op in ("SumSoftMaxWeight", "SoftMax"):
+        return out[..., 2:] / out[..., 1][..., None]
+    if reduction_op in ("ArgMin", "ArgMax"):
+        return tools.long(out)
+    if reduction_op in ("Min_ArgMin", "MinArgMin", "Max_ArgMax", "MaxArgMax"):
+        tmp = tools.view(out, shape[:-1] + (2, -1))
+        return tmp[..., 0, :], tools.long(tmp[..., 1, :])
+    if reduction_op in ("KMin", "ArgKMin"):
+        res = tools.view(tools.long(out) if reduction_op == "ArgKMin" else out, shape[:-1] + (opt_arg, -1))
+        return res.squeeze(-1) if res.shape[-1] == 1 else res
+    if reduction_op in ("KMin_ArgKMin", "KMinArgKMin"):
+        tmp = tools.view(out, shape[:-1] + (opt_arg, 2, -1))
+        vals, idx = tmp[..., 0, :], tools.long(tmp[..., 1, :])
+        if vals.shape[-1] == 1:
+            vals, idx = vals.squeeze(-1), idx.squeeze(-1)
+        return vals, idx
+    if reduction_op == "LogSumExp":
+        if shape[-1] == 2:
+            return (out[..., 0] + tools.log(out[..., 1]))[..., None]
+        return out[..., 0][..., None] + tools.log(out[..., 1:])
+    return out
+
+
+def KernelLinearSolver(binding: str, K: Any, x: Any, b: Any, alpha: float = 0, eps: float = 1e-6,
+                       precond: bool = False, precondKernel: Any = None) -> Any:
+    """Solve ``(K(x, x) + alpha Id) a = b`` by conjugate gradient.
+
+    Parameters
+    ----------
+    binding : str
+        ``"numpy"`` (or ``"torch"``).
+    K : callable or tuple
+        ``K(x, y, b)`` computing ``sum_j k(x_i, y_j) b_j``, or
+        ``("gaussian", D, Dv, sigma)`` for the Gaussian kernel of scale sigma.
+    x, b : array
+        Points ``(N, D)`` and right-hand side ``(N, Dv)``.
+    alpha : float
+        Ridge regularisation.
+    eps : float
+        Tolerance: on the RMS residual (plain), on the residual norm (preconditioned).
+    precond : bool
+        Use a Nystroem preconditioner on sqrt(N) random points (needs alpha > 0,
+        and ``precondKernel(u, v, x) = sum_j k(u_i, x_j) k(v_i, x_j)`` unless K is a tuple).
+    """
+    tools = get_tools(binding)
+    if isinstance(K, tuple):
+        if len(K) != 4 or K[0] != "gaussian":
+            raise ValueError(f"KernelLinearSolver: K must be a callable or ('gaussian', D, Dv, sigma), got {K!r}")
+        _, D, Dv, sigma = K
+        K = _gauss_kernel(tools, D, Dv, sigma)
+        if precond:
+            precondKernel = _gauss_nystrom(tools, D, sigma)
+    elif not callable(K):
+        raise TypeError(f"KernelLinearSolver: K must be callable or a tuple, got {type(K).__name__}")
+
+    def linop(a):
+        return K(x, x, a) + alpha * a
+
+    if not precond:
+        return conjugate_gradient(linop, b, eps=eps)
+    if precondKernel is None:
+        raise ValueError("KernelLinearSolver: precond=True needs precondKernel (or K given as a tuple)")
+    if not alpha:
+        raise ValueError("KernelLinearSolver: the Nystroem preconditioner divides by alpha: alpha must be > 0")
+    N, D = x.shape
+    m = max(int(np.sqrt(N)), 1)
+    u = x[np.random.choice(range(N), m, replace=False), :]
+    M = K(u, u) + precondKernel(tools.tile(u, (m, 1)), tools.tile(u, (1, m)).reshape(-1, D), x).reshape(m, m)
+
+    def invprecond(r):
+        return (r - K(x, u, tools.solve(M, K(u, x, r)))) / alpha
+
+    return _preconditioned_cg(linop, b, invprecond, eps, tools)
+
+
+def _preconditioned_cg(linop, b, invprecond, eps, tools):
+    a, r = 0, tools.copy(b)
+    z = invprecond(r)
+    p = tools.copy(z)
+    rz = (r * z).sum()
+    for _ in range(10 * max(math.prod(b.shape), 1)):
+        Mp = linop(p)
+        alp = rz / (p * Mp).sum()
+        a = a + alp * p
+        r = r - alp * Mp
+        if (r**2).sum() < eps**2:
+            return a
+        z = invprecond(r)
+        rznew = (r * z).sum()
+        p = z + (rznew / rz) * p
+        rz = rznew
+    warnings.warn("KernelLinearSolver: the preconditioned conjugate gradient did not converge; "
+                  "returning the last iterate", RuntimeWarning, stacklevel=3)
+    return a
+
+
+def _gauss_matrix(tools, sigma):
+    def f(x, y):
+        sq = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+        return tools.exp(-sq / sigma**2)
+    return f
+
+
+def _gauss_kernel(tools, D, Dv, sigma):
+    routine = tools.Genred("Exp(-oos2*SqDist(x,y))*b",
+                           [f"x = Vi({D})", f"y = Vj({D})", f"b = Vj({Dv})", "oos2 = Pm(1)"],
+                           reduction_op="Sum", axis=1)
+    dense = _gauss_matrix(tools, sigma)
+
+    def K(x, y, b=None):
+        if b is None:
+            return dense(x, y)
+        return routine(x, y, b, tools.array([1.0 / sigma**2], dtype=x.dtype))
+    return K
+
+
+def _gauss_nystrom(tools, D, sigma):
+    routine = tools.Genred("Exp(-oos2*(SqDist(u,x)+SqDist(v,x)))",
+                           [f"u = Vi({D})", f"v = Vi({D})", f"x = Vj({D})", "oos2 = Pm(1)"],
+                           reduction_op="Sum", axis=1)
+
+    def K(u, v, x):
+        return routine(u, v, x, tools.array([1.0 / sigma**2], dtype=x.dtype))
+    return K
+
+
+__all__ = ["ConjugateGradientSolver", "KernelLinearSolver", "get_tools", "postprocess", "preprocess"]

@@ -7,9 +7,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from pykeops_go.common.arguments import get_type
-from pykeops_go.common.operations import check_square, conjugate_gradient
+from pykeops_go.common.arguments import axis2cat, get_type  # noqa: F401
+from pykeops_go.common.get_options import get_tag_backend  # noqa: F401
+from pykeops_go.common.operations import ConjugateGradientSolver, check_square, conjugate_gradient  # noqa: F401
+from pykeops_go.common.parse_type import get_optional_flags, get_sizes  # noqa: F401
 from pykeops_go.numpy.generic.generic_red import Genred, complete_aliases
+from pykeops_go.utils import default_device_id, pyKeOps_Warning  # noqa: F401
 
 
 class KernelSolve:
@@ -125,3 +128,6 @@ class KernelSolve:
             return res
 
         return conjugate_gradient(linop, b, eps=eps, x0=x0, maxiter=maxiter)
+
+__all__ = ["ConjugateGradientSolver", "KernelSolve", "axis2cat", "complete_aliases", "default_device_id",
+           "get_optional_flags", "get_sizes", "get_tag_backend", "pyKeOps_Warning"]

@@ -1,3 +1,4 @@
-"""pykeops.numpy.generic.generic_red: Genred."""
+"""pykeops.numpy.generic.generic_red: the names of pykeops 2.3's module, from :mod:`pykeops_go.numpy.generic.generic_red`."""
 
-from pykeops_go.numpy.generic.generic_red import Genred  # noqa: F401
+from pykeops_go.numpy.generic.generic_red import *  # noqa: F401,F403
+from pykeops_go.numpy.generic.generic_red import __all__  # noqa: F401

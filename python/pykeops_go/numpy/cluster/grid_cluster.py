@@ -71,3 +71,5 @@ def grid_cluster(x: np.ndarray, size: Union[float, Sequence[float], np.ndarray])
     code -= code.min()
     _, labels = np.unique(code, return_inverse=True)
     return labels.reshape(M).astype(np.int64, copy=False)
+
+__all__ = ["grid_cluster"]

@@ -68,3 +68,5 @@ def from_matrix(
         i64(np.cumsum(keep.sum(axis=0), dtype=np.int64)),
         i64(ranges_i[k_idx]),
     )
+
+__all__ = ["from_matrix"]

@@ -280,3 +280,5 @@ def swap_axes(ranges: Optional[Sequence]) -> Optional[tuple]:
     if len(ranges) != 6:
         raise ValueError(f"ranges must have 6 elements, got {len(ranges)}")
     return (*ranges[3:6], *ranges[0:3])
+
+__all__ = ["cluster_centroids", "cluster_ranges", "cluster_ranges_centroids", "sort_clusters", "swap_axes"]

@@ -112,3 +112,5 @@ def generic_argkmin(formula: str, output: str, *aliases: str, **kwargs: Any) -> 
     """
     axis, k = _axis(output)
     return Genred(formula, list(aliases), reduction_op="ArgKMin", axis=axis, opt_arg=k, **kwargs)
+
+__all__ = ["Genred", "cat2axis", "generic_argkmin", "generic_argmin", "generic_logsumexp", "generic_sum", "get_type"]

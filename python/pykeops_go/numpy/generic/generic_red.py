@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import Any, Sequence
 
 import numpy as np
 
 from pykeops_go.common import engine
-from pykeops_go.common.arguments import prepare, prepare_ranges
+from pykeops_go.common.arguments import axis2cat, prepare, prepare_ranges  # noqa: F401
+from pykeops_go.common.get_options import get_tag_backend  # noqa: F401
+from pykeops_go.common.operations import postprocess, preprocess  # noqa: F401
+from pykeops_go.common.parse_type import complete_aliases, get_optional_flags, get_sizes  # noqa: F401
+from pykeops_go.utils import default_device_id, pyKeOps_Warning  # noqa: F401
 
 BACKENDS = ["auto", "CPU", "GPU", "GPU_1D", "GPU_1D_device", "GPU_1D_host",
             "GPU_2D", "GPU_2D_device", "GPU_2D_host"]
@@ -20,30 +23,6 @@ SUM_TYPE = ("Sum", "LogSumExp", "LogSumExpWeight", "SumSoftMaxWeight", "SoftMax"
 
 # Reductions that need a weight formula (formula2).
 WEIGHTED = ("LogSumExpWeight", "SumSoftMaxWeight", "SoftMax")
-
-# pykeops' complete_aliases: Var(ind,dim,cat) written in the formula.
-_VAR = re.compile(r"Var\(([0-9]+),([0-9]+),([0-9]+)\)")
-
-
-def complete_aliases(formula: str, aliases: list) -> list:
-    """Append the ``Var(ind,dim,cat)`` of the formula beyond the aliases, in place.
-
-    As in pykeops, the new indices must continue the alias list without gaps.
-    """
-    found = {}
-    for m in _VAR.finditer(formula.replace(" ", "")):
-        ind = int(m.group(1))
-        if ind >= len(aliases):
-            found[ind] = m.group(0)
-    for ind in sorted(found):
-        if ind != len(aliases):
-            raise IndexError(
-                f"Var({ind},...) in the formula leaves argument {len(aliases)} undeclared: "
-                "variable indices must follow the aliases without gaps"
-            )
-        aliases.append(found[ind])
-    return aliases
-
 
 def check_options(reduction_op: str, axis: int, dtype_acc: str, use_double_acc: bool, sum_scheme: str) -> str:
     """The option checks of pykeops' Genred constructor, with their messages.
@@ -287,3 +266,6 @@ def check_backend(backend: str) -> None:
     if backend.startswith("GPU"):
         raise ValueError(f"backend {backend!r} needs a CUDA build of gokeops; this build runs on the "
                          "CPU only (use backend='auto' or 'CPU')")
+
+__all__ = ["Genred", "axis2cat", "complete_aliases", "default_device_id", "get_optional_flags", "get_sizes",
+           "get_tag_backend", "postprocess", "preprocess", "pyKeOps_Warning"]

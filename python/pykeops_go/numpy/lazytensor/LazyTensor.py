@@ -21,6 +21,7 @@ from typing import Any
 
 from pykeops_go.common.lazy_tensor import GenericLazyTensor, is_complex_input
 from pykeops_go.common.lazy_tensor_complex import ComplexGenericLazyTensor
+from pykeops_go.numpy.utils import numpytools  # noqa: F401  (as in pykeops)
 
 
 class LazyTensor(GenericLazyTensor):
@@ -76,4 +77,5 @@ def Pm(x_or_ind: Any, dim: int | None = None) -> LazyTensor:
     return Var(x_or_ind, dim, 2)
 
 
-__all__ = ["LazyTensor", "ComplexLazyTensor", "Var", "Vi", "Vj", "Pm"]
+__all__ = ["ComplexGenericLazyTensor", "ComplexLazyTensor", "GenericLazyTensor", "LazyTensor", "Pm",
+           "Var", "Vi", "Vj", "numpytools"]

@@ -1,7 +1,11 @@
 """pykeops.numpy.cluster: re-exports pykeops_go.numpy.cluster."""
 
+import importlib
+
 from pykeops_go.numpy.cluster import *  # noqa: F401,F403
 from pykeops_go.numpy.cluster import __all__  # noqa: F401
-from pykeops.numpy.cluster import grid_cluster as _grid_cluster_module  # noqa: F401,E402
-from pykeops.numpy.cluster import matrix, utils  # noqa: F401,E402
-from pykeops_go.numpy.cluster import grid_cluster  # noqa: F811,E402  (the function, as in pykeops)
+
+# The submodules, then the function grid_cluster over the module of that name, as in pykeops.
+for _name in ("grid_cluster", "matrix", "utils"):
+    importlib.import_module(__name__ + "." + _name)
+from pykeops_go.numpy.cluster import grid_cluster  # noqa: F811,E402

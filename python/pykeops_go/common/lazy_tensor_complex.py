@@ -128,6 +128,15 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
         return tuple(np.ascontiguousarray(a).view(np.asarray(a).real.dtype)
                      if isinstance(a, np.ndarray) and np.iscomplexobj(a) else a for a in args)
 
+    def _out_arg(self, out: Any) -> Any:
+        """A complex ``out=`` array is written through its interleaved-real view."""
+        if isinstance(out, np.ndarray) and np.iscomplexobj(out) and out.ndim >= 1:
+            if not out.flags.c_contiguous:
+                raise ValueError(f"out must be a writeable C-contiguous array, got a "
+                                 f"non-contiguous {out.dtype} array of shape {out.shape}")
+            return out.view(out.real.dtype)
+        return out
+
     def _finish(self, out: Any) -> Any:
         """Reduction results as complex arrays (last axis halved)."""
         if isinstance(out, np.ndarray) and out.dtype in (np.float32, np.float64) and out.shape[-1] % 2 == 0:

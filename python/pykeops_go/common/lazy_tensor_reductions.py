@@ -202,13 +202,22 @@ class ReductionMixin:
                 raise ValueError("this LazyTensor holds no array: its dtype is unknown until it is "
                                  "called with arrays for its symbolic variables")
             dtype = np.asarray(args[0]).dtype
+        user_out = kw.get("out")
+        if user_out is not None:
+            kw["out"] = self._out_arg(user_out)
         out = self.callfun(*args, *self._data_arrays(self._leaves, dtype), **kw)
+        if user_out is not None:
+            return user_out  # written in place (Genred checked it)
         if self._vector_rhs:
             out = out.reshape(-1)
         return self._finish(out)
 
     def _call_args(self, args: tuple) -> tuple:
         return args
+
+    def _out_arg(self, out: Any) -> Any:
+        """The ``out=`` array handed to Genred."""
+        return out
 
     def _finish(self, out: Any) -> Any:
         return out

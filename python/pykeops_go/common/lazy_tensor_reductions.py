@@ -306,7 +306,7 @@ class ReductionMixin:
         kv = self * self.lt_constructor(v[..., None, :, :])
         kv = kv.sum(kv.dim() - 2, **kwargs)
         if is_vector and isinstance(kv, np.ndarray):
-            kv = out if out is not None and out.ndim == 1 else kv.reshape(-1)
+            kv = out if out is not None else kv.reshape(-1)
         return kv
 
     def _as_operand(self, v: Any) -> np.ndarray:

@@ -17,8 +17,10 @@ Each name is recorded with its kind: module, class, function or value.
 A module that cannot be imported here (the ``pykeops.torch`` modules when
 torch is absent) is read from its source instead: names bound at its top
 level (inside ``if``/``try`` blocks too, whichever branch runs), with
-``from X import *`` resolved, plus its child modules; the file records which
-way each module was read.  The test modules (``pykeops.test``) are left out.
+``from X import *`` resolved, plus its child modules. A module that can be
+imported is read both ways and gets the union, so names bound only with torch
+or a GPU (``pykeops.test_torch_bindings``) are listed too; the file records how
+each module was read. Test and demo folders (``pykeops.test``) are left out.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ import inspect
 import io
 import json
 import os
-import pkgutil
 import sys
 import types
 
 OWN_ROOTS = ("pykeops", "keopscore")
+# Folders of the package that hold tests and demos, not the API.
+NOT_API = {"test", "examples", "sandbox", "tutorials", "benchmarks"}
 
 
 def is_own(modname: str | None) -> bool:
@@ -189,8 +192,8 @@ def runtime_names(mod: types.ModuleType) -> dict[str, str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("-o", "--output", default=os.path.join(
-        os.path.dirname(__file__), "..", "tests", "data", "pykeops_surface.json"))
+    ap.add_argument("-o", "--output", default=os.path.normpath(os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "pykeops_surface.json")))
     args = ap.parse_args()
 
     os.environ.setdefault("PYKEOPS_VERBOSE", "0")
@@ -198,7 +201,7 @@ def main() -> None:
 
     if not hasattr(pykeops, "common") or "pykeops_go" in sys.modules:
         sys.exit("this is not the real pykeops: run with the Python of an environment that has it")
-    all_modules = [m for m in module_names("pykeops") if not m.startswith("pykeops.test")]
+    all_modules = [m for m in module_names("pykeops") if not set(m.split(".")) & NOT_API]
     loaded, how = {}, {}
     for m in all_modules:
         try:

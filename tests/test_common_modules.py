@@ -188,6 +188,9 @@ def test_messages_follow_verbosity(capsys):
         utils.pyKeOps_Message("hidden")
         utils.pyKeOps_Print("hidden")
         assert capsys.readouterr().out == ""
+        pykeops.verbose = True  # scripts assign it directly, as pykeops reads it
+        utils.pyKeOps_Warning("shown")
+        assert capsys.readouterr().out == "[pyKeOps] Warning : shown\n"
     finally:
         pykeops.set_verbose(True)
 

@@ -39,21 +39,27 @@ def set_verbose(val: bool) -> None:
             sys.modules[package].verbose = verbose
 
 
+def _verbose() -> bool:
+    # pykeops reads ``pykeops.verbose``, which scripts also assign directly.
+    package = sys.modules.get("pykeops") or sys.modules.get("pykeops_go")
+    return bool(getattr(package, "verbose", verbose))
+
+
 def pyKeOps_Message(message: str, use_tag: bool = True, **kwargs: Any) -> None:
     """Print ``[pyKeOps] message`` when verbose (``kwargs`` go to ``print``)."""
-    if verbose:
+    if _verbose():
         print(("[pyKeOps] " if use_tag else "") + message, **kwargs)
 
 
 def pyKeOps_Print(message: str, **kwargs: Any) -> None:
     """Print ``message`` when verbose (``kwargs`` go to ``print``)."""
-    if verbose:
+    if _verbose():
         print(message, **kwargs)
 
 
 def pyKeOps_Warning(message: str) -> None:
     """Print ``[pyKeOps] Warning : message`` when verbose."""
-    if verbose:
+    if _verbose():
         print("[pyKeOps] Warning : " + message)
 
 

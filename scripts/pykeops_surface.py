@@ -12,7 +12,9 @@ underscore bound in the module after all its modules are imported, except
       (``OrderedDict``, ``reduce``, ``join``), and
     - leftover file objects (``pykeops.v``, the handle its ``__init__`` reads
       the version with).
-Each name is recorded with its kind: module, class, function or value.
+Each name is recorded with its kind: module, class, function or value, and each
+class a module defines with its public members (those of its bases defined in
+pykeops too, not those of torch or object).
 
 A module that cannot be imported here (the ``pykeops.torch`` modules when
 torch is absent) is read from its source instead: names bound at its top
@@ -179,6 +181,71 @@ def static_names(modname: str, all_modules: list[str], seen: set[str] | None = N
     return names
 
 
+def runtime_members(cls: type) -> list[str]:
+    """Public attributes of a class that pykeops (or keopscore) defines, inherited ones too."""
+    members = set()
+    for klass in cls.__mro__:
+        if is_own(klass.__module__):
+            members.update(a for a in vars(klass) if not a.startswith("_"))
+    return sorted(members)
+
+
+def static_classes(modname: str, all_modules: list[str]) -> dict[str, list[str]]:
+    """Members of the classes a module defines, read from its source: names bound
+    in the class body, plus the members of bases defined in pykeops."""
+    tree = ast.parse(open(source_path(modname), encoding="utf-8").read())
+    imports, defs = {}, {}
+
+    def visit(stmts) -> None:
+        for node in stmts:
+            if isinstance(node, ast.ImportFrom):
+                source = resolve(modname, node.level, node.module)
+                for a in node.names:
+                    imports[a.asname or a.name] = (source, a.name)
+            elif isinstance(node, ast.ClassDef):
+                defs[node.name] = node
+            elif isinstance(node, (ast.If, ast.Try)):
+                for field in ("body", "orelse", "finalbody"):
+                    visit(getattr(node, field, []))
+                for h in getattr(node, "handlers", []):
+                    visit(h.body)
+
+    visit(tree.body)
+    classes: dict[str, list[str]] = {}
+
+    def members(name: str) -> set[str]:
+        if name in classes:
+            return set(classes[name])
+        node = defs[name]
+        own = set()
+        for item in node.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                own.add(item.name)
+            elif isinstance(item, ast.Assign):
+                own.update(t.id for t in item.targets if isinstance(t, ast.Name))
+            elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                own.add(item.target.id)
+        for base in node.bases:
+            if not isinstance(base, ast.Name):
+                continue  # torch.autograd.Function and the like: not pykeops
+            if base.id in defs:
+                own |= members(base.id)
+            elif base.id in imports and is_own(imports[base.id][0]):
+                source, orig = imports[base.id]
+                try:
+                    own.update(runtime_members(getattr(importlib.import_module(source), orig)))
+                except Exception:
+                    if source in all_modules:
+                        own.update(static_classes(source, all_modules).get(orig, []))
+        classes[name] = sorted(a for a in own if not a.startswith("_"))
+        return set(classes[name])
+
+    for name in defs:
+        if not name.startswith("_"):
+            members(name)
+    return {k: v for k, v in classes.items() if not k.startswith("_")}
+
+
 def runtime_names(mod: types.ModuleType) -> dict[str, str]:
     names = {}
     for n in dir(mod):
@@ -220,7 +287,13 @@ def main() -> None:
 
         # An attribute bound by importing a test module is not part of the surface.
         names.pop("test", None) if m == "pykeops" else None
-        modules[m] = {"read_by": how[m], "names": dict(sorted(names.items()))}
+        if m in loaded:
+            classes = {n: runtime_members(getattr(loaded[m], n)) for n, k in names.items()
+                       if k == "class" and getattr(getattr(loaded[m], n, None), "__module__", None) == m}
+        else:
+            classes = static_classes(m, all_modules)
+        modules[m] = {"read_by": how[m], "names": dict(sorted(names.items())),
+                      "class_members": dict(sorted(classes.items()))}
     out = {
         "package": "pykeops",
         "version": pykeops.__version__,

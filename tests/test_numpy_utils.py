@@ -144,3 +144,12 @@ def test_test_install_module():
     ref = [sum(sq(xi, yj) for xi in x) for yj in y]
     np.testing.assert_array_equal(ti.expected_res, ref)
     np.testing.assert_allclose(Genred(ti.formula, ti.var)(x, y).ravel(), ref, rtol=1e-6)
+
+
+def test_lazytensor_binds_the_numpy_tools():
+    from pykeops.numpy import Genred, KernelSolve, LazyTensor
+
+    x = LazyTensor(np.ones((3, 1, 2)))
+    assert LazyTensor.tools is U.numpytools and x.Genred is Genred and x.KernelSolve is KernelSolve
+    x.get_tools()
+    assert x.tools is U.numpytools

@@ -127,6 +127,13 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
     _dtype: str | None = None
     _vars: dict = {}  # token -> array or list of floats (never mutated in place)
     symbolic_variables: tuple = ()
+    # The binding's toolbox and routines, as in pykeops (set by the NumPy / torch subclasses).
+    tools = None
+    Genred = None
+    KernelSolve = None
+
+    def get_tools(self) -> None:
+        """Bind ``tools``, ``Genred`` and ``KernelSolve`` of the binding (subclasses do)."""
 
     # Set by the binding (pykeops_go.numpy.lazytensor.LazyTensor).
     _real_cls: type | None = None

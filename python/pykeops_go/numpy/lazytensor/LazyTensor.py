@@ -38,6 +38,14 @@ class LazyTensor(GenericLazyTensor):
         Read real data as interleaved complex numbers.
     """
 
+    tools = numpytools
+    Genred = numpytools.Genred
+    KernelSolve = numpytools.KernelSolve
+
+    def get_tools(self) -> None:
+        """Bind the NumPy toolbox and routines (class attributes already)."""
+        self.tools, self.Genred, self.KernelSolve = numpytools, numpytools.Genred, numpytools.KernelSolve
+
     def __new__(cls, x: Any = None, axis: int | None = None, is_complex: bool = False):
         if cls is LazyTensor and (is_complex or is_complex_input(x)):
             cls = ComplexLazyTensor

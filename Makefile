@@ -74,6 +74,12 @@ bench-ref:
 	.venv-ref/bin/python -m pip install -q --upgrade pip
 	.venv-ref/bin/python -m pip install -q pykeops numpy faiss-cpu
 
+# Rewrite tests/data/pykeops_surface.json (pykeops 2.3's public names per module,
+# checked by tests/test_surface.py) from the real pykeops of .venv-ref (make bench-ref).
+.PHONY: surface-list
+surface-list:
+	.venv-ref/bin/python scripts/pykeops_surface.py
+
 # A platform wheel in dist/ (isolated build, as a user's `pip wheel .`).
 wheel: $(STAMPS)/venv
 	$(PIP) wheel --no-deps -w dist .

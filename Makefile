@@ -81,13 +81,17 @@ bench-ref:
 	.venv-ref/bin/python -m pip install -q --upgrade pip
 	.venv-ref/bin/python -m pip install -q pykeops numpy faiss-cpu
 
-# A platform wheel in dist/ (isolated build, as a user's `pip wheel .`), for
-# the CPython that runs it: make wheel PYTHON_VERSION=3.13 (or VENV=... of
-# another Python). Supported: CPython 3.10, 3.11, 3.12 and 3.13 on Linux
-# x86-64 (amd64) and arm64. The extension does not link libpython (see
-# setup.py), so a cp3XY wheel loads in any CPython 3.XY, static or shared.
-wheel: $(STAMPS)/venv
-	$(PIP) wheel --no-deps -w dist .
+# A platform wheel in dist/ (isolated build, as a user's `pip wheel .`) for
+# the Python of .venv, or for another: make wheel PYTHON_VERSION=3.13.
+# Supported: CPython 3.10, 3.11, 3.12 and 3.13 (each tested by
+# make test-python PYTHON_VERSION=3.X; CI tests 3.11 and 3.12), on Linux
+# with Go >= 1.26 and a C compiler to build. The extension does not link
+# libpython (setup.py), so a cp3XY wheel loads in any CPython 3.XY, with a
+# shared or a static libpython.
+WHEEL_PYTHON = $(if $(filter command line environment,$(origin PYTHON_VERSION)),$(OTHER_PYTHON),$(PY))
+wheel: $(STAMPS)/venv $(STAMPS)/tools
+	$(WHEEL_PYTHON) -m pip wheel --no-deps -w dist .
+	@echo "supported: CPython 3.10, 3.11, 3.12, 3.13 (one wheel per version: make wheel PYTHON_VERSION=3.X)"
 
 # The pytest suite on another CPython (3.10-3.13; pyenv's if there is one,
 # else python3.X on PATH), in its own virtualenv .venv-py3.X with a regular

@@ -220,8 +220,13 @@ func TestHelpAndProgress(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "o.npy")
 	args := reduceArgs(gauss, gaussAliases, td("x.npy"), td("y.npy"), td("b.npy"), td("g.npy"), "-o", out, "-q")
 	stderr.Reset()
-	if code := run(context.Background(), args, &stdout, &stderr, true); code != exitOK || !strings.Contains(stderr.String(), "100%") {
-		t.Fatalf("no progress bar on a terminal: exit %d, %q", code, stderr.String())
+	if code := run(context.Background(), append(args, "--progress", "always"), &stdout, &stderr, false); code != exitOK ||
+		!strings.Contains(stderr.String(), "100%") {
+		t.Fatalf("no progress bar with --progress always: exit %d, %q", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := run(context.Background(), args, &stdout, &stderr, true); code != exitOK || stderr.Len() != 0 {
+		t.Fatalf("a progress bar for a short run on a terminal: exit %d, %q", code, stderr.String())
 	}
 	stderr.Reset()
 	if code := run(context.Background(), args, &stdout, &stderr, false); code != exitOK || stderr.Len() != 0 {

@@ -42,8 +42,9 @@ Options:
   -o, --output FILE  the output .npy file (required)
   --index-output F   where the indices go for Min_ArgMin, Max_ArgMax and
                      KMin_ArgKMin (default: OUT with _indices before .npy)
-  --progress WHEN    auto (default: a progress bar on stderr when it is a
-                     terminal), always or never
+  --progress WHEN    auto (default: a progress bar on stderr for runs longer
+                     than half a second, when stderr is a terminal), always
+                     or never
   -q, --quiet        print nothing on success
 
 Examples:
@@ -167,6 +168,7 @@ func reduceCmd(ctx context.Context, args []string, stdout, stderr io.Writer, tty
 		return fail(stderr, exitInput, err)
 	}
 	opts := []keops.Option{keops.WithSizes(m, n)}
+	endBar := func() {} // ends the progress bar's line, before any message
 	if f.ranges != "" {
 		r, err := loadRanges(f.ranges)
 		if err != nil {
@@ -176,9 +178,13 @@ func reduceCmd(ctx context.Context, args []string, stdout, stderr io.Writer, tty
 			RangesJ: r[3], SlicesJ: r[4], RedRangesI: r[5]}))
 	}
 	if f.progress == "always" || (f.progress == "auto" && tty) {
-		bar := newProgressBar(stderr)
-		defer bar.close()
+		delay := time.Duration(0)
+		if f.progress == "auto" {
+			delay = 500 * time.Millisecond // only long runs get a bar
+		}
+		bar := newProgressBar(stderr, delay)
 		opts = append(opts, keops.WithProgress(bar.update))
+		endBar = bar.close
 	}
 	ctx = keops.WithThreads(ctx, f.threads)
 	start := time.Now()
@@ -190,6 +196,7 @@ func reduceCmd(ctx context.Context, args []string, stdout, stderr io.Writer, tty
 	}
 	if arrays[0].dtype == "float32" {
 		res, err := keops.Run(ctx, k, data32(arrays), opts...)
+		endBar()
 		if err != nil {
 			return runFailed(stderr, err)
 		}
@@ -197,6 +204,7 @@ func reduceCmd(ctx context.Context, args []string, stdout, stderr io.Writer, tty
 		write = func() error { return writeResult(f.output, idxPath, res.Values, res.Indices, rows, dim, idim) }
 	} else {
 		res, err := keops.Run(ctx, k, data64(arrays), opts...)
+		endBar()
 		if err != nil {
 			return runFailed(stderr, err)
 		}
@@ -221,7 +229,7 @@ func reduceCmd(ctx context.Context, args []string, stdout, stderr io.Writer, tty
 func runFailed(stderr io.Writer, err error) int {
 	switch {
 	case errors.Is(err, keops.ErrCancelled):
-		fmt.Fprintln(stderr, "\ngokeops: interrupted")
+		fmt.Fprintln(stderr, "gokeops: interrupted")
 		return exitInterrupted
 	case errors.Is(err, keops.ErrShape), errors.Is(err, keops.ErrDtype):
 		return fail(stderr, exitInput, err)

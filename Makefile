@@ -110,4 +110,4 @@ clean:
 	rm -rf build dist python/pykeops_go/_ext python/*.egg-info .pytest_cache
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .venv-py3.*

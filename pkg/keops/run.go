@@ -121,6 +121,9 @@ func Run[T Float](ctx context.Context, k *Kernel, args [][]T, opts ...Option) (r
 			res, err = nil, newError(op, ErrInternal, -1, "%v", p)
 		}
 	}()
+	if k == nil {
+		return nil, newError(op, ErrOption, -1, "nil kernel")
+	}
 	var o runOptions
 	for _, f := range opts {
 		f(&o)

@@ -28,7 +28,8 @@ Options:
   --reduction R      Sum (default), Min, Max, ArgMin, ArgMax, Min_ArgMin,
                      Max_ArgMax, KMin, ArgKMin, KMin_ArgKMin, LogSumExp,
                      LogSumExpWeight, SumSoftMaxWeight, Max_SumShiftExp...
-  --axis N           1: reduce over j, one output row per i (default);
+  --axis N           1: reduce over j, one output row per i (the default
+                     here; Genred's default is 0);
                      0: reduce over i, one output row per j
   -k, --opt-arg K    K of KMin, ArgKMin, KMin_ArgKMin
   --formula2 G       the weight formula of LogSumExpWeight, SumSoftMaxWeight

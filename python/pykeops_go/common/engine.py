@@ -29,10 +29,13 @@ _EXCEPTIONS = {
 
 DTYPE_CODES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}
 
-# Calls with more pairs than this run in a helper thread so that Ctrl-C can
-# interrupt them (the main thread waits and forwards the interrupt); smaller
-# calls run directly, as a thread costs more than they do.
-_THREADED_PAIRS = 20_000_000
+# Calls whose work (pairs times the kernel's per-pair cost, see
+# core.Kernel.PairCost) exceeds this run in a helper thread so that Ctrl-C
+# can interrupt them (the main thread waits and forwards the interrupt);
+# smaller calls, of a few milliseconds at most, run directly, as a thread
+# costs more than they do. Weighing by pairs alone let a call of 16e6 pairs
+# over 2000-dimensional vectors run for a minute deaf to Ctrl-C.
+_THREADED_WORK = 100_000_000
 
 _tokens = itertools.count(1)
 
@@ -88,6 +91,7 @@ class Kernel:
         self.k = info["k"]
         self.vals_dim = info["vals_dim"]
         self.idx_dim = info["idx_dim"]
+        self.pair_cost = max(1, int(info.get("pair_cost", 1 + sum(a.dim for a in self.args))))
 
     def plan(self, dtype: np.dtype, M: int, N: int, batch: tuple[int, ...],
              arg_batches: Sequence[tuple[int, ...]], nvals: int, nidx: int,
@@ -124,7 +128,7 @@ class Kernel:
                 words += [r.ctypes.data, r.size]
         nb = int(np.prod(batch)) if batch else 1
         return CallPlan(self.handle, DTYPE_CODES[dtype], np.array(words, dtype=np.int64),
-                        arg_pos, out_pos, nb * M * N >= _THREADED_PAIRS, ranges)
+                        arg_pos, out_pos, nb * M * N * self.pair_cost >= _THREADED_WORK, ranges)
 
 
 class CallPlan:

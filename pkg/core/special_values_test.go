@@ -72,3 +72,36 @@ func TestPairCost(t *testing.T) {
 		t.Fatalf("pair cost %d for dim 3, %d for dim 2000", small, big)
 	}
 }
+
+// TestTileExtremesWithNaN: the largest and smallest values of a tile
+// ignore its NaNs wherever they fall, also in the SIMD lanes (vector max
+// and min drop a NaN met in the running lane, and what came before it).
+func TestTileExtremesWithNaN(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := 0; trial < 2000; trial++ {
+		n := 1 + rng.IntN(40)
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = rng.NormFloat64()
+			if rng.IntN(6) == 0 {
+				x[i] = math.NaN()
+			}
+		}
+		hi, lo := math.Inf(-1), math.Inf(1)
+		for _, v := range x {
+			if v == v {
+				hi, lo = math.Max(hi, v), math.Min(lo, v)
+			}
+		}
+		if h, l := tileExtremes(x); h != hi || l != lo {
+			t.Fatalf("float64 %v: extremes (%v, %v), want (%v, %v)", x, h, l, hi, lo)
+		}
+		x32 := make([]float32, n)
+		for i, v := range x {
+			x32[i] = float32(v)
+		}
+		if h, l := tileExtremes(x32); h != float64(float32(hi)) || l != float64(float32(lo)) {
+			t.Fatalf("float32 %v: extremes (%v, %v), want (%v, %v)", x32, h, l, hi, lo)
+		}
+	}
+}

@@ -4,7 +4,8 @@ crash or a hang of the engine fails one test instead of the test run.
 Reads pickled requests on stdin, answers pickled replies on its own copy of
 stdout (what the engine or NumPy print goes to stderr). A request is
 ``(genred_args, genred_kwargs, calls, threads)``; each call is
-``(arrays, layouts, kwargs)``, and the layout of each array is applied here
+``(arrays, layouts, kwargs)`` (kwargs may ask for the call to run from
+``py_threads`` Python threads at once), and the layout of each array is applied here
 (a pickled array arrives contiguous, aligned and in its own byte order).
 The reply is ``("ok", [result of each call])`` or ``("exc", type name,
 message)``. Genred objects are kept between requests, as a program keeps
@@ -14,6 +15,7 @@ them: later calls take the per-shape fast path.
 import os
 import pickle
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -73,9 +75,16 @@ def main():
                 args = [with_layout(a, lay) for a, lay in zip(arrays, layouts)]
                 kwargs = dict(kwargs)
                 ranges_layout = kwargs.pop("ranges_layout", "c")
+                py_threads = kwargs.pop("py_threads", 1)
                 if kwargs.get("ranges") is not None:
                     kwargs["ranges"] = tuple(with_layout(r, ranges_layout) for r in kwargs["ranges"])
-                results.append(g(*args, **kwargs))
+                if py_threads == 1:
+                    results.append(g(*args, **kwargs))
+                    continue
+                # The same call from several Python threads at once.
+                with ThreadPoolExecutor(py_threads) as pool:
+                    futures = [pool.submit(g, *args, **kwargs) for _ in range(py_threads)]
+                    results += [f.result() for f in futures]
             reply = ("ok", results)
         except Exception as err:
             reply = ("exc", type(err).__name__, str(err))

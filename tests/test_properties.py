@@ -1,6 +1,7 @@
 """Property-based tests (hypothesis): random reductions over random shapes,
 dtypes, byte orders, strides, alignment, batch dimensions, block-sparse
-ranges, special values and thread counts. Every call must match dense
+ranges, special values, thread counts and concurrent calls from several
+Python threads. Every call must match dense
 NumPy under the semantics of docs/differences.md, or raise a documented
 exception (ValueError naming the argument). The calls run in a worker
 process (tests/property_worker.py) under a timeout: a crash or a hang fails
@@ -141,7 +142,8 @@ def cases(draw):
     return dict(red=red, dtype=dtype, axis=axis, D=D, E=E, name=name, M=M, N=N, batch=batch,
                 use_ranges=use_ranges, weight=weight, K=K, layouts=layouts,
                 specials=draw(st.integers(0, 3)) == 0, warm=draw(st.booleans()),
-                threads=draw(st.integers(1, 4)), seed=draw(st.integers(0, 2**32 - 1)),
+                threads=draw(st.integers(1, 4)), py_threads=draw(st.sampled_from([1, 1, 1, 4])),
+                seed=draw(st.integers(0, 2**32 - 1)),
                 ranges_layout=draw(st.sampled_from(["c", "unaligned", "strided"])),
                 mutation=draw(st.sampled_from([None] * 12 + ["columns", "rows", "dtype"])))
 
@@ -233,7 +235,9 @@ def run_case(worker, c):
         other = np.float32 if c["dtype"] == np.float64 else np.float64
         call_arrays[0] = arrays[0].astype(other)
         expect_error = "argument"
-    kw = {} if ranges is None else {"ranges": ranges, "ranges_layout": c["ranges_layout"]}
+    kw = {"py_threads": c["py_threads"]}
+    if ranges is not None:
+        kw.update(ranges=ranges, ranges_layout=c["ranges_layout"])
     calls = [(call_arrays, c["layouts"], kw)]
     if c["warm"]:  # the same shapes first in plain arrays: the next call takes the fast path
         calls.insert(0, (arrays, ["c"] * 4, {} if ranges is None else {"ranges": ranges}))

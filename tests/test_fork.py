@@ -3,6 +3,7 @@ engine process of their own), never hang. Each case runs in a fresh
 interpreter under a timeout, so that a hang fails the test, not the run."""
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,11 +32,24 @@ def err(_=None):
 """
 
 
-def run_script(body, timeout=60):
+def run_script(body, timeout=60, path=None):
+    """Run PRELUDE + body (from a file at path when given) in its own session;
+    on a timeout, kill the session, forked children included, and fail."""
     src = PRELUDE + textwrap.dedent(body)
-    p = subprocess.run([sys.executable, "-c", src], capture_output=True, text=True, timeout=timeout)
-    assert p.returncode == 0, p.stdout + p.stderr
-    return p.stdout
+    argv = [sys.executable, "-c", src]
+    if path is not None:
+        with open(path, "w") as f:
+            f.write(src)
+        argv = [sys.executable, path]
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        pytest.fail(f"the script did not finish within {timeout} s (hang)")
+    assert p.returncode == 0, out + err
+    return out
 
 
 def test_os_fork_child_runs_reductions():
@@ -76,17 +90,9 @@ def test_multiprocessing_pool(method):
             assert max(errs) < 1e-12, errs
             print("ok")
     """.replace("METHOD", repr(method))
-    if method != "fork":
-        # spawn / forkserver re-import the main module: run a file, not -c
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "main.py")
-            with open(path, "w") as f:
-                f.write(PRELUDE + textwrap.dedent(body))
-            p = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=120)
-        assert p.returncode == 0, p.stdout + p.stderr
-        assert "ok" in p.stdout
-        return
-    assert "ok" in run_script(body)
+    # spawn / forkserver re-import the main module: run a file, not -c
+    with tempfile.TemporaryDirectory() as d:
+        assert "ok" in run_script(body, timeout=120, path=os.path.join(d, "main.py"))
 
 
 def test_fork_of_a_forked_child():

@@ -21,12 +21,11 @@ import sys
 import numpy as np
 import pytest
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from pykeops.numpy.cluster import from_matrix  # noqa: E402
-from reduction_semantics import reference  # noqa: E402
+from pykeops.numpy.cluster import from_matrix
+from reduction_semantics import reference
 
 EXAMPLES = int(os.environ.get("PYKEOPS_GO_PROPERTY_EXAMPLES", "300"))
 DERANDOMIZE = not os.environ.get("PYKEOPS_GO_PROPERTY_RANDOM")

@@ -12,6 +12,8 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PYTEST_ARGS ?= -q
 PY_DEPS := numpy scipy pytest pybindgen "setuptools>=70.1" wheel
+# Test-only: the property-based suite (tests/test_properties.py).
+PY_TEST_DEPS := hypothesis
 
 STAMPS := build/stamps
 # Non-empty when the toolchain knows the simd experiment (Go >= 1.26).
@@ -60,8 +62,12 @@ else
 	@echo "toolchain without GOEXPERIMENT=simd: skipping the simd go test run"
 endif
 
-py-test: ext
+py-test: ext $(STAMPS)/py-test-deps
 	$(PY) -m pytest $(PYTEST_ARGS) tests/
+
+$(STAMPS)/py-test-deps: $(STAMPS)/venv
+	$(PIP) install -q $(PY_TEST_DEPS)
+	@mkdir -p $(@D) && touch $@
 
 # A kernel density picture (build/demo/density.png), a kNN query and a
 # LazyTensor regression on 100,000 points, checked against NumPy: ~15 s.

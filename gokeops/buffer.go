@@ -2,6 +2,7 @@ package gokeops
 
 import (
 	"fmt"
+	"strings"
 	"unsafe"
 )
 
@@ -54,6 +55,16 @@ func (d *descriptor) ints(n int) []int {
 		out[i] = d.next()
 	}
 	return out
+}
+
+// within names what err is about, after its Python exception prefix:
+// "ValueError: argument 0: buffer ... is not aligned", never the prefix twice.
+func within(what string, err error) error {
+	msg := err.Error()
+	if kind, rest, ok := strings.Cut(msg, ": "); ok && !strings.ContainsAny(kind, " :") {
+		return fmt.Errorf("%s: %s: %s", kind, what, rest)
+	}
+	return fmt.Errorf("ValueError: %s: %s", what, msg)
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -79,7 +79,7 @@ func runTyped[T float32 | float64](k *core.Kernel, d *descriptor) error {
 	c.Args = make([][]T, nargs)
 	for a, b := range bufs {
 		if c.Args[a], err = view[T](b.addr, b.n); err != nil {
-			return fmt.Errorf("ValueError: argument %d: %v", a, err)
+			return within(fmt.Sprintf("argument %d", a), err)
 		}
 	}
 	if c.Vals, err = view[T](vals.addr, vals.n); err != nil {
@@ -92,7 +92,7 @@ func runTyped[T float32 | float64](k *core.Kernel, d *descriptor) error {
 		var rs [6][]int64
 		for r, b := range ranges {
 			if rs[r], err = view[int64](b.addr, b.n); err != nil {
-				return fmt.Errorf("ValueError: ranges[%d]: %v", r, err)
+				return within(fmt.Sprintf("ranges[%d]", r), err)
 			}
 		}
 		c.Ranges = &core.Ranges{RangesI: rs[0], SlicesI: rs[1], RedRangesJ: rs[2], RangesJ: rs[3], SlicesJ: rs[4], RedRangesI: rs[5]}

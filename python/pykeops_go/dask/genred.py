@@ -305,6 +305,11 @@ def _clip_ranges(ranges, axis, o0, o1, r0, r1):
 
 
 # ---------------------------------------------------------------- worker tasks
+def _buffer(a, dtype=None):
+    """A C-contiguous, aligned array: blocks unpickled from out-of-band buffers may be misaligned."""
+    return np.require(np.asarray(a, dtype=dtype), requirements=("C", "A"))
+
+
 def _kernel(spec):
     formula, aliases, reduction, axis, opt_arg, formula2, dtype_acc, sum_scheme = spec
     return engine.compile(formula, list(aliases), reduction, axis, opt_arg, formula2, dtype_acc, sum_scheme)
@@ -314,9 +319,11 @@ def _partial_task(spec, dtype, arg_batches, offset, ranges, *blocks):
     """The states of one (output chunk, reduced chunk) pair: (batch..., rows, state_len) float64."""
     k = _kernel(spec)
     dtype = np.dtype(dtype)
-    p = prepare(k, [np.asarray(b) for b in blocks])
+    p = prepare(k, [_buffer(b) for b in blocks])
     rows = p.M if k.axis == 1 else p.N
     state = np.empty((*p.batch, rows, engine.state_len(k)), dtype=np.float64)
+    if ranges is not None:
+        ranges = [_buffer(r, np.int64) for r in ranges]
     plan = k.plan(p.dtype, p.M, p.N, p.batch, p.arg_batches, 0, 0, ranges)
     plan.run_partial(p.arrays, state, offset)
     return state
@@ -327,7 +334,7 @@ def _merge_task(spec, dtype, first, *rest):
     k = _kernel(spec)
     acc = np.array(first, dtype=np.float64, order="C")
     for part in rest:
-        engine.merge_states(k, np.dtype(dtype), acc, np.ascontiguousarray(part))
+        engine.merge_states(k, np.dtype(dtype), acc, _buffer(part, np.float64))
     return acc
 
 
@@ -335,7 +342,7 @@ def _finish_task(spec, dtype, batch, extra, state):
     """The output block(s) of merged states, shaped as Genred returns them."""
     k = _kernel(spec)
     dtype = np.dtype(dtype)
-    state = np.ascontiguousarray(state)
+    state = _buffer(state, np.float64)
     shape = state.shape[:-1]
     vals = np.empty((*shape, k.vals_dim), dtype=dtype) if k.vals_dim else None
     idx = np.empty((*shape, k.idx_dim), dtype=np.int64) if k.idx_dim else None

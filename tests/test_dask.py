@@ -134,35 +134,41 @@ def reference(name, axis, x, y, bi, bj):
 EXACT = ("Min", "Max", "ArgMin", "ArgMax", "Min_ArgMin", "Max_ArgMax", "KMin", "ArgKMin", "KMin_ArgKMin")
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("axis", [1, 0])
 @pytest.mark.parametrize("name", REDUCTIONS)
-def test_reductions(client, name, axis, dtype):
-    x, y, bi, bj = data(dtype)
-    formula, aliases, red, k, f2, _, _ = case(name, axis)
-    g = kd.Genred(formula, aliases, reduction_op=red, axis=axis, opt_arg=k, formula2=f2, split_every=2)
-    args = (chunked(x, CHUNKS_M), chunked(y, CHUNKS_N), chunked(bi, CHUNKS_M), chunked(bj, CHUNKS_N))
-    out = g(*args)
-    single = NumpyGenred(formula, aliases, reduction_op=red, axis=axis, opt_arg=k, formula2=f2)(x, y, bi, bj)
-    outs = out if isinstance(out, tuple) else (out,)
-    singles = single if isinstance(single, tuple) else (single,)
-    for o in outs:  # chunked like the output axis of the inputs
-        assert isinstance(o, da.Array)
-        assert o.chunks[0] == (CHUNKS_M if axis == 1 else CHUNKS_N)
-    got = dask.compute(*outs)
-    for gv, sv in zip(got, singles):
-        assert gv.shape == sv.shape and gv.dtype == sv.dtype
-        if red in EXACT:
-            np.testing.assert_array_equal(gv, sv)  # bit for bit with the single pass
-        else:
-            assert_close(gv, sv, dtype)
-    want, f, _ = reference(name, axis, x, y, bi, bj)
-    vals = got[0] if "Arg" not in red or "_" in red else None
-    idx = got[-1] if "Arg" in red else None
-    if vals is not None:
-        assert_close(vals, want, dtype)
-    if idx is not None:
-        check_indices(idx, f, want, dtype)
+def test_reductions(client, name):
+    # Both axes and both dtypes in one computation (one round trip to the cluster).
+    graphs, runs = [], []
+    for axis in (1, 0):
+        for dtype in (np.float32, np.float64):
+            x, y, bi, bj = data(dtype)
+            formula, aliases, red, k, f2, _, _ = case(name, axis)
+            g = kd.Genred(formula, aliases, reduction_op=red, axis=axis, opt_arg=k, formula2=f2, split_every=2)
+            args = (chunked(x, CHUNKS_M), chunked(y, CHUNKS_N), chunked(bi, CHUNKS_M), chunked(bj, CHUNKS_N))
+            out = g(*args)
+            outs = out if isinstance(out, tuple) else (out,)
+            for o in outs:  # chunked like the output axis of the inputs
+                assert isinstance(o, da.Array)
+                assert o.chunks[0] == (CHUNKS_M if axis == 1 else CHUNKS_N)
+            graphs.append(outs)
+            runs.append((axis, dtype, red, (x, y, bi, bj),
+                         NumpyGenred(formula, aliases, reduction_op=red, axis=axis, opt_arg=k, formula2=f2)))
+    results = dask.compute(*graphs)
+    for got, (axis, dtype, red, arrays, single_genred) in zip(results, runs):
+        single = single_genred(*arrays)
+        singles = single if isinstance(single, tuple) else (single,)
+        for gv, sv in zip(got, singles):
+            assert gv.shape == sv.shape and gv.dtype == sv.dtype
+            if red in EXACT:
+                np.testing.assert_array_equal(gv, sv)  # bit for bit with the single pass
+            else:
+                assert_close(gv, sv, dtype)
+        want, f, _ = reference(name, axis, *arrays)
+        vals = got[0] if "Arg" not in red or "_" in red else None
+        idx = got[-1] if "Arg" in red else None
+        if vals is not None:
+            assert_close(vals, want, dtype)
+        if idx is not None:
+            check_indices(idx, f, want, dtype)
 
 
 def test_numpy_inputs_and_chunks(client):
@@ -268,18 +274,18 @@ def test_lazytensor(client, dtype):
 
 def test_kernel_solve(client):
     rng = np.random.default_rng(6)
-    x = rng.random((600, 2))
-    b = rng.standard_normal((600, 1))
-    args = ("Exp(-SqDist(x,y)*10)*a", ["x=Vi(2)", "y=Vj(2)", "a=Vj(1)"], "a")
+    x = rng.random((300, 2))
+    b = rng.standard_normal((300, 1))
+    args = ("Exp(-SqDist(x,y)*50)*a", ["x=Vi(2)", "y=Vj(2)", "a=Vj(1)"], "a")
     solver = kd.KernelSolve(*args, axis=1)
-    xd = chunked(x, (200, 250, 150))
-    a = solver(xd, xd, b, alpha=0.5, eps=1e-10)
+    xd = chunked(x, (100, 120, 80))
+    a = solver(xd, xd, b, alpha=10.0, eps=1e-9)
     assert isinstance(a, da.Array)
     a = a.compute()
-    single = NumpyKernelSolve(*args, axis=1)(x, x, b, alpha=0.5, eps=1e-10)
+    single = NumpyKernelSolve(*args, axis=1)(x, x, b, alpha=10.0, eps=1e-9)
     np.testing.assert_allclose(a, single, rtol=1e-8, atol=1e-10)
-    kmat = np.exp(-10 * pair_values("SqDist", x, x, 1)[..., 0])
-    np.testing.assert_allclose(np.linalg.solve(kmat + 0.5 * np.eye(600), b), a, rtol=1e-6, atol=1e-8)
+    kmat = np.exp(-50 * pair_values("SqDist", x, x, 1)[..., 0])
+    np.testing.assert_allclose(np.linalg.solve(kmat + 10 * np.eye(300), b), a, rtol=1e-6, atol=1e-7)
 
 
 def test_errors():
@@ -309,17 +315,18 @@ def test_worker_killed(client):
     """One worker is killed while the reduction runs: Dask reruns its tasks elsewhere (and on the
     restarted worker), and the result is still the single-process one."""
     rng = np.random.default_rng(7)
-    x = rng.standard_normal((16_000, 3)).astype(np.float32)
-    y = rng.standard_normal((120_000, 3)).astype(np.float32)
-    b = rng.random((120_000, 1)).astype(np.float32)
+    # 16 tasks of 3e7 pairs (a few tenths of a second each on one core).
+    x = rng.standard_normal((6_000, 3)).astype(np.float32)
+    y = rng.standard_normal((80_000, 3)).astype(np.float32)
+    b = rng.random((80_000, 1)).astype(np.float32)
     args = ("Exp(-SqDist(x,y))*b", ["x=Vi(3)", "y=Vj(3)", "b=Vj(1)"])
-    out = kd.Genred(*args, axis=1)(chunked(x, 2000), chunked(y, 15_000), chunked(b, 15_000))
+    out = kd.Genred(*args, axis=1)(chunked(x, 1500), chunked(y, 20_000), chunked(b, 20_000))
     fut = client.compute(out)
     pids = client.run(os.getpid)
     deadline = time.time() + 60
     while time.time() < deadline and not any(client.processing().values()):
         time.sleep(0.01)
-    time.sleep(0.3)  # well into the computation
+    time.sleep(0.2)  # into the computation: some partial states exist, others are running
     assert not fut.done(), "the computation ended before a worker could be killed: make it larger"
     victim = sorted(pids)[0]
     os.kill(pids[victim], signal.SIGKILL)

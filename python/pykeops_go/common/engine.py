@@ -10,6 +10,7 @@ the Python exception to raise as a prefix ("ValueError: ...").
 from __future__ import annotations
 
 import ctypes
+import functools
 import itertools
 import json
 import threading
@@ -232,6 +233,7 @@ def state_len(kernel: Kernel) -> int:
     return call(_go.StateLen, kernel.handle)
 
 
+@functools.cache
 def piece_align() -> int:
     """Pieces of the reduced axis starting at multiples of this give results bit for bit
     equal to a single pass."""

@@ -11,6 +11,8 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PYTEST_ARGS ?= -q
 PY_DEPS := numpy scipy pytest pybindgen "setuptools>=70.1" wheel
+# pykeops_go.dask and its tests (a LocalCluster): dask.array and dask.distributed.
+PY_DEPS += "dask[array,distributed]"
 
 STAMPS := build/stamps
 # Non-empty when the toolchain knows the simd experiment (Go >= 1.26).

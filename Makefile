@@ -11,8 +11,9 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PYTEST_ARGS ?= -q
 PY_DEPS := numpy scipy pytest pybindgen "setuptools>=70.1" wheel
-# pykeops_go.dask and its tests (a LocalCluster): dask.array and dask.distributed.
-PY_DEPS += "dask[array,distributed]"
+# pykeops_go.dask and its tests (a LocalCluster): dask.array and dask.distributed,
+# in a stamp of their own so that existing virtualenvs get them at the next install.
+DASK_DEPS := "dask[array,distributed]"
 
 STAMPS := build/stamps
 # Non-empty when the toolchain knows the simd experiment (Go >= 1.26).
@@ -37,8 +38,12 @@ $(STAMPS)/tools: go.mod go.sum
 # Editable install: Python edits under python/ are live; setup.py puts the
 # extension into python/pykeops_go/_ext (git-ignored). Reinstalled only when
 # the packaging files change; Go changes are handled by `ext`.
-$(STAMPS)/install: $(STAMPS)/venv $(STAMPS)/tools setup.py pyproject.toml
+$(STAMPS)/install: $(STAMPS)/venv $(STAMPS)/dask-deps $(STAMPS)/tools setup.py pyproject.toml
 	$(PIP) install -q --no-build-isolation -e .
+	@touch $@
+
+$(STAMPS)/dask-deps: $(STAMPS)/venv
+	$(PIP) install -q $(DASK_DEPS)
 	@touch $@
 
 # Always run: setup.py hashes the Go inputs and skips gopy if nothing changed.

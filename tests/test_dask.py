@@ -288,6 +288,18 @@ def test_kernel_solve(client):
     np.testing.assert_allclose(np.linalg.solve(kmat + 10 * np.eye(300), b), a, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("scheduler", ["threads", "synchronous"])
+def test_local_schedulers(scheduler):
+    """Without a cluster: several dask threads call the engine at once."""
+    x, y, bi, bj = data(np.float64, seed=8)
+    args = ("SqDist(x,y)", ["x=Vi(3)", "y=Vj(3)"])
+    out = kd.Genred(*args, reduction_op="KMin_ArgKMin", axis=1, opt_arg=3)(chunked(x, 100), chunked(y, 300))
+    got = dask.compute(*out, scheduler=scheduler)
+    want = NumpyGenred(*args, reduction_op="KMin_ArgKMin", axis=1, opt_arg=3)(x, y)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
 def test_errors():
     g = kd.Genred("SqDist(x,y)", ["x=Vi(3)", "y=Vj(3)"], reduction_op="ArgMin", axis=1)
     x = np.zeros((10, 3))

@@ -327,8 +327,8 @@ def test_worker_killed(client):
     """One worker is killed while the reduction runs: Dask reruns its tasks elsewhere (and on the
     restarted worker), and the result is still the single-process one."""
     rng = np.random.default_rng(7)
-    # 16 tasks of 3e7 pairs (a few tenths of a second each on one core).
-    x = rng.standard_normal((6_000, 3)).astype(np.float32)
+    # 24 tasks of 3e7 pairs (about 0.1 s each on an idle core, more on a busy one).
+    x = rng.standard_normal((9_000, 3)).astype(np.float32)
     y = rng.standard_normal((80_000, 3)).astype(np.float32)
     b = rng.random((80_000, 1)).astype(np.float32)
     args = ("Exp(-SqDist(x,y))*b", ["x=Vi(3)", "y=Vj(3)", "b=Vj(1)"])
@@ -338,7 +338,7 @@ def test_worker_killed(client):
     deadline = time.time() + 60
     while time.time() < deadline and not any(client.processing().values()):
         time.sleep(0.01)
-    time.sleep(0.2)  # into the computation: some partial states exist, others are running
+    time.sleep(0.1)  # into the computation: some partial states exist, others are running
     assert not fut.done(), "the computation ended before a worker could be killed: make it larger"
     victim = sorted(pids)[0]
     os.kill(pids[victim], signal.SIGKILL)

@@ -17,11 +17,11 @@ import (
 // families, which merge with the same strict comparisons as the pass over
 // tiles, and up to the rounding of the sum scheme for sums.
 //
-// The pass over tiles puts term j in vector lane j mod PieceAlign of its
-// tile, and vector lanes may round differently from the scalar tails: pieces
-// that start at multiples of PieceAlign compute every term exactly as the
-// single pass does, hence the bit-for-bit guarantee; other cuts give the
-// same indices, values within a unit in the last place.
+// The pass over tiles puts term j at position j mod PieceAlign of its tile,
+// and the last, partial vector of a tile may round differently from full
+// ones: pieces that start at multiples of PieceAlign compute every term
+// exactly as the single pass does, hence the bit-for-bit guarantee; other
+// cuts give the same indices and values within a unit in the last place.
 //
 // A state row is what the reducer accumulates (see reduce.go); indices are
 // stored as float64, exact below 2^53.

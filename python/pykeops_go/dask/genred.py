@@ -110,7 +110,6 @@ class Genred:
         meta = _check_shapes(kernel, arrays)
         rows_of = {0: meta.M, 1: meta.N}
         batch = meta.batch
-        nb = len(batch)
         out_cat, red_cat = 1 - self.axis, self.axis
         if "Arg" in self.reduction_op and dtype == np.float32 and rows_of[red_cat] > 1.6e7:
             raise ValueError("size of input array is too large for Arg type reduction with single "
@@ -197,7 +196,7 @@ class Genred:
             outs.append(("idx", np.dtype(np.int64), extra or (k.idx_dim,)))
         for bo in range(len(out_chunks)):
             layer[(fname, bo)] = (_finish_task, self.spec, dtype.str, batch, extra, level[bo][0])
-        deps = [b for b in blocks]
+        deps = list(blocks)
         results = []
         for n, (kind, odtype, tail) in enumerate(outs):
             oname = f"keops-{red_name}-{kind}-{token}"

@@ -286,6 +286,11 @@ def test_kernel_solve(client):
     np.testing.assert_allclose(a, single, rtol=1e-8, atol=1e-10)
     kmat = np.exp(-50 * pair_values("SqDist", x, x, 1)[..., 0])
     np.testing.assert_allclose(np.linalg.solve(kmat + 10 * np.eye(300), b), a, rtol=1e-6, atol=1e-7)
+    # The LazyTensor form: K.solve(b) with K over dask arrays.
+    K = (-kd.Vi(xd).sqdist(kd.Vj(xd)) * 50).exp()
+    a_lt = K.solve(kd.Vi(b), alpha=10.0, eps=1e-9)
+    assert isinstance(a_lt, da.Array)
+    np.testing.assert_allclose(a_lt.compute(), single, rtol=1e-8, atol=1e-10)
 
 
 @pytest.mark.parametrize("scheduler", ["threads", "synchronous"])

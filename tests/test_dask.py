@@ -11,20 +11,18 @@ import os
 import signal
 import time
 
+import dask
+import dask.array as da
+import distributed  # installed by the Makefile (DASK_DEPS): a missing one fails, never skips
 import numpy as np
 import pytest
 
-da = pytest.importorskip("dask.array")
-distributed = pytest.importorskip("distributed")
-
-import dask  # noqa: E402
-
-from conftest import assert_close, rtol  # noqa: E402
-from pykeops_go import dask as kd  # noqa: E402
-from pykeops_go.numpy import Genred as NumpyGenred  # noqa: E402
-from pykeops_go.numpy import KernelSolve as NumpyKernelSolve  # noqa: E402
-from pykeops_go.numpy import LazyTensor as NumpyLazyTensor  # noqa: E402
-from pykeops_go.numpy.cluster import from_matrix  # noqa: E402
+from conftest import assert_close
+from pykeops_go import dask as kd
+from pykeops_go.numpy import Genred as NumpyGenred
+from pykeops_go.numpy import KernelSolve as NumpyKernelSolve
+from pykeops_go.numpy import LazyTensor as NumpyLazyTensor
+from pykeops_go.numpy.cluster import from_matrix
 
 
 @pytest.fixture(scope="module")

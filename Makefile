@@ -14,6 +14,9 @@ PYTEST_ARGS ?= -q
 PY_DEPS := numpy scipy pytest pybindgen "setuptools>=70.1" wheel
 # Test-only: the property-based suite (tests/test_properties.py).
 PY_TEST_DEPS := hypothesis
+# pykeops_go.dask and its tests (a LocalCluster): dask.array and dask.distributed,
+# in a stamp of their own so that existing virtualenvs get them at the next install.
+DASK_DEPS := "dask[array,distributed]"
 
 STAMPS := build/stamps
 # Non-empty when the toolchain knows the simd experiment (Go >= 1.26).
@@ -42,8 +45,12 @@ $(STAMPS)/tools: go.mod go.sum
 # Editable install: Python edits under python/ are live; setup.py puts the
 # extension into python/pykeops_go/_ext (git-ignored). Reinstalled only when
 # the packaging files change; Go changes are handled by `ext`.
-$(STAMPS)/install: $(STAMPS)/venv $(STAMPS)/tools setup.py pyproject.toml
+$(STAMPS)/install: $(STAMPS)/venv $(STAMPS)/dask-deps $(STAMPS)/tools setup.py pyproject.toml
 	$(PIP) install -q --no-build-isolation -e .
+	@touch $@
+
+$(STAMPS)/dask-deps: $(STAMPS)/venv
+	$(PIP) install -q $(DASK_DEPS)
 	@touch $@
 
 # Always run: setup.py hashes the Go inputs and skips gopy if nothing changed.
@@ -114,7 +121,7 @@ OTHER_PYTHON := $(or $(wildcard $(shell pyenv prefix $(PYTHON_VERSION) 2>/dev/nu
 test-python: $(STAMPS)/tools
 	test -x $(OTHER_VENV)/bin/python || $(OTHER_PYTHON) -m venv $(OTHER_VENV)
 	$(OTHER_VENV)/bin/python -m pip install -q --upgrade pip
-	$(OTHER_VENV)/bin/python -m pip install -q numpy scipy pytest
+	$(OTHER_VENV)/bin/python -m pip install -q numpy scipy pytest $(PY_TEST_DEPS) $(DASK_DEPS)
 	$(OTHER_VENV)/bin/python -m pip install -q .
 	$(OTHER_VENV)/bin/python -m pytest $(PYTEST_ARGS) tests/
 

@@ -2,6 +2,7 @@
 
     make bench                          # the standard table (27 min with .venv-ref, ~13 without)
     make bench BENCH_ARGS=--quick       # 1e4 sizes only, 1 repetition
+    .venv/bin/python benchmarks/run.py --only W1D   # W1 through a dask LocalCluster only
     .venv/bin/python benchmarks/run.py --only W1,W6 --reps 5
 
 Set-up, and the choices made:
@@ -327,6 +328,39 @@ def targets(results, mem):
     return out
 
 
+# ---- W1 on a dask LocalCluster (pykeops_go.dask; benchmarks/dask_w1.py) -------------
+# 1e6 x 1e6 (1e12 pairs) takes about half an hour per run on the project's 2 cores, twice
+# (single process and cluster): the row measures 1e6 x 1e5 instead (1e5 x 1e4 with --quick).
+DASK_SIZES = {False: (1_000_000, 100_000), True: (100_000, 10_000)}
+DASK_TIMEOUT = 3600
+
+
+def dask_row(quick, reps, env):
+    """The W1 LocalCluster measurement: dask_w1.py's RESULT dict (or an error)."""
+    m, n = DASK_SIZES[quick]
+    cmd = [sys.executable, os.path.join(HERE, "dask_w1.py"), "--m", str(m), "--n", str(n),
+           "--reps", str(reps)]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=DASK_TIMEOUT, env=env)
+    except subprocess.TimeoutExpired:
+        return {"m": m, "n": n, "error": f"timed out after {DASK_TIMEOUT} s"}
+    lines = [l for l in p.stdout.splitlines() if l.startswith("RESULT ")]
+    out = json.loads(lines[-1][7:]) if lines else {"error": f"crashed (exit {p.returncode})"}
+    return dict(out, m=m, n=n)
+
+
+def dask_table(d):
+    size = f"{size_label('W1', d['m'], d['n'])} (1e6 x 1e6: too slow here)"
+    head = "| workload | size | dtype | LocalCluster 2 workers x 1 thread | engine, 2 threads | overhead | check |"
+    if d.get("error"):
+        row = f"| W1 via pykeops_go.dask | {size} | f32 | error: {d['error']} | — | — | — |"
+    else:
+        ts, tc = statistics.median(d["times_single"]), statistics.median(d["times_cluster"])
+        row = (f"| W1 via pykeops_go.dask | {size} | f32 | {fmt_t(tc)} | {fmt_t(ts)} | "
+               f"{100 * d['overhead']:+.1f}% | max rel. diff {d['rel_diff']:.1e} |")
+    return "\n".join([head, "|" + "---|" * 7, row])
+
+
 # ---- main ---------------------------------------------------------------------------
 
 def main():
@@ -360,6 +394,10 @@ def main():
         log("   " + ", ".join(f"{k} {cell(r.get(k), cfg.reps, k == 'go')}" for k in ("go", "np", "pk", "fa")
                                if k in r) + f"; {r['check']}")
         results.append((row, r))
+    dres = None
+    if not only or "W1D" in only:
+        log("W1 through a dask LocalCluster ...")
+        dres = dask_row(cfg.quick, 1, cfg.go_env)  # one call each: 1e11 pairs take minutes
     mem = None
     if not only or "MEM" in only or "W1" in only:
         log("memory probe: W1 1e6 f32 ...")
@@ -372,6 +410,11 @@ def main():
     print("\n## Targets\n\n| target | measured | result |\n|---|---|---|")
     for t in targets(results, mem):
         print("| " + " | ".join(t) + " |")
+    if dres is not None:
+        ok = "—" if dres.get("error") else ("PASS" if dres["overhead"] < 0.15 else "MISS")
+        got = dres.get("error") or f"{100 * dres['overhead']:+.1f}% ({size_label('W1', dres['m'], dres['n'])})"
+        print(f"| W1 f32 on a LocalCluster (2 x 1 thread) within 15% of the engine on 2 threads | {got} | {ok} |")
+        print("\n## W1 on a dask LocalCluster\n\n" + dask_table(dres))
     print(f"\n(total {time.time() - t0:.0f} s)")
 
 

@@ -48,13 +48,24 @@ type buf struct {
 }
 
 func runTyped[T float32 | float64](k *core.Kernel, d *descriptor) error {
+	c, token, err := parseCall[T](d)
+	if err != nil {
+		return err
+	}
+	c.Cancel = cancelFlag(token)
+	defer dropCancelFlag(token)
+	return core.Run(k, c)
+}
+
+// parseCall reads the call of a descriptor (see Run).
+func parseCall[T float32 | float64](d *descriptor) (*core.Call[T], int64, error) {
 	token := int64(d.next())
 	c := &core.Call[T]{M: d.next(), N: d.next()}
 	nb := d.next()
 	c.Batch = d.ints(nb)
 	nargs := d.next()
 	if d.err == nil && (nargs < 0 || nargs > 1<<16) {
-		return fmt.Errorf("ValueError: bad argument count %d", nargs)
+		return nil, 0, fmt.Errorf("ValueError: bad argument count %d", nargs)
 	}
 	bufs := make([]buf, nargs)
 	c.ArgBatch = make([][]int, nargs)
@@ -71,7 +82,7 @@ func runTyped[T float32 | float64](k *core.Kernel, d *descriptor) error {
 		}
 	}
 	if d.err != nil {
-		return d.err
+		return nil, 0, d.err
 	}
 	// Lengths are checked by core against the kernel's shapes before any
 	// element is read; view only builds slices of the declared lengths.
@@ -79,26 +90,24 @@ func runTyped[T float32 | float64](k *core.Kernel, d *descriptor) error {
 	c.Args = make([][]T, nargs)
 	for a, b := range bufs {
 		if c.Args[a], err = view[T](b.addr, b.n); err != nil {
-			return within(fmt.Sprintf("argument %d", a), err)
+			return nil, 0, within(fmt.Sprintf("argument %d", a), err)
 		}
 	}
 	if c.Vals, err = view[T](vals.addr, vals.n); err != nil {
-		return err
+		return nil, 0, err
 	}
 	if c.Idx, err = view[int64](idx.addr, idx.n); err != nil {
-		return err
+		return nil, 0, err
 	}
 	if hasRanges {
 		var rs [6][]int64
 		for r, b := range ranges {
 			if rs[r], err = view[int64](b.addr, b.n); err != nil {
-				return within(fmt.Sprintf("ranges[%d]", r), err)
+				return nil, 0, within(fmt.Sprintf("ranges[%d]", r), err)
 			}
 		}
 		c.Ranges = &core.Ranges{RangesI: rs[0], SlicesI: rs[1], RedRangesJ: rs[2], RangesJ: rs[3], SlicesJ: rs[4], RedRangesI: rs[5]}
 	}
 	c.Workers = int(threads.Load())
-	c.Cancel = cancelFlag(token)
-	defer dropCancelFlag(token)
-	return core.Run(k, c)
+	return c, token, nil
 }

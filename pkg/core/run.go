@@ -83,6 +83,10 @@ type runner[T float] struct {
 	nparts       int       // partial accumulators per (batch, row block)
 	rowBlock     int
 	round32      bool // sums accumulate in float32
+
+	// state, when set, receives each row's accumulator instead of its
+	// outputs (see RunPartial).
+	state []float64
 }
 
 func (r *runner[T]) argOffsets() {
@@ -271,6 +275,10 @@ func (r *runner[T]) fillNeutral() {
 
 func (r *runner[T]) finish(acc []float64, batch, row int) {
 	o := batch*r.outer + row
+	if r.state != nil {
+		copy(r.state[o*len(acc):(o+1)*len(acc)], acc)
+		return
+	}
 	var vals []T
 	var idx []int64
 	if d := r.k.ValsDim; d > 0 {

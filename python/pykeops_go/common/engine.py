@@ -14,6 +14,7 @@ the child's own (see fork_helper).
 from __future__ import annotations
 
 import ctypes
+import functools
 import itertools
 import json
 import os
@@ -213,6 +214,19 @@ class CallPlan:
             _run_interruptible(token, args)
 
 
+    def run_partial(self, arrays: Sequence[np.ndarray], state: np.ndarray, offset: int) -> None:
+        """Run on arrays of the planned shapes (planned with no values and no indices), writing
+        the float64 states of the output rows to ``state`` (see :mod:`pykeops_go.dask`);
+        ``offset`` is the global index of the first point of the reduced axis."""
+        desc = self.words.copy()
+        for pos, a in zip(self.arg_pos, arrays):
+            desc[pos] = _address(a)
+            desc[pos + 1] = a.size
+        desc[0] = next(_tokens)
+        call(_go.RunPartial, self.handle, self.code, desc.ctypes.data, desc.size,
+             _address(state), state.size, int(offset))
+
+
 def _run_interruptible(token, args):
     box = {}
 
@@ -253,6 +267,35 @@ def compile(formula: str, aliases: Sequence[str], reduction: str, axis: int, opt
             del _cache[next(iter(_cache))]
         _cache[key] = k
     return k
+
+
+# ------------------------------------------------ partial reductions (pykeops_go.dask)
+def state_len(kernel: Kernel) -> int:
+    """The number of float64s in the state of one output row of a partial reduction."""
+    return call(_go.StateLen, kernel.handle)
+
+
+@functools.cache
+def piece_align() -> int:
+    """Pieces of the reduced axis starting at multiples of this give results bit for bit
+    equal to a single pass."""
+    return call(_go.PieceAlign)
+
+
+def merge_states(kernel: Kernel, dtype: np.dtype, acc: np.ndarray, part: np.ndarray) -> None:
+    """Fold the C-contiguous float64 states ``part`` (of the piece of the reduced axis just
+    after ``acc``'s) into ``acc``, in place."""
+    if acc.shape != part.shape:
+        raise ValueError(f"merging states of shapes {acc.shape} and {part.shape}")
+    call(_go.MergeStates, kernel.handle, DTYPE_CODES[dtype], _address(acc), _address(part), acc.size)
+
+
+def finish_states(kernel: Kernel, dtype: np.dtype, state: np.ndarray, vals: np.ndarray | None,
+                  idx: np.ndarray | None) -> None:
+    """Write the outputs of the states into ``vals`` (dtype) and ``idx`` (int64), C-contiguous."""
+    call(_go.FinishStates, kernel.handle, DTYPE_CODES[dtype], _address(state), state.size,
+         0 if vals is None else _address(vals), 0 if vals is None else vals.size,
+         0 if idx is None else _address(idx), 0 if idx is None else idx.size)
 
 
 def set_num_threads(n: int) -> int:

@@ -72,7 +72,7 @@ def test_pieces_merge_to_single_pass(red, formula, k, f2, dtype):
 
 
 def test_offsets_are_global():
-    """A piece's indices count from its offset; unfilled KMin slots keep index 0."""
+    """A piece's indices count from its offset; unfilled KMin slots get the absent index -1."""
     g = Genred("SqDist(x,y)", ["x=Vi(1)", "y=Vj(1)"], reduction_op="ArgKMin", axis=1, opt_arg=4)
     kern = g.kernel
     x = np.array([[0.0]])
@@ -82,7 +82,7 @@ def test_offsets_are_global():
     kern.plan(p.dtype, p.M, p.N, p.batch, p.arg_batches, 0, 0).run_partial(p.arrays, st, 1000)
     idx = np.empty((1, 4), np.int64)
     engine.finish_states(kern, np.dtype(np.float64), st, None, idx)
-    np.testing.assert_array_equal(idx, [[1001, 1000, 0, 0]])
+    np.testing.assert_array_equal(idx, [[1001, 1000, -1, -1]])
 
 
 def test_partial_errors():
@@ -101,3 +101,18 @@ def test_partial_errors():
         engine.finish_states(kern, np.dtype(np.float64), np.empty(5), None, np.empty(2, np.int64))
     with pytest.raises(ValueError, match="index output"):
         engine.finish_states(kern, np.dtype(np.float64), np.zeros(6), None, np.empty(2, np.int64))
+
+
+def test_infinite_terms_are_filled_slots():
+    """+inf terms are values (not absent slots): their indices move with the piece's offset."""
+    g = Genred("Inv(y-y)", ["x=Vi(1)", "y=Vj(1)"], reduction_op="ArgMin", axis=1)
+    kern = g.kernel
+    x = np.array([[0.0]])
+    y = np.array([[3.0], [1.0]])
+    p = prepare(kern, [x, y])
+    st = np.empty((1, engine.state_len(kern)))
+    kern.plan(p.dtype, p.M, p.N, p.batch, p.arg_batches, 0, 0).run_partial(p.arrays, st, 1000)
+    idx = np.empty((1, 1), np.int64)
+    engine.finish_states(kern, np.dtype(np.float64), st, None, idx)
+    np.testing.assert_array_equal(idx, [[1000]])
+    np.testing.assert_array_equal(g(x, y), [[0]])  # the single pass agrees (offset 0)

@@ -1,9 +1,6 @@
 package core
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Partial reductions. A reduction over the reduced index splits into pieces
 // whose accumulators merge associatively: a sum; a running max with its
@@ -41,21 +38,21 @@ type indexShifter interface {
 	shift(acc []float64, off float64)
 }
 
-// shift moves the index of each value that beat the initial ±inf: the
-// other slots keep index 0, as in a single pass that never filled them.
+// shift moves the index of each filled slot (an infinite value counts as
+// filled); absent slots keep the index -1, as in a single pass.
 func (r *extremeReducer[T]) shift(acc []float64, off float64) {
 	for k := 0; k < r.d; k++ {
-		if !math.IsInf(acc[k], 0) {
+		if acc[r.d+k] >= 0 {
 			acc[r.d+k] += off
 		}
 	}
 }
 
-// shift moves the indices of the filled slots; empty slots are (+inf, 0).
+// shift moves the indices of the filled slots; empty slots are (+inf, -1).
 func (r *kminReducer[T]) shift(acc []float64, off float64) {
 	for c := 0; c < r.d; c++ {
 		for l := 0; l < r.k; l++ {
-			if acc[c*2*r.k+l] < inf {
+			if acc[c*2*r.k+r.k+l] >= 0 {
 				acc[c*2*r.k+r.k+l] += off
 			}
 		}

@@ -205,7 +205,7 @@ func TestPartialChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	idx := make([]int64, 6)
-	if err := core.FinishStates(k, st, []float64{}, idx); err != nil || idx[0] != 0 {
+	if err := core.FinishStates(k, st, []float64{}, idx); err != nil || idx[0] != -1 {
 		t.Errorf("finishing empty states: %v, %v", err, idx)
 	}
 }

@@ -3,7 +3,7 @@ package cudagen
 import (
 	"errors"
 	"fmt"
-	
+
 	"github.com/gokeops/gokeops/pkg/core"
 	"github.com/gokeops/gokeops/pkg/formula"
 )

@@ -389,9 +389,12 @@ func (k *kernelGen) tiles(lo, hi string) {
 
 // out writes the output row i of batch b.
 func (k *kernelGen) out() {
-	k.w.line("data_t* vo = vals + (b * nx + i) * VALS;")
-	k.w.line("long long* io = idx + (b * nx + i) * IDX;")
-	k.w.line("(void)vo; (void)io;")
+	if k.red.p.ValsDim > 0 {
+		k.w.line("data_t* vo = vals + (b * nx + i) * VALS;")
+	}
+	if k.red.p.IdxDim > 0 {
+		k.w.line("long long* io = idx + (b * nx + i) * IDX;")
+	}
 	k.red.finish(k.w, "vo", "io")
 }
 
@@ -457,8 +460,8 @@ func (k *kernelGen) dense2D() {
 	k.prologue()
 	k.tiles("jlo", "jhi")
 	w.open("if (active)")
-	w.line("double* p = part + (((long long)b * gridDim.y + blockIdx.y) * nx + i) * PART;")
-	k.red.store(w, "p")
+	w.line("double* prow = part + (((long long)b * gridDim.y + blockIdx.y) * nx + i) * PART;")
+	k.red.store(w, "prow")
 	w.close()
 	w.close()
 }
@@ -473,8 +476,8 @@ func (k *kernelGen) merge2D() {
 	w.line("if (i >= nx) return;")
 	k.red.decl(w)
 	w.open("for (long long y = 0; y < nby; y++)")
-	w.line("const double* p = part + ((b * nby + y) * nx + i) * PART;")
-	k.red.merge(w, "p")
+	w.line("const double* prow = part + ((b * nby + y) * nx + i) * PART;")
+	k.red.merge(w, "prow")
 	w.close()
 	k.out()
 	w.close()

@@ -95,9 +95,7 @@ namespace gk {
       }
     }
     if (active) {
-      data_t* vo = vals + (b * nx + i) * VALS;
       long long* io = idx + (b * nx + i) * IDX;
-      (void)vo; (void)io;
       for (int c = 0; c < 1; c++) for (int l = 0; l < 3; l++) io[l * 1 + c] = ki[c * 3 + l];
     }
   }

@@ -102,8 +102,8 @@ namespace gk {
       __syncthreads();
     }
     if (active) {
-      double* p = part + (((long long)b * gridDim.y + blockIdx.y) * nx + i) * PART;
-      for (int k = 0; k < 1; k++) p[k] = (double)acc[k];
+      double* prow = part + (((long long)b * gridDim.y + blockIdx.y) * nx + i) * PART;
+      for (int k = 0; k < 1; k++) prow[k] = (double)acc[k];
     }
   }
 
@@ -115,12 +115,10 @@ namespace gk {
     for (int k = 0; k < 1; k++) acc[k] = 0;
     acc_t tmp[1];
     for (long long y = 0; y < nby; y++) {
-      const double* p = part + ((b * nby + y) * nx + i) * PART;
-      for (int k = 0; k < 1; k++) acc[k] = acc_round(acc[k] + (acc_t)p[k]);
+      const double* prow = part + ((b * nby + y) * nx + i) * PART;
+      for (int k = 0; k < 1; k++) acc[k] = acc_round(acc[k] + (acc_t)prow[k]);
     }
     data_t* vo = vals + (b * nx + i) * VALS;
-    long long* io = idx + (b * nx + i) * IDX;
-    (void)vo; (void)io;
     for (int k = 0; k < 1; k++) gk_st(&vo[k], (ct)acc[k]);
   }
 }

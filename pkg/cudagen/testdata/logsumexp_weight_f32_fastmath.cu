@@ -98,8 +98,6 @@ namespace gk {
     }
     if (active) {
       data_t* vo = vals + (b * nx + i) * VALS;
-      long long* io = idx + (b * nx + i) * IDX;
-      (void)vo; (void)io;
       for (int k = 0; k < 3; k++) gk_st(&vo[k], (ct)(m + log(s[k])));
     }
   }

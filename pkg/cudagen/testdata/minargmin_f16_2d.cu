@@ -90,8 +90,8 @@ namespace gk {
       __syncthreads();
     }
     if (active) {
-      double* p = part + (((long long)b * gridDim.y + blockIdx.y) * nx + i) * PART;
-      for (int k = 0; k < 1; k++) { p[k] = (double)best[k]; p[1 + k] = (double)arg[k]; }
+      double* prow = part + (((long long)b * gridDim.y + blockIdx.y) * nx + i) * PART;
+      for (int k = 0; k < 1; k++) { prow[k] = (double)best[k]; prow[1 + k] = (double)arg[k]; }
     }
   }
 
@@ -102,12 +102,11 @@ namespace gk {
     ct best[1]; long long arg[1];
     for (int k = 0; k < 1; k++) { best[k] = gk_inf<ct>(); arg[k] = 0; }
     for (long long y = 0; y < nby; y++) {
-      const double* p = part + ((b * nby + y) * nx + i) * PART;
-      for (int k = 0; k < 1; k++) if ((ct)p[k] < best[k]) { best[k] = (ct)p[k]; arg[k] = (long long)p[1 + k]; }
+      const double* prow = part + ((b * nby + y) * nx + i) * PART;
+      for (int k = 0; k < 1; k++) if ((ct)prow[k] < best[k]) { best[k] = (ct)prow[k]; arg[k] = (long long)prow[1 + k]; }
     }
     data_t* vo = vals + (b * nx + i) * VALS;
     long long* io = idx + (b * nx + i) * IDX;
-    (void)vo; (void)io;
     for (int k = 0; k < 1; k++) gk_st(&vo[k], best[k]);
     for (int k = 0; k < 1; k++) io[k] = arg[k];
   }

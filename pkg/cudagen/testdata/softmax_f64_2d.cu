@@ -103,9 +103,9 @@ namespace gk {
       __syncthreads();
     }
     if (active) {
-      double* p = part + (((long long)b * gridDim.y + blockIdx.y) * nx + i) * PART;
-      p[0] = (double)m;
-      for (int k = 0; k < 4; k++) p[1 + k] = (double)s[k];
+      double* prow = part + (((long long)b * gridDim.y + blockIdx.y) * nx + i) * PART;
+      prow[0] = (double)m;
+      for (int k = 0; k < 4; k++) prow[1 + k] = (double)s[k];
     }
   }
 
@@ -116,23 +116,21 @@ namespace gk {
     acc_t m = -gk_inf<acc_t>(), s[4];
     for (int k = 0; k < 4; k++) s[k] = 0;
     for (long long y = 0; y < nby; y++) {
-      const double* p = part + ((b * nby + y) * nx + i) * PART;
+      const double* prow = part + ((b * nby + y) * nx + i) * PART;
       {
-        const acc_t pm = (acc_t)p[0];
+        const acc_t pm = (acc_t)prow[0];
         if (pm > m) {
           const acc_t sc = exp(m - pm);
-          for (int k = 0; k < 4; k++) s[k] = s[k] * sc + (acc_t)p[1 + k];
+          for (int k = 0; k < 4; k++) s[k] = s[k] * sc + (acc_t)prow[1 + k];
           m = pm;
         }
         else {
           const acc_t sc = pm != -gk_inf<acc_t>() ? exp(pm - m) : (acc_t)0;
-          for (int k = 0; k < 4; k++) { const acc_t p = (acc_t)p[1 + k]; if (p != 0 || p != p) s[k] += p * sc; }
+          for (int k = 0; k < 4; k++) { const acc_t p = (acc_t)prow[1 + k]; if (p != 0 || p != p) s[k] += p * sc; }
         }
       }
     }
     data_t* vo = vals + (b * nx + i) * VALS;
-    long long* io = idx + (b * nx + i) * IDX;
-    (void)vo; (void)io;
     for (int k = 1; k < 4; k++) gk_st(&vo[k - 1], (ct)(s[k] / s[0]));
   }
 }

@@ -1,15 +1,17 @@
 package cudagen
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/gokeops/gokeops/pkg/cudagen/nvrtc"
 	"github.com/gokeops/gokeops/pkg/core"
+	"github.com/gokeops/gokeops/pkg/cudagen/nvrtc"
 )
 
 // testNVRTC finds the NVRTC library of the repository's virtualenv (make
@@ -41,60 +43,97 @@ func TestNVRTCCompilesMatrix(t *testing.T) {
 		src  *Source
 	}
 	var jobs []job
-	for _, c := range matrix() {
+	for n, c := range matrix() {
 		k, err := core.Compile(c.spec)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		src, err := GenerateKernel(k, c.opt)
+		opt := c.opt
+		opt.Prefix = fmt.Sprintf("m%d", n) // unique names: sources are compiled in groups
+		src, err := GenerateKernel(k, opt)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		jobs = append(jobs, job{c.name, src})
 	}
-	for _, c := range goldenCases {
+	for n, c := range goldenCases {
 		k, err := core.Compile(c.spec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		src, err := GenerateKernel(k, c.opt)
+		opt := c.opt
+		opt.Prefix = fmt.Sprintf("g%d", n)
+		src, err := GenerateKernel(k, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		jobs = append(jobs, job{"golden_" + c.name, src})
 	}
+	// Sources are compiled in groups (one NVRTC program each, which saves
+	// the per-program start-up); a group that fails is compiled source by
+	// source to name the culprit.
+	const group = 16
+	var groups [][]job
+	for g := 0; g < len(jobs); g += group {
+		groups = append(groups, jobs[g:min(g+group, len(jobs))])
+	}
+	compile := func(js []job) error {
+		var code strings.Builder
+		var kernels []string
+		opts := []string{"--gpu-architecture=compute_80"}
+		for _, j := range js {
+			code.WriteString(j.src.Code)
+			kernels = append(kernels, j.src.Kernels...)
+			for _, o := range j.src.Options {
+				if !slices.Contains(opts, o) {
+					opts = append(opts, o)
+				}
+			}
+		}
+		out, err := lib.Compile(code.String(), js[0].name+".cu", opts)
+		if err != nil {
+			return err
+		}
+		for _, kn := range kernels {
+			if !strings.Contains(string(out.PTX), ".entry "+kn+"(") {
+				return fmt.Errorf("kernel %s missing from the PTX", kn)
+			}
+		}
+		return nil
+	}
 	var wg sync.WaitGroup
-	next := make(chan job)
+	next := make(chan []job)
 	var mu sync.Mutex
 	compiled := 0
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range next {
-				opts := append([]string{"--gpu-architecture=compute_80"}, j.src.Options...)
-				out, err := lib.Compile(j.src.Code, j.name+".cu", opts)
-				if err != nil {
-					t.Errorf("%s: %v", j.name, err)
+			for js := range next {
+				if compile(js) != nil {
+					for _, j := range js {
+						if err := compile([]job{j}); err != nil {
+							t.Errorf("%s: %v", j.name, err)
+							continue
+						}
+						mu.Lock()
+						compiled++
+						mu.Unlock()
+					}
 					continue
 				}
-				for _, kn := range j.src.Kernels {
-					if !strings.Contains(string(out.PTX), ".entry "+kn+"(") {
-						t.Errorf("%s: kernel %s missing from the PTX", j.name, kn)
-					}
-				}
 				mu.Lock()
-				compiled++
+				compiled += len(js)
 				mu.Unlock()
 			}
 		}()
 	}
-	for _, j := range jobs {
-		next <- j
+	for _, js := range groups {
+		next <- js
 	}
 	close(next)
 	wg.Wait()
-	t.Logf("%d sources (%d kernels of the matrix) compiled to PTX", compiled, len(jobs))
+	t.Logf("%d sources (%d of the matrix) compiled to PTX", compiled, len(jobs)-len(goldenCases))
 	if compiled != len(jobs) {
 		t.Fatalf("%d of %d sources compiled", compiled, len(jobs))
 	}

@@ -45,7 +45,14 @@ ext: $(STAMPS)/install
 
 test: go-test py-test
 
-go-test: ext
+# NVRTC from its PyPI wheel (libnvrtc.so.12, no GPU needed): the tests of
+# pkg/cudagen compile every generated CUDA kernel with it.
+NVRTC_DEPS := nvidia-cuda-nvrtc-cu12
+$(STAMPS)/nvrtc: $(STAMPS)/venv
+	$(PIP) install -q $(NVRTC_DEPS)
+	@touch $@
+
+go-test: ext $(STAMPS)/nvrtc
 	$(GO) vet ./...
 	$(GO) test ./...
 ifneq ($(SIMD),)

@@ -128,7 +128,6 @@ func (d *Device) Prepare(k *core.Kernel, opt Options) (*Source, *loaded, error) 
 	return src, l, nil
 }
 
-
 func upload[T any](v []T) (cu.DevicePtr, error) {
 	n := int64(len(v)) * int64(unsafe.Sizeof(*new(T)))
 	if n == 0 {

@@ -74,6 +74,7 @@ import "C"
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -248,8 +249,12 @@ func Candidates(sitePackages []string, maxMajor int) []Candidate {
 	return out
 }
 
-// Find opens the first candidate that loads.
+// Find opens the library named by GOKEOPS_NVRTC when set, else the first
+// candidate that loads.
 func Find(sitePackages []string, maxMajor int) (*Lib, error) {
+	if p := os.Getenv("GOKEOPS_NVRTC"); p != "" {
+		return Open(p)
+	}
 	var errs []string
 	for _, c := range Candidates(sitePackages, maxMajor) {
 		l, err := Open(c.Path)

@@ -61,10 +61,6 @@ type Source struct {
 // maxShared is the static shared memory a block may use (bytes).
 const maxShared = 48 << 10
 
-// ErrTooLarge is returned when the inner variables of one tile do not fit
-// in shared memory even with the smallest block.
-var ErrTooLarge = errors.New("cudagen: the inner variables are too large for shared memory")
-
 // GenerateKernel generates the source of a compiled kernel.
 func GenerateKernel(k *core.Kernel, opt Options) (*Source, error) {
 	return Generate(k.Plan(), k.Sig, opt)
@@ -92,27 +88,31 @@ func Generate(p core.Plan, sig formula.Signature, opt Options) (*Source, error) 
 	if p.Axis == 1 {
 		outer = formula.CatI
 	}
-	fg := newFormulaGen(sig, outer, ct)
-	fName := fg.node(p.F)
-	gName := ""
-	if p.G != nil {
-		gName = fg.node(p.G)
-	}
 	csize := 4
 	if ct == "double" {
 		csize = 8
 	}
+	// Inner variables are staged in shared memory when a tile of 32 of
+	// them fits; larger ones are read from global memory by every thread.
+	build := func(staged bool) (*formulaGen, string, string) {
+		fg := newFormulaGen(sig, outer, ct, staged)
+		fg.half = opt.Dtype == Float16
+		f, g := fg.node(p.F), ""
+		if p.G != nil {
+			g = fg.node(p.G)
+		}
+		return fg, f, g
+	}
+	fg, fName, gName := build(true)
 	block := opt.BlockSize
+	if fg.sj*csize*max(32, block) > maxShared {
+		fg, fName, gName = build(false)
+	}
 	if block == 0 {
 		block = 256
 		if fg.sj > 0 {
 			block = min(block, maxShared/(fg.sj*csize)/32*32)
 		}
-		if block < 32 {
-			return nil, ErrTooLarge
-		}
-	} else if fg.sj*csize*block > maxShared {
-		return nil, ErrTooLarge
 	}
 	red := newRedCode(p)
 	src := &Source{BlockSize: block, NumArgs: len(sig), Plan: p, PartLen: red.partLen}
@@ -207,6 +207,10 @@ type formulaGen struct {
 	args  map[int]bool // arguments read
 	inner map[int]int  // shared-memory offset of each inner argument
 	sj    int          // values per reduced index staged in shared memory
+	// staged: inner variables are read from shared memory (else each
+	// thread loads them from global memory).
+	staged bool
+	half   bool // the data are float16 (to convert on loading)
 }
 
 type cnode struct {
@@ -216,8 +220,8 @@ type cnode struct {
 	code  string
 }
 
-func newFormulaGen(sig formula.Signature, outer formula.Cat, ct string) *formulaGen {
-	return &formulaGen{sig: sig, outer: outer, ct: ct, memo: map[string]*cnode{}, args: map[int]bool{}, inner: map[int]int{}}
+func newFormulaGen(sig formula.Signature, outer formula.Cat, ct string, staged bool) *formulaGen {
+	return &formulaGen{sig: sig, outer: outer, ct: ct, staged: staged, memo: map[string]*cnode{}, args: map[int]bool{}, inner: map[int]int{}}
 }
 
 func (g *formulaGen) add(key string, dim, level int, code func(w *writer, name string)) string {
@@ -262,6 +266,17 @@ func (g *formulaGen) node(e formula.Expr) string {
 			return g.add(key, e.Dim, 0, func(w *writer, name string) {
 				w.line("ct %s[%d];", name, e.Dim)
 				w.line("for (int k = 0; k < %d; k++) %s[k] = gk_ld(&%s[k]);", e.Dim, name, a)
+			})
+		}
+		if !g.staged && !g.half {
+			return g.add(key, e.Dim, 2, func(w *writer, name string) {
+				w.line("const ct* %s = %s + (j0 + t) * %d;", name, a, e.Dim)
+			})
+		}
+		if !g.staged {
+			return g.add(key, e.Dim, 2, func(w *writer, name string) {
+				w.line("ct %s[%d];", name, e.Dim)
+				w.line("for (int k = 0; k < %d; k++) %s[k] = gk_ld(&%s[(j0 + t) * %d + k]);", e.Dim, name, a, e.Dim)
 			})
 		}
 		off := g.sj

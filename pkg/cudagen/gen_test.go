@@ -42,6 +42,7 @@ var goldenCases = []goldenCase{
 	{"minargmin_f16_2d", core.Spec{Formula: "SqDist(x,y)-b", Aliases: goldenAliases, Reduction: "Min_ArgMin", Axis: 1}, Options{Dtype: Float16, Scheme: Scheme2D}},
 	{"logsumexp_weight_f32_fastmath", core.Spec{Formula: "-SqDist(x,y)", Formula2: "y", Aliases: goldenAliases, Reduction: "LogSumExp", Axis: 1}, Options{UseFastMath: true}},
 	{"softmax_f64_2d", core.Spec{Formula: "-SqDist(x,y)", Formula2: "y", Aliases: goldenAliases, Reduction: "SumSoftMaxWeight", Axis: 1}, Options{Dtype: Float64, Scheme: Scheme2D}},
+	{"sqdist_dim1600_f32_global", core.Spec{Formula: "SqDist(u,v)", Aliases: []string{"u=Vi(1600)", "v=Vj(1600)"}, Reduction: "KMin", OptArg: 4, Axis: 1}, Options{}},
 	{"grad_gauss_direct_f32", core.Spec{Formula: "Grad(Exp(-SqDist(x,y))*b, x, p)", Aliases: goldenAliases, Reduction: "Sum", Axis: 1, SumScheme: "direct_sum", DtypeAcc: "float64"}, Options{}},
 }
 

@@ -69,7 +69,9 @@ type matrixCase struct {
 func matrix() []matrixCase {
 	var cs []matrixCase
 	add := func(name string, spec core.Spec, opt Options, batch bool) {
-		spec.Aliases = matrixAliases
+		if spec.Aliases == nil {
+			spec.Aliases = matrixAliases
+		}
 		name = fmt.Sprintf("%s_axis%d_%s_%s", name, spec.Axis, opt.Dtype, opt.Scheme)
 		switch {
 		case opt.Ranges:
@@ -117,6 +119,15 @@ func matrix() []matrixCase {
 	add("gauss_acc64", core.Spec{Formula: matrixOps[0].f, Reduction: "Sum", Axis: 1, DtypeAcc: "float64"}, Options{Dtype: Float32, Scheme: Scheme2D}, false)
 	add("gauss_acc16", core.Spec{Formula: matrixOps[0].f, Reduction: "Sum", Axis: 1, DtypeAcc: "float16"}, Options{Dtype: Float16}, false)
 	add("gauss_acc32", core.Spec{Formula: matrixOps[0].f, Reduction: "Sum", Axis: 0, DtypeAcc: "float32"}, Options{Dtype: Float16, Scheme: Scheme2D}, false)
+	// Large dimensions: a tile of dim-100 float32 variables fits in shared
+	// memory with blocks of 96 threads; dim-1600 ones are read from global
+	// memory.
+	for _, d := range []int{100, 1600} {
+		al := []string{fmt.Sprintf("u=Vi(%d)", d), fmt.Sprintf("v=Vj(%d)", d)}
+		name := fmt.Sprintf("dim%d", d)
+		add(name+"_sum", core.Spec{Formula: "Exp(-SqDist(u,v)/100)", Aliases: al, Reduction: "Sum", Axis: 1}, Options{Dtype: Float64}, false)
+		add(name+"_argkmin", core.Spec{Formula: "SqDist(u,v)", Aliases: al, Reduction: "ArgKMin", OptArg: 5, Axis: 0}, Options{Dtype: Float32, Scheme: Scheme2D}, false)
+	}
 	add("elem1_fastmath", core.Spec{Formula: matrixOps[1].f, Reduction: "Sum", Axis: 1}, Options{Dtype: Float32, UseFastMath: true}, false)
 	return cs
 }

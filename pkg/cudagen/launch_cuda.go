@@ -31,6 +31,73 @@ type Device struct {
 	mu       sync.Mutex
 	modules  map[string]*loaded
 	sources  map[sourceKey]*Source
+	poolMu   sync.Mutex
+	pool     map[int64][]cu.DevicePtr // free device buffers by size class
+}
+
+// alloc takes a device buffer of at least n bytes from the pool (a power
+// of two, at least 256 bytes): cuMemAlloc and cuMemFree cost tens of
+// microseconds and cuMemFree synchronizes the device.
+func (d *Device) alloc(n int64) (cu.DevicePtr, int64, error) {
+	size := int64(256)
+	for size < n {
+		size *= 2
+	}
+	d.poolMu.Lock()
+	if free := d.pool[size]; len(free) > 0 {
+		p := free[len(free)-1]
+		d.pool[size] = free[:len(free)-1]
+		d.poolMu.Unlock()
+		return p, size, nil
+	}
+	d.poolMu.Unlock()
+	p, err := cu.MemAlloc(size)
+	return p, size, err
+}
+
+// release returns a buffer of alloc to the pool; the calls that used it
+// have completed.
+func (d *Device) release(p cu.DevicePtr, size int64) {
+	d.poolMu.Lock()
+	d.pool[size] = append(d.pool[size], p)
+	d.poolMu.Unlock()
+}
+
+// buffers are the temporary buffers of one call.
+type buffers struct {
+	d   *Device
+	ps  []cu.DevicePtr
+	szs []int64
+}
+
+func (b *buffers) alloc(n int64) (cu.DevicePtr, error) {
+	p, size, err := b.d.alloc(n)
+	if err != nil {
+		return 0, err
+	}
+	b.ps, b.szs = append(b.ps, p), append(b.szs, size)
+	return p, nil
+}
+
+func (b *buffers) release() {
+	for k, p := range b.ps {
+		b.d.release(p, b.szs[k])
+	}
+}
+
+// upload copies v into a temporary buffer.
+func upload[T any](b *buffers, v []T) (cu.DevicePtr, error) {
+	n := int64(len(v)) * int64(unsafe.Sizeof(*new(T)))
+	p, err := b.alloc(n)
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		if err := cu.MemcpyHtoD(p, unsafe.Pointer(&v[0]), n); err != nil {
+			return 0, err
+		}
+	}
+	return p, nil
 }
 
 type sourceKey struct {
@@ -78,14 +145,27 @@ func OpenDevice(id int, sitePackages []string, cacheDir string) (*Device, error)
 	}
 	name, _ := dev.Name()
 	return &Device{ID: id, Name: name, Arch: fmt.Sprintf("sm_%d%d", major, minor), compiler: NewCompiler(lib, cacheDir),
-		dev: dev, ctx: ctx, modules: map[string]*loaded{}, sources: map[sourceKey]*Source{}}, nil
+		dev: dev, ctx: ctx, modules: map[string]*loaded{}, sources: map[sourceKey]*Source{},
+		pool: map[int64][]cu.DevicePtr{}}, nil
 }
 
 // Compiler is the device's NVRTC compiler and cache.
 func (d *Device) Compiler() *Compiler { return d.compiler }
 
-// Close releases the primary context.
-func (d *Device) Close() error { return d.dev.ReleasePrimaryCtx() }
+// Close frees the pooled buffers and releases the primary context.
+func (d *Device) Close() error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if d.bind() == nil {
+		for _, free := range d.pool {
+			for _, p := range free {
+				cu.MemFree(p)
+			}
+		}
+	}
+	d.pool = map[int64][]cu.DevicePtr{}
+	return d.dev.ReleasePrimaryCtx()
+}
 
 // bind makes the primary context current on this OS thread; the caller
 // holds runtime.LockOSThread.
@@ -128,24 +208,6 @@ func (d *Device) Prepare(k *core.Kernel, opt Options) (*Source, *loaded, error) 
 	return src, l, nil
 }
 
-func upload[T any](v []T) (cu.DevicePtr, error) {
-	n := int64(len(v)) * int64(unsafe.Sizeof(*new(T)))
-	if n == 0 {
-		n = 8
-	}
-	p, err := cu.MemAlloc(n)
-	if err != nil {
-		return 0, err
-	}
-	if len(v) > 0 {
-		if err := cu.MemcpyHtoD(p, unsafe.Pointer(&v[0]), n); err != nil {
-			cu.MemFree(p)
-			return 0, err
-		}
-	}
-	return p, nil
-}
-
 // Launch runs the reduction of k on device data, on the default stream,
 // and waits for it. opt.Scheme is the scheme (block-sparse calls use 1D).
 func (d *Device) Launch(k *core.Kernel, opt Options, c *DeviceCall) error {
@@ -170,21 +232,16 @@ func (d *Device) Launch(k *core.Kernel, opt Options, c *DeviceCall) error {
 	for _, b := range c.Batch {
 		nbatch *= b
 	}
-	var frees []cu.DevicePtr
-	defer func() {
-		for _, f := range frees {
-			cu.MemFree(f)
-		}
-	}()
+	bufs := &buffers{d: d}
+	defer bufs.release()
 	argv := make([]uint64, len(c.Args))
 	for a, ptr := range c.Args {
 		argv[a] = uint64(ptr)
 	}
-	dArgv, err := upload(argv)
+	dArgv, err := upload(bufs, argv)
 	if err != nil {
 		return err
 	}
-	frees = append(frees, dArgv)
 	i64 := func(v int) *int64 { x := int64(v); return &x }
 	ptr := func(v cu.DevicePtr) *uint64 { x := uint64(v); return &x }
 	raw := func(v uintptr) *uint64 { x := uint64(v); return &x }
@@ -212,11 +269,10 @@ func (d *Device) Launch(k *core.Kernel, opt Options, c *DeviceCall) error {
 			ranges, slices, red = rg.RangesJ, rg.SlicesJ, rg.RedRangesI
 		}
 		items, nitems := RangeItems(nx, ranges, slices, red, block)
-		dItems, err := upload(items)
+		dItems, err := upload(bufs, items)
 		if err != nil {
 			return err
 		}
-		frees = append(frees, dItems)
 		if err := l.fns[0].Launch(nitems, 1, 1, block, 1, 1, 0, cu.Stream{},
 			params(i64(nx), i64(ny), i64(nitems), ptr(dItems), ptr(dArgv), raw(c.Vals), raw(c.Idx))); err != nil {
 			return err
@@ -227,11 +283,10 @@ func (d *Device) Launch(k *core.Kernel, opt Options, c *DeviceCall) error {
 	if argB == nil {
 		argB = make([][]int, len(c.Args))
 	}
-	dOffs, err := upload(ArgOffsets(k.Sig, c.Batch, argB, c.M, c.N))
+	dOffs, err := upload(bufs, ArgOffsets(k.Sig, c.Batch, argB, c.M, c.N))
 	if err != nil {
 		return err
 	}
-	frees = append(frees, dOffs)
 	if opt.Scheme == Scheme1D {
 		if err := l.fns[0].Launch(blocks(nx), nbatch, 1, block, 1, 1, 0, cu.Stream{},
 			params(i64(nx), i64(ny), ptr(dOffs), ptr(dArgv), raw(c.Vals), raw(c.Idx))); err != nil {
@@ -240,11 +295,10 @@ func (d *Device) Launch(k *core.Kernel, opt Options, c *DeviceCall) error {
 		return cu.Synchronize()
 	}
 	g := NewGeometry(Scheme2D, block, nx, ny, nbatch)
-	dPart, err := cu.MemAlloc(int64(max(1, nbatch*g.NBY*nx*src.PartLen)) * 8)
+	dPart, err := bufs.alloc(int64(nbatch*g.NBY*nx*src.PartLen) * 8)
 	if err != nil {
 		return err
 	}
-	frees = append(frees, dPart)
 	if g.NBY > 0 {
 		if err := l.fns[0].Launch(blocks(nx), g.NBY, nbatch, block, 1, 1, 0, cu.Stream{},
 			params(i64(nx), i64(ny), i64(g.JChunk), ptr(dOffs), ptr(dArgv), ptr(dPart))); err != nil {
@@ -280,30 +334,23 @@ func (d *Device) RunHost(k *core.Kernel, opt Options, c *HostCall) error {
 		return err
 	}
 	dc := &DeviceCall{ArgBatch: c.ArgBatch, Batch: c.Batch, M: c.M, N: c.N, Ranges: c.Ranges}
-	var frees []cu.DevicePtr
-	defer func() {
-		for _, f := range frees {
-			cu.MemFree(f)
-		}
-	}()
+	bufs := &buffers{d: d}
+	defer bufs.release()
 	for _, a := range c.Args {
-		p, err := upload(a)
+		p, err := upload(bufs, a)
 		if err != nil {
 			return err
 		}
-		frees = append(frees, p)
 		dc.Args = append(dc.Args, uintptr(p))
 	}
-	vals, err := cu.MemAlloc(int64(max(8, len(c.Vals))))
+	vals, err := bufs.alloc(int64(len(c.Vals)))
 	if err != nil {
 		return err
 	}
-	frees = append(frees, vals)
-	idx, err := cu.MemAlloc(int64(max(8, 8*len(c.Idx))))
+	idx, err := bufs.alloc(int64(8 * len(c.Idx)))
 	if err != nil {
 		return err
 	}
-	frees = append(frees, idx)
 	dc.Vals, dc.Idx = uintptr(vals), uintptr(idx)
 	if err := d.Launch(k, opt, dc); err != nil {
 		return err

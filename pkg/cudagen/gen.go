@@ -141,7 +141,7 @@ func Generate(p core.Plan, sig formula.Signature, opt Options) (*Source, error) 
 		w.line("typedef %s acc_t;", acc)
 		w.line("__device__ __forceinline__ acc_t acc_round(acc_t x) { return x; }")
 	}
-	w.line("const int BLOCK = %d, NARGS = %d, SJ = %d, PART = %d, VALS = %d, IDX = %d;",
+	w.line("enum { BLOCK = %d, NARGS = %d, SJ = %d, PART = %d, VALS = %d, IDX = %d };",
 		block, len(sig), fg.sj, red.partLen, p.ValsDim, p.IdxDim)
 	w.b.WriteString("\n")
 
@@ -374,8 +374,8 @@ func (g *formulaGen) sigLen() int { return len(g.sig) }
 func (k *kernelGen) tiles(lo, hi string) {
 	w := k.w
 	w.open("for (long long j0 = %s; j0 < %s; j0 += BLOCK)", lo, hi)
-	w.line("const long long jl = j0 + threadIdx.x;")
 	if k.fg.sj > 0 {
+		w.line("const long long jl = j0 + threadIdx.x;")
 		w.open("if (jl < %s)", hi)
 		for a, v := range k.fg.sig {
 			if !k.fg.args[a] || v.Cat == k.fg.outer || v.Cat == formula.CatParm {
@@ -391,8 +391,9 @@ func (k *kernelGen) tiles(lo, hi string) {
 	w.line("const int jn = (int)(%s - j0 < BLOCK ? %s - j0 : BLOCK);", hi, hi)
 	k.red.tileBegin(w)
 	w.open("for (int t = 0; t < jn; t++)")
-	w.line("const ct* ys = sh + t * SJ;")
-	w.line("(void)ys;")
+	if k.fg.sj > 0 {
+		w.line("const ct* ys = sh + t * SJ;")
+	}
 	k.fg.code(w, true)
 	k.red.term(w, k.f, k.g, "j0 + t")
 	w.close()
@@ -415,11 +416,13 @@ func (k *kernelGen) out() {
 
 func (k *kernelGen) prologue() {
 	w := k.w
-	w.line("__shared__ ct sh[BLOCK * SJ > 0 ? BLOCK * SJ : 1];")
+	if k.fg.sj > 0 {
+		w.line("__shared__ ct sh[BLOCK * SJ];")
+	}
 	w.line("const long long ir = active ? i : 0;")
 	w.line("(void)ir;")
 	k.fg.code(w, false)
-	k.red.decl(w)
+	k.red.decl(w, true)
 }
 
 func (k *kernelGen) dense1D() {
@@ -489,7 +492,7 @@ func (k *kernelGen) merge2D() {
 	w.line("const long long b = blockIdx.y;")
 	w.line("const long long i = (long long)blockIdx.x * BLOCK + threadIdx.x;")
 	w.line("if (i >= nx) return;")
-	k.red.decl(w)
+	k.red.decl(w, false)
 	w.open("for (long long y = 0; y < nby; y++)")
 	w.line("const double* prow = part + ((b * nby + y) * nx + i) * PART;")
 	k.red.merge(w, "prow")

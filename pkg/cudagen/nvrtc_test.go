@@ -34,7 +34,7 @@ func testNVRTC(t *testing.T) *nvrtc.Lib {
 }
 
 // TestNVRTCCompilesMatrix compiles every kernel of the test matrix, and the
-// golden sources, to PTX with the real NVRTC.
+// golden sources, to PTX with the real NVRTC, without a warning.
 func TestNVRTCCompilesMatrix(t *testing.T) {
 	lib := testNVRTC(t)
 	t.Logf("NVRTC %s at %s", lib.Version(), lib.Path)
@@ -93,6 +93,9 @@ func TestNVRTCCompilesMatrix(t *testing.T) {
 		out, err := lib.Compile(code.String(), js[0].name+".cu", opts)
 		if err != nil {
 			return err
+		}
+		if strings.Contains(out.Log, "warning") {
+			return fmt.Errorf("NVRTC warnings:\n%s", out.Log)
 		}
 		for _, kn := range kernels {
 			if !strings.Contains(string(out.PTX), ".entry "+kn+"(") {

@@ -169,11 +169,13 @@ func stmtSum(w *writer, out string, c *formula.Call, a []string, d []int) {
 func stmtExtremum(op string, arg bool) func(*writer, string, *formula.Call, []string, []int) {
 	return func(w *writer, out string, c *formula.Call, a []string, d []int) {
 		w.open("")
-		w.line("ct best = %s[0]; int arg = 0;", a[0])
-		w.line("for (int k = 1; k < %d; k++) if (%s[k] %s best) { best = %s[k]; arg = k; }", d[0], a[0], op, a[0])
 		if arg {
+			w.line("ct best = %s[0]; int arg = 0;", a[0])
+			w.line("for (int k = 1; k < %d; k++) if (%s[k] %s best) { best = %s[k]; arg = k; }", d[0], a[0], op, a[0])
 			w.line("%s[0] = (ct)arg;", out)
 		} else {
+			w.line("ct best = %s[0];", a[0])
+			w.line("for (int k = 1; k < %d; k++) if (%s[k] %s best) best = %s[k];", d[0], a[0], op, a[0])
 			w.line("%s[0] = best;", out)
 		}
 		w.close()

@@ -66,8 +66,9 @@ func (r *redCode) cmpOp() string {
 	return "<"
 }
 
-// decl declares and initialises the accumulator.
-func (r *redCode) decl(w *writer) {
+// decl declares and initialises the accumulator; tiles: with what the
+// tiles of terms need (not in the merge kernel).
+func (r *redCode) decl(w *writer, tiles bool) {
 	d, k := r.p.DimF, r.p.K
 	switch r.family() {
 	case famSum:
@@ -78,12 +79,19 @@ func (r *redCode) decl(w *writer) {
 			w.line("acc_t comp[%d];", d)
 			w.line("for (int k = 0; k < %d; k++) comp[k] = 0;", d)
 		case core.BlockSum:
-			w.line("acc_t tmp[%d];", d)
+			if tiles {
+				w.line("acc_t tmp[%d];", d)
+			}
 		}
 	case famExtreme:
 		init := "gk_inf<ct>()"
 		if r.cmpOp() == ">" {
 			init = "-gk_inf<ct>()"
+		}
+		if r.p.IdxDim == 0 { // Min, Max: no index to track
+			w.line("ct best[%d];", d)
+			w.line("for (int k = 0; k < %d; k++) best[k] = %s;", d, init)
+			break
 		}
 		w.line("ct best[%d]; long long arg[%d];", d, d)
 		w.line("for (int k = 0; k < %d; k++) { best[k] = %s; arg[k] = 0; }", d, init)
@@ -128,6 +136,10 @@ func (r *redCode) term(w *writer, f, g, j string) {
 			w.close()
 		}
 	case famExtreme:
+		if r.p.IdxDim == 0 {
+			w.line("for (int k = 0; k < %d; k++) if (%s[k] %s best[k]) best[k] = %s[k];", d, f, r.cmpOp(), f)
+			break
+		}
 		w.line("for (int k = 0; k < %d; k++) if (%s[k] %s best[k]) { best[k] = %s[k]; arg[k] = %s; }", d, f, r.cmpOp(), f, j)
 	case famKMin:
 		w.open("for (int c = 0; c < %d; c++)", d)
@@ -170,6 +182,10 @@ func (r *redCode) store(w *writer, part string) {
 			w.line("for (int k = 0; k < %d; k++) %s[%d + k] = (double)comp[k];", d, part, d)
 		}
 	case famExtreme:
+		if r.p.IdxDim == 0 {
+			w.line("for (int k = 0; k < %d; k++) { %s[k] = (double)best[k]; %s[%d + k] = 0; }", d, part, part, d)
+			break
+		}
 		w.line("for (int k = 0; k < %d; k++) { %s[k] = (double)best[k]; %s[%d + k] = (double)arg[k]; }", d, part, part, d)
 	case famKMin:
 		w.line("for (int c = 0; c < %d; c++) for (int l = 0; l < %d; l++) { %s[c * %d + l] = (double)kv[c * %d + l]; %s[c * %d + %d + l] = (double)ki[c * %d + l]; }", d, k, part, 2*k, k, part, 2*k, k, k)
@@ -190,6 +206,10 @@ func (r *redCode) merge(w *writer, part string) {
 			w.line("for (int k = 0; k < %d; k++) comp[k] += (acc_t)%s[%d + k];", d, part, d)
 		}
 	case famExtreme:
+		if r.p.IdxDim == 0 {
+			w.line("for (int k = 0; k < %d; k++) if ((ct)%s[k] %s best[k]) best[k] = (ct)%s[k];", d, part, r.cmpOp(), part)
+			break
+		}
 		w.line("for (int k = 0; k < %d; k++) if ((ct)%s[k] %s best[k]) { best[k] = (ct)%s[k]; arg[k] = (long long)%s[%d + k]; }", d, part, r.cmpOp(), part, part, d)
 	case famKMin:
 		w.open("for (int c = 0; c < %d; c++) for (int q = 0; q < %d; q++)", d, k)

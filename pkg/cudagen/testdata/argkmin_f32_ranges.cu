@@ -47,7 +47,7 @@ namespace gk {
   typedef float ct;
   typedef float acc_t;
   __device__ __forceinline__ acc_t acc_round(acc_t x) { return x; }
-  const int BLOCK = 256, NARGS = 4, SJ = 3, PART = 6, VALS = 0, IDX = 3;
+  enum { BLOCK = 256, NARGS = 4, SJ = 3, PART = 6, VALS = 0, IDX = 3 };
 
   extern "C" __global__ void gk_1d_ranges(long long nx, long long ny, long long nitems, const long long* __restrict__ items, const void* const* __restrict__ argv, data_t* __restrict__ vals, long long* __restrict__ idx) {
     const long long b = 0;
@@ -57,7 +57,7 @@ namespace gk {
     const long long* spans = items + 4 * nitems;
     const data_t* __restrict__ a0 = (const data_t*)argv[0];
     const data_t* __restrict__ a1 = (const data_t*)argv[1];
-    __shared__ ct sh[BLOCK * SJ > 0 ? BLOCK * SJ : 1];
+    __shared__ ct sh[BLOCK * SJ];
     const long long ir = active ? i : 0;
     (void)ir;
     ct v0[3];
@@ -76,7 +76,6 @@ namespace gk {
           const int jn = (int)(hi - j0 < BLOCK ? hi - j0 : BLOCK);
           for (int t = 0; t < jn; t++) {
             const ct* ys = sh + t * SJ;
-            (void)ys;
             const ct* v1 = ys + 0;
             ct v2[1];
             v2[0] = 0;

@@ -47,7 +47,7 @@ namespace gk {
   typedef float ct;
   typedef double acc_t;
   __device__ __forceinline__ acc_t acc_round(acc_t x) { return x; }
-  const int BLOCK = 256, NARGS = 4, SJ = 4, PART = 3, VALS = 3, IDX = 0;
+  enum { BLOCK = 256, NARGS = 4, SJ = 4, PART = 3, VALS = 3, IDX = 0 };
 
   extern "C" __global__ void gk_1d(long long nx, long long ny, const long long* __restrict__ offs, const void* const* __restrict__ argv, data_t* __restrict__ vals, long long* __restrict__ idx) {
     const long long b = blockIdx.y;
@@ -57,7 +57,7 @@ namespace gk {
     const data_t* __restrict__ a1 = (const data_t*)argv[1] + offs[b * NARGS + 1];
     const data_t* __restrict__ a2 = (const data_t*)argv[2] + offs[b * NARGS + 2];
     const data_t* __restrict__ a3 = (const data_t*)argv[3] + offs[b * NARGS + 3];
-    __shared__ ct sh[BLOCK * SJ > 0 ? BLOCK * SJ : 1];
+    __shared__ ct sh[BLOCK * SJ];
     const long long ir = active ? i : 0;
     (void)ir;
     const ct v0[1] = {(ct)2.0};
@@ -78,7 +78,6 @@ namespace gk {
         const int jn = (int)(ny - j0 < BLOCK ? ny - j0 : BLOCK);
         for (int t = 0; t < jn; t++) {
           const ct* ys = sh + t * SJ;
-          (void)ys;
           const ct* v1 = ys + 0;
           ct v3[1];
           for (int k = 0; k < 1; k++) v3[k] = (v1[0] * v2[0]);

@@ -47,7 +47,7 @@ namespace gk {
   typedef float ct;
   typedef float acc_t;
   __device__ __forceinline__ acc_t acc_round(acc_t x) { return x; }
-  const int BLOCK = 256, NARGS = 4, SJ = 4, PART = 2, VALS = 1, IDX = 1;
+  enum { BLOCK = 256, NARGS = 4, SJ = 4, PART = 2, VALS = 1, IDX = 1 };
 
   extern "C" __global__ void gk_2d(long long nx, long long ny, long long jchunk, const long long* __restrict__ offs, const void* const* __restrict__ argv, double* __restrict__ part) {
     const long long b = blockIdx.z;
@@ -58,7 +58,7 @@ namespace gk {
     const data_t* __restrict__ a0 = (const data_t*)argv[0] + offs[b * NARGS + 0];
     const data_t* __restrict__ a1 = (const data_t*)argv[1] + offs[b * NARGS + 1];
     const data_t* __restrict__ a2 = (const data_t*)argv[2] + offs[b * NARGS + 2];
-    __shared__ ct sh[BLOCK * SJ > 0 ? BLOCK * SJ : 1];
+    __shared__ ct sh[BLOCK * SJ];
     const long long ir = active ? i : 0;
     (void)ir;
     ct v0[3];
@@ -76,7 +76,6 @@ namespace gk {
         const int jn = (int)(jhi - j0 < BLOCK ? jhi - j0 : BLOCK);
         for (int t = 0; t < jn; t++) {
           const ct* ys = sh + t * SJ;
-          (void)ys;
           const ct* v1 = ys + 0;
           ct v2[1];
           v2[0] = 0;

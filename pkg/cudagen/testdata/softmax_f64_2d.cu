@@ -48,7 +48,7 @@ namespace gk {
   typedef double ct;
   typedef double acc_t;
   __device__ __forceinline__ acc_t acc_round(acc_t x) { return x; }
-  const int BLOCK = 256, NARGS = 4, SJ = 3, PART = 5, VALS = 3, IDX = 0;
+  enum { BLOCK = 256, NARGS = 4, SJ = 3, PART = 5, VALS = 3, IDX = 0 };
 
   extern "C" __global__ void gk_2d(long long nx, long long ny, long long jchunk, const long long* __restrict__ offs, const void* const* __restrict__ argv, double* __restrict__ part) {
     const long long b = blockIdx.z;
@@ -58,7 +58,7 @@ namespace gk {
     const long long jhi = jlo + jchunk < ny ? jlo + jchunk : ny;
     const data_t* __restrict__ a0 = (const data_t*)argv[0] + offs[b * NARGS + 0];
     const data_t* __restrict__ a1 = (const data_t*)argv[1] + offs[b * NARGS + 1];
-    __shared__ ct sh[BLOCK * SJ > 0 ? BLOCK * SJ : 1];
+    __shared__ ct sh[BLOCK * SJ];
     const long long ir = active ? i : 0;
     (void)ir;
     ct v0[3];
@@ -76,7 +76,6 @@ namespace gk {
         const int jn = (int)(jhi - j0 < BLOCK ? jhi - j0 : BLOCK);
         for (int t = 0; t < jn; t++) {
           const ct* ys = sh + t * SJ;
-          (void)ys;
           const ct* v1 = ys + 0;
           ct v2[1];
           v2[0] = 0;

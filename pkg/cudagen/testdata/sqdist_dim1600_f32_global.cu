@@ -47,7 +47,7 @@ namespace gk {
   typedef float ct;
   typedef float acc_t;
   __device__ __forceinline__ acc_t acc_round(acc_t x) { return x; }
-  const int BLOCK = 256, NARGS = 2, SJ = 0, PART = 8, VALS = 4, IDX = 0;
+  enum { BLOCK = 256, NARGS = 2, SJ = 0, PART = 8, VALS = 4, IDX = 0 };
 
   extern "C" __global__ void gk_1d(long long nx, long long ny, const long long* __restrict__ offs, const void* const* __restrict__ argv, data_t* __restrict__ vals, long long* __restrict__ idx) {
     const long long b = blockIdx.y;
@@ -55,7 +55,6 @@ namespace gk {
     const bool active = i < nx;
     const data_t* __restrict__ a0 = (const data_t*)argv[0] + offs[b * NARGS + 0];
     const data_t* __restrict__ a1 = (const data_t*)argv[1] + offs[b * NARGS + 1];
-    __shared__ ct sh[BLOCK * SJ > 0 ? BLOCK * SJ : 1];
     const long long ir = active ? i : 0;
     (void)ir;
     ct v0[1600];
@@ -63,13 +62,10 @@ namespace gk {
     ct kv[4]; long long ki[4];
     for (int k = 0; k < 4; k++) { kv[k] = gk_inf<ct>(); ki[k] = 0; }
     for (long long j0 = 0; j0 < ny; j0 += BLOCK) {
-      const long long jl = j0 + threadIdx.x;
       __syncthreads();
       if (active) {
         const int jn = (int)(ny - j0 < BLOCK ? ny - j0 : BLOCK);
         for (int t = 0; t < jn; t++) {
-          const ct* ys = sh + t * SJ;
-          (void)ys;
           const ct* v1 = a1 + (j0 + t) * 1600;
           ct v2[1];
           v2[0] = 0;

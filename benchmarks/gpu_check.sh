@@ -56,9 +56,10 @@ run() { # name timeout pattern
   grep -E '^(=== RUN|--- |PASS|FAIL|ok)|nvrtc_test|gpu_cuda_test|compiled|W1' "$OUT/$1.log" | grep -v '^=== RUN' | tee -a "$OUT/summary.txt"
   [ $rc -eq 0 ] || { echo "$1: exit $rc" | tee -a "$OUT/summary.txt"; status=1; }
 }
-run nvrtc 240 '^(TestNVRTCCompilesMatrix|TestNVRTCReportsErrors|TestCompilerCaches)$'
+run nvrtc 150 '^(TestNVRTCCompilesMatrix|TestNVRTCReportsErrors|TestCompilerCaches)$'
 run gpu_matrix 240 '^TestGPUMatchesEngine$'
-GOKEOPS_W1_CHECK=1 run w1 240 '^TestGPUW1Timing$'
+export GOKEOPS_W1_CHECK=1
+run w1 180 '^TestGPUW1Timing$'
 
 echo "== exit $status" | tee -a "$OUT/summary.txt"
 exit $status

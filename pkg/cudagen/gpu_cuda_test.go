@@ -122,6 +122,7 @@ func decode(b []byte, dt Dtype) []float64 {
 func TestGPUMatchesEngine(t *testing.T) {
 	d := gpuDevice(t)
 	defer d.Close()
+	runs := 0
 	for n, c := range matrix() {
 		e := newEmuCall(t, c, uint64(n))
 		if e.cpuErr != nil {
@@ -132,14 +133,21 @@ func TestGPUMatchesEngine(t *testing.T) {
 		for _, a := range e.args {
 			hc.Args = append(hc.Args, encode(a, c.opt.Dtype))
 		}
-		if err := d.RunHost(e.kernel, c.opt, hc); err != nil {
-			t.Errorf("%s: %v", c.name, err)
-			continue
+		// The default blocks, then blocks of 16 threads as in the emulation
+		// (several tiles, two pieces of the reduced index in 2D).
+		for _, block := range []int{0, emuBlock} {
+			opt := c.opt
+			opt.BlockSize = block
+			if err := d.RunHost(e.kernel, opt, hc); err != nil {
+				t.Errorf("%s (block %d): %v", c.name, block, err)
+				continue
+			}
+			e.emuVals, e.emuIdx = decode(hc.Vals, c.opt.Dtype), hc.Idx
+			e.compare(t)
+			runs++
 		}
-		e.emuVals, e.emuIdx = decode(hc.Vals, c.opt.Dtype), hc.Idx
-		e.compare(t)
 	}
-	t.Logf("%d kernels run on the GPU and compared with the CPU engine", len(matrix()))
+	t.Logf("%d kernel runs on the GPU compared with the CPU engine", runs)
 }
 
 // w1 is the Gaussian kernel sum of the benchmarks (W1), float32.

@@ -21,6 +21,9 @@ type DeviceCall struct {
 	Ranges   *core.Ranges
 	Vals     uintptr
 	Idx      uintptr
+	// Stream is the CUstream to run on (torch.cuda.current_stream().cuda_stream);
+	// 0 is the default stream.
+	Stream uintptr
 }
 
 // Geometry is how a call is cut into CUDA blocks.

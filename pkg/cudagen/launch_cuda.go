@@ -208,8 +208,20 @@ func (d *Device) Prepare(k *core.Kernel, opt Options) (*Source, *loaded, error) 
 	return src, l, nil
 }
 
-// Launch runs the reduction of k on device data, on the default stream,
-// and waits for it. opt.Scheme is the scheme (block-sparse calls use 1D).
+// streamOf wraps a raw CUstream handle: cu.Stream holds just the handle,
+// and the package has no constructor taking one.
+func streamOf(h uintptr) cu.Stream {
+	var s cu.Stream
+	if unsafe.Sizeof(s) != unsafe.Sizeof(h) {
+		panic("cudagen: cu.Stream is not a bare handle")
+	}
+	*(*uintptr)(unsafe.Pointer(&s)) = h
+	return s
+}
+
+// Launch runs the reduction of k on device data, on c.Stream (0: the
+// default stream), and waits for it. opt.Scheme is the scheme
+// (block-sparse calls use 1D).
 func (d *Device) Launch(k *core.Kernel, opt Options, c *DeviceCall) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -234,6 +246,13 @@ func (d *Device) Launch(k *core.Kernel, opt Options, c *DeviceCall) error {
 	}
 	bufs := &buffers{d: d}
 	defer bufs.release()
+	stream := streamOf(c.Stream)
+	wait := func() error {
+		if c.Stream == 0 {
+			return cu.Synchronize()
+		}
+		return stream.Synchronize()
+	}
 	argv := make([]uint64, len(c.Args))
 	for a, ptr := range c.Args {
 		argv[a] = uint64(ptr)
@@ -273,11 +292,11 @@ func (d *Device) Launch(k *core.Kernel, opt Options, c *DeviceCall) error {
 		if err != nil {
 			return err
 		}
-		if err := l.fns[0].Launch(nitems, 1, 1, block, 1, 1, 0, cu.Stream{},
+		if err := l.fns[0].Launch(nitems, 1, 1, block, 1, 1, 0, stream,
 			params(i64(nx), i64(ny), i64(nitems), ptr(dItems), ptr(dArgv), raw(c.Vals), raw(c.Idx))); err != nil {
 			return err
 		}
-		return cu.Synchronize()
+		return wait()
 	}
 	argB := c.ArgBatch
 	if argB == nil {
@@ -288,11 +307,11 @@ func (d *Device) Launch(k *core.Kernel, opt Options, c *DeviceCall) error {
 		return err
 	}
 	if opt.Scheme == Scheme1D {
-		if err := l.fns[0].Launch(blocks(nx), nbatch, 1, block, 1, 1, 0, cu.Stream{},
+		if err := l.fns[0].Launch(blocks(nx), nbatch, 1, block, 1, 1, 0, stream,
 			params(i64(nx), i64(ny), ptr(dOffs), ptr(dArgv), raw(c.Vals), raw(c.Idx))); err != nil {
 			return err
 		}
-		return cu.Synchronize()
+		return wait()
 	}
 	g := NewGeometry(Scheme2D, block, nx, ny, nbatch)
 	dPart, err := bufs.alloc(int64(nbatch*g.NBY*nx*src.PartLen) * 8)
@@ -300,16 +319,16 @@ func (d *Device) Launch(k *core.Kernel, opt Options, c *DeviceCall) error {
 		return err
 	}
 	if g.NBY > 0 {
-		if err := l.fns[0].Launch(blocks(nx), g.NBY, nbatch, block, 1, 1, 0, cu.Stream{},
+		if err := l.fns[0].Launch(blocks(nx), g.NBY, nbatch, block, 1, 1, 0, stream,
 			params(i64(nx), i64(ny), i64(g.JChunk), ptr(dOffs), ptr(dArgv), ptr(dPart))); err != nil {
 			return err
 		}
 	}
-	if err := l.fns[1].Launch(blocks(nx), nbatch, 1, block, 1, 1, 0, cu.Stream{},
+	if err := l.fns[1].Launch(blocks(nx), nbatch, 1, block, 1, 1, 0, stream,
 		params(i64(nx), i64(g.NBY), ptr(dPart), raw(c.Vals), raw(c.Idx))); err != nil {
 		return err
 	}
-	return cu.Synchronize()
+	return wait()
 }
 
 // HostCall is a reduction on host data: each argument and output as raw

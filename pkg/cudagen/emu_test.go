@@ -205,7 +205,18 @@ func TestEmulationMatchesEngine(t *testing.T) {
 		}
 		t.Skip("no g++")
 	}
-	emuDir, _ := filepath.Abs("testdata/emu")
+	// The headers are copied next to the generated sources: reading them
+	// here also lets go test's cache see when they change.
+	dir := t.TempDir()
+	for _, h := range []string{"cuda_emu.h", "driver.h"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "emu", h))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, h), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cases := matrix()
 	calls := make([]*emuCall, len(cases))
 	for n, c := range cases {
@@ -219,7 +230,6 @@ func TestEmulationMatchesEngine(t *testing.T) {
 	}
 	// A few binaries, built in parallel, each running its share of the cases.
 	const parts = 4
-	dir := t.TempDir()
 	var wg sync.WaitGroup
 	errs := make([]error, parts)
 	for p := 0; p < parts; p++ {
@@ -254,7 +264,7 @@ func TestEmulationMatchesEngine(t *testing.T) {
 				errs[p] = err
 				return
 			}
-			cmd := exec.Command(gxx, "-std=c++17", "-O1", "-pthread", "-w", "-I", emuDir, "-o", bin, cpp)
+			cmd := exec.Command(gxx, "-std=c++17", "-O1", "-pthread", "-w", "-I", dir, "-o", bin, cpp)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				errs[p] = fmt.Errorf("g++: %v\n%s", err, firstLines(string(out), 40))
 				return

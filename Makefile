@@ -59,7 +59,41 @@ ext: $(STAMPS)/install
 
 test: go-test py-test
 
-go-test: ext
+# NVRTC from its PyPI wheel (libnvrtc.so.12, no GPU needed): the tests of
+# pkg/cudagen compile every generated CUDA kernel with it.
+NVRTC_DEPS := nvidia-cuda-nvrtc-cu12
+$(STAMPS)/nvrtc: $(STAMPS)/venv
+	$(PIP) install -q $(NVRTC_DEPS)
+	@touch $@
+
+# The cuda-tagged build (pkg/cudagen's launcher, gorgonia.org/cu) compiles
+# with no GPU and no toolkit: against the CUDA 12 headers of a PyPI wheel,
+# linked with a stub of libcuda.so.1 made from them (the driver's library
+# replaces it at run time). `make cuda-test-bin` builds the test binary
+# that benchmarks/gpu_check.sh runs on a GPU machine.
+CUDA_DEPS := nvidia-cuda-runtime-cu12
+CUDA_STUB := build/cudastub/libcuda.so
+CUDA_INC   = $(firstword $(wildcard $(VENV)/lib/python3*/site-packages/nvidia/cuda_runtime/include))
+CUDA_ENV   = CGO_CFLAGS="-I$(abspath $(CUDA_INC))" CGO_LDFLAGS="-L$(abspath $(dir $(CUDA_STUB)))"
+$(STAMPS)/cuda-headers: $(STAMPS)/venv
+	$(PIP) install -q $(CUDA_DEPS)
+	@touch $@
+
+$(CUDA_STUB): $(STAMPS)/cuda-headers
+	@mkdir -p $(@D)
+	echo '#include <cuda.h>' | $(CC) -E -I$(CUDA_INC) - \
+	  | grep -o '\bcu[A-Z][A-Za-z0-9_]*[[:space:]]*(' | tr -d '( \t' | sort -u \
+	  | sed 's/.*/int &(void) { return 999; }/' > $(@D)/stub.c
+	$(CC) -shared -fPIC -Wl,-soname,libcuda.so.1 -o $@ $(@D)/stub.c
+
+.PHONY: cuda-vet cuda-test-bin
+cuda-vet: $(CUDA_STUB)
+	$(CUDA_ENV) $(GO) vet -tags cuda ./pkg/cudagen/...
+
+cuda-test-bin: $(CUDA_STUB)
+	$(CUDA_ENV) $(GO) test -c -tags cuda -o build/gpu/cudagen.test ./pkg/cudagen
+
+go-test: ext $(STAMPS)/nvrtc
 	$(GO) vet ./...
 	$(GO) test ./...
 ifneq ($(SIMD),)

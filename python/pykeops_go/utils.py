@@ -104,7 +104,11 @@ def clean_pykeops(recompile_jit_binaries: bool = True) -> None:
     recompile_jit_binaries : bool
         Accepted for compatibility; unused.
     """
-    pyKeOps_Message("nothing to clean: gokeops compiles formulas in memory.")
+    from pykeops_go.common import gpu
+
+    removed = gpu.clean_cuda_cache()  # the CUDA kernels NVRTC compiled, if any
+    pyKeOps_Message(f"removed {removed} compiled CUDA kernels." if removed else
+                    "nothing to clean: gokeops compiles formulas in memory.")
 
 
 # ------------------------------------------------------------------ engine

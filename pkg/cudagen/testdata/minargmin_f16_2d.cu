@@ -1,0 +1,112 @@
+// gokeops CUDA reduction (pkg/cudagen).
+// F = Subtract(SqDist(Var(0,3,0),Var(1,3,1)),Var(2,1,1))
+// reduction Min_ArgMin, axis 1, float16 data, float32 accumulator, block_sum, scheme 2D, ranges false, block 256
+#ifndef GK_PRELUDE
+#define GK_PRELUDE
+#ifndef GK_EMULATION
+__device__ __forceinline__ float gk_inf_f() { return __int_as_float(0x7f800000); }
+__device__ __forceinline__ double gk_inf_d() { return __longlong_as_double(0x7ff0000000000000LL); }
+__device__ __forceinline__ float gk_h2f(unsigned short h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
+__device__ __forceinline__ unsigned short gk_f2h(float f) { unsigned short h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
+#endif
+template <typename T> __device__ __forceinline__ T gk_inf();
+template <> __device__ __forceinline__ float gk_inf<float>() { return gk_inf_f(); }
+template <> __device__ __forceinline__ double gk_inf<double>() { return gk_inf_d(); }
+__device__ __forceinline__ float gk_ld(const float* p) { return *p; }
+__device__ __forceinline__ double gk_ld(const double* p) { return *p; }
+__device__ __forceinline__ float gk_ld(const unsigned short* p) { return gk_h2f(*p); }
+__device__ __forceinline__ void gk_st(float* p, float v) { *p = v; }
+__device__ __forceinline__ void gk_st(double* p, double v) { *p = v; }
+__device__ __forceinline__ void gk_st(unsigned short* p, float v) { *p = gk_f2h(v); }
+__device__ __forceinline__ float gk_hround(float x) { return gk_h2f(gk_f2h(x)); }
+template <typename T> __device__ __forceinline__ T gk_xlogx(T x) { return x == 0 ? (T)0 : x * log(x); }
+template <typename T> __device__ __forceinline__ T gk_sinxdivx(T x) { return x == 0 ? (T)1 : sin(x) / x; }
+template <typename T> __device__ __forceinline__ T gk_rsqrt(T x) { return x == 0 ? (T)0 : (T)1 / sqrt(x); }
+template <typename T> __device__ __forceinline__ T gk_sign(T x) { return x > 0 ? (T)1 : (x < 0 ? (T)-1 : (T)0); }
+template <typename T> __device__ __forceinline__ T gk_step(T x) { return x < 0 ? (T)0 : (T)1; }
+template <typename T> __device__ __forceinline__ T gk_relu(T x) { return x < 0 ? (T)0 : x; }
+template <typename T> __device__ __forceinline__ T gk_round(T x, T scale) { return round(x * scale) / scale; }
+template <typename T> __device__ __forceinline__ T gk_clamp(T x, T a, T b) { return x < a ? a : (x > b ? b : x); }
+template <typename T> __device__ __forceinline__ T gk_diffclamp(T x, T a, T b) { return (x < a || x > b) ? (T)0 : (T)1; }
+template <typename T> __device__ __forceinline__ T gk_mod(T x, T n, T o) { return x - n * floor((x - o) / n); }
+template <typename T> __device__ __forceinline__ T gk_ifelse(T c, T a, T b) { return c >= 0 ? a : b; }
+template <typename T> __device__ __forceinline__ float gk_powf(T x, T y) { return powf((float)x, (float)y); }
+template <typename T> __device__ __forceinline__ T gk_min3(T a, T b, T c) { T m = a < b ? a : b; return m < c ? m : c; }
+template <typename T> __device__ __forceinline__ T gk_softmin(T a, T b, T c, T gamma) {
+  const T mu = gk_min3(a, b, c);
+  return mu - gamma * log(exp((mu - a) / gamma) + exp((mu - b) / gamma) + exp((mu - c) / gamma));
+}
+template <typename T> __device__ __forceinline__ void gk_softmin_weights(T a, T b, T c, T gamma, T* wa, T* wb, T* wc) {
+  const T mu = gk_min3(a, b, c);
+  const T ea = exp((mu - a) / gamma), eb = exp((mu - b) / gamma), ec = exp((mu - c) / gamma), s = ea + eb + ec;
+  *wa = ea / s; *wb = eb / s; *wc = ec / s;
+}
+#endif
+namespace gk {
+  typedef unsigned short data_t;
+  typedef float ct;
+  typedef float acc_t;
+  __device__ __forceinline__ acc_t acc_round(acc_t x) { return x; }
+  enum { BLOCK = 256, NARGS = 4, SJ = 4, PART = 2, VALS = 1, IDX = 1 };
+
+  extern "C" __global__ void gk_2d(long long nx, long long ny, long long jchunk, const long long* __restrict__ offs, const void* const* __restrict__ argv, double* __restrict__ part) {
+    const long long b = blockIdx.z;
+    const long long i = (long long)blockIdx.x * BLOCK + threadIdx.x;
+    const bool active = i < nx;
+    const long long jlo = (long long)blockIdx.y * jchunk;
+    const long long jhi = jlo + jchunk < ny ? jlo + jchunk : ny;
+    const data_t* __restrict__ a0 = (const data_t*)argv[0] + offs[b * NARGS + 0];
+    const data_t* __restrict__ a1 = (const data_t*)argv[1] + offs[b * NARGS + 1];
+    const data_t* __restrict__ a2 = (const data_t*)argv[2] + offs[b * NARGS + 2];
+    __shared__ ct sh[BLOCK * SJ];
+    const long long ir = active ? i : 0;
+    (void)ir;
+    ct v0[3];
+    for (int k = 0; k < 3; k++) v0[k] = gk_ld(&a0[ir * 3 + k]);
+    ct best[1]; long long arg[1];
+    for (int k = 0; k < 1; k++) { best[k] = gk_inf<ct>(); arg[k] = 0; }
+    for (long long j0 = jlo; j0 < jhi; j0 += BLOCK) {
+      const long long jl = j0 + threadIdx.x;
+      if (jl < jhi) {
+        for (int k = 0; k < 3; k++) sh[threadIdx.x * SJ + 0 + k] = gk_ld(&a1[jl * 3 + k]);
+        for (int k = 0; k < 1; k++) sh[threadIdx.x * SJ + 3 + k] = gk_ld(&a2[jl * 1 + k]);
+      }
+      __syncthreads();
+      if (active) {
+        const int jn = (int)(jhi - j0 < BLOCK ? jhi - j0 : BLOCK);
+        for (int t = 0; t < jn; t++) {
+          const ct* ys = sh + t * SJ;
+          const ct* v1 = ys + 0;
+          ct v2[1];
+          v2[0] = 0;
+          for (int k = 0; k < 3; k++) { const ct dd = v0[k] - v1[k]; v2[0] += dd * dd; }
+          const ct* v3 = ys + 3;
+          ct v4[1];
+          for (int k = 0; k < 1; k++) v4[k] = (v2[0] - v3[0]);
+          for (int k = 0; k < 1; k++) if (v4[k] < best[k]) { best[k] = v4[k]; arg[k] = j0 + t; }
+        }
+      }
+      __syncthreads();
+    }
+    if (active) {
+      double* prow = part + (((long long)b * gridDim.y + blockIdx.y) * nx + i) * PART;
+      for (int k = 0; k < 1; k++) { prow[k] = (double)best[k]; prow[1 + k] = (double)arg[k]; }
+    }
+  }
+
+  extern "C" __global__ void gk_2d_merge(long long nx, long long nby, const double* __restrict__ part, data_t* __restrict__ vals, long long* __restrict__ idx) {
+    const long long b = blockIdx.y;
+    const long long i = (long long)blockIdx.x * BLOCK + threadIdx.x;
+    if (i >= nx) return;
+    ct best[1]; long long arg[1];
+    for (int k = 0; k < 1; k++) { best[k] = gk_inf<ct>(); arg[k] = 0; }
+    for (long long y = 0; y < nby; y++) {
+      const double* prow = part + ((b * nby + y) * nx + i) * PART;
+      for (int k = 0; k < 1; k++) if ((ct)prow[k] < best[k]) { best[k] = (ct)prow[k]; arg[k] = (long long)prow[1 + k]; }
+    }
+    data_t* vo = vals + (b * nx + i) * VALS;
+    long long* io = idx + (b * nx + i) * IDX;
+    for (int k = 0; k < 1; k++) gk_st(&vo[k], best[k]);
+    for (int k = 0; k < 1; k++) io[k] = arg[k];
+  }
+}

@@ -3,6 +3,8 @@ package gokeops
 import (
 	"fmt"
 	"unsafe"
+
+	"github.com/gokeops/gokeops/pkg/errkind"
 )
 
 // view makes a slice of n values at addr. The caller has checked n against
@@ -13,10 +15,10 @@ func view[T any](addr uintptr, n int) ([]T, error) {
 	}
 	var zero T
 	if addr == 0 || n < 0 {
-		return nil, fmt.Errorf("ValueError: invalid buffer (address %#x, %d values)", addr, n)
+		return nil, errkind.Errorf(errkind.BadValue, "invalid buffer (address %#x, %d values)", addr, n)
 	}
 	if addr%unsafe.Alignof(zero) != 0 {
-		return nil, fmt.Errorf("ValueError: buffer at %#x is not aligned for its dtype", addr)
+		return nil, errkind.Errorf(errkind.BadValue, "buffer at %#x is not aligned for its dtype", addr)
 	}
 	// Reading the address through a pointer keeps vet's unsafeptr check
 	// quiet: the memory belongs to a NumPy array kept alive by the caller
@@ -36,7 +38,7 @@ type descriptor struct {
 func (d *descriptor) next() int {
 	if d.pos >= len(d.words) {
 		if d.err == nil {
-			d.err = fmt.Errorf("ValueError: call descriptor too short (%d words)", len(d.words))
+			d.err = errkind.Errorf(errkind.BadValue, "call descriptor too short (%d words)", len(d.words))
 		}
 		return 0
 	}
@@ -46,7 +48,7 @@ func (d *descriptor) next() int {
 
 func (d *descriptor) ints(n int) []int {
 	if n < 0 || n > len(d.words) {
-		d.err = fmt.Errorf("ValueError: call descriptor: bad count %d", n)
+		d.err = errkind.Errorf(errkind.BadValue, "call descriptor: bad count %d", n)
 		return nil
 	}
 	out := make([]int, n)
@@ -55,7 +57,5 @@ func (d *descriptor) ints(n int) []int {
 	}
 	return out
 }
-
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
 func itoa(n int) string { return fmt.Sprint(n) }

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gokeops/gokeops/pkg/core"
+	"github.com/gokeops/gokeops/pkg/errkind"
 	"github.com/gokeops/gokeops/pkg/formula"
 )
 
@@ -66,7 +67,7 @@ var threads atomic.Int64
 func SetThreads(n int) (prev int, err error) {
 	defer guard(&err)
 	if n < 0 {
-		return 0, errorf("ValueError: the number of threads must be >= 0, got %d", n)
+		return 0, errkind.Errorf(errkind.BadValue, "the number of threads must be >= 0, got %d", n)
 	}
 	return int(threads.Swap(int64(n))), nil
 }

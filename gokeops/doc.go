@@ -10,7 +10,7 @@
 //
 // Every exported function returns (T, error) and starts with
 // `defer guard(&err)`: a Go panic becomes an error and never reaches
-// CPython. Error messages start with "ValueError: " or "TypeError: " when
-// they should become those Python exceptions (pykeops_go/common/engine.py
-// maps them).
+// CPython, and every error's message starts with the Python exception that
+// its errkind kind maps to ("ValueError: ...", see guard.go), which
+// pykeops_go/common/engine.py raises.
 package gokeops

@@ -1,11 +1,11 @@
 package gokeops
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 
 	"github.com/gokeops/gokeops/pkg/core"
+	"github.com/gokeops/gokeops/pkg/errkind"
 )
 
 // registry maps handles to compiled kernels, and compile keys to handles so
@@ -22,7 +22,7 @@ func lookup(h int64) (*core.Kernel, error) {
 	defer registry.Unlock()
 	k, ok := registry.kernels[h]
 	if !ok {
-		return nil, fmt.Errorf("ValueError: unknown kernel handle %d", h)
+		return nil, errkind.Errorf(errkind.BadValue, "unknown kernel handle %d", h)
 	}
 	return k, nil
 }

@@ -1,9 +1,8 @@
 package gokeops
 
 import (
-	"fmt"
-
 	"github.com/gokeops/gokeops/pkg/core"
+	"github.com/gokeops/gokeops/pkg/errkind"
 )
 
 // Dtype codes of Run.
@@ -39,7 +38,7 @@ func Run(h int64, dtype int, desc uintptr, ndesc int) (n int, err error) {
 	case Float64:
 		return 0, runTyped[float64](k, &descriptor{words: words})
 	}
-	return 0, fmt.Errorf("TypeError: unsupported dtype code %d", dtype)
+	return 0, errkind.Errorf(errkind.BadType, "unsupported dtype code %d", dtype)
 }
 
 type buf struct {
@@ -54,7 +53,7 @@ func runTyped[T float32 | float64](k *core.Kernel, d *descriptor) error {
 	c.Batch = d.ints(nb)
 	nargs := d.next()
 	if d.err == nil && (nargs < 0 || nargs > 1<<16) {
-		return fmt.Errorf("ValueError: bad argument count %d", nargs)
+		return errkind.Errorf(errkind.BadValue, "bad argument count %d", nargs)
 	}
 	bufs := make([]buf, nargs)
 	c.ArgBatch = make([][]int, nargs)
@@ -79,7 +78,7 @@ func runTyped[T float32 | float64](k *core.Kernel, d *descriptor) error {
 	c.Args = make([][]T, nargs)
 	for a, b := range bufs {
 		if c.Args[a], err = view[T](b.addr, b.n); err != nil {
-			return fmt.Errorf("ValueError: argument %d: %v", a, err)
+			return errkind.Errorf(errkind.BadValue, "argument %d: %w", a, err)
 		}
 	}
 	if c.Vals, err = view[T](vals.addr, vals.n); err != nil {
@@ -92,7 +91,7 @@ func runTyped[T float32 | float64](k *core.Kernel, d *descriptor) error {
 		var rs [6][]int64
 		for r, b := range ranges {
 			if rs[r], err = view[int64](b.addr, b.n); err != nil {
-				return fmt.Errorf("ValueError: ranges[%d]: %v", r, err)
+				return errkind.Errorf(errkind.BadValue, "ranges[%d]: %w", r, err)
 			}
 		}
 		c.Ranges = &core.Ranges{RangesI: rs[0], SlicesI: rs[1], RedRangesJ: rs[2], RangesJ: rs[3], SlicesJ: rs[4], RedRangesI: rs[5]}

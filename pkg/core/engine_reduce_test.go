@@ -14,6 +14,7 @@ import (
 
 	"github.com/gokeops/gokeops/internal/oracle"
 	"github.com/gokeops/gokeops/pkg/core"
+	"github.com/gokeops/gokeops/pkg/errkind"
 	"github.com/gokeops/gokeops/pkg/formula"
 )
 
@@ -665,7 +666,7 @@ func TestCancel(t *testing.T) {
 }
 
 // TestRunChecks gives Run calls with wrong lengths or ranges: each must
-// fail with a ValueError, without panicking.
+// fail with a bad value error, without panicking.
 func TestRunChecks(t *testing.T) {
 	const m, n = 4, 6
 	k, err := core.Compile(core.Spec{Formula: fVector, Aliases: redAliases, Reduction: "Min_ArgMin", Axis: 1})
@@ -744,8 +745,8 @@ func TestRunChecks(t *testing.T) {
 				}()
 				return core.Run(kk, c)
 			}()
-			if err == nil || !strings.HasPrefix(err.Error(), "ValueError:") {
-				t.Fatalf("got %v, want a ValueError", err)
+			if !errors.Is(err, errkind.BadValue) {
+				t.Fatalf("got %v, want a bad value error", err)
 			}
 		})
 	}

@@ -4,11 +4,13 @@ A :class:`Kernel` is a compiled reduction (a handle on the Go side) and knows
 its arguments. :meth:`Kernel.plan` builds the int64 descriptor of calls of
 given sizes (see gokeops/run.go), and :meth:`CallPlan.run` passes NumPy
 buffers to Go by address in it: nothing is copied. Errors raised by Go carry
-the Python exception to raise as a prefix ("ValueError: ...").
+the Python exception to raise as a prefix ("ValueError: ..."), which Go
+derives from the kind of the error.
 """
 
 from __future__ import annotations
 
+import builtins
 import ctypes
 import itertools
 import json
@@ -20,12 +22,9 @@ import numpy as np
 
 from pykeops_go._ext import gokeops as _go
 
-_EXCEPTIONS = {
-    "ValueError": ValueError,
-    "TypeError": TypeError,
-    "KeyboardInterrupt": KeyboardInterrupt,
-    "RuntimeError": RuntimeError,
-}
+# The Python exceptions that Go error messages start with ("ValueError: ..."),
+# by name; Go's table of error kinds (gokeops/guard.go) gives the names.
+_EXCEPTIONS = {name: getattr(builtins, name) for name in _go.ErrorClasses().split("\n")}
 
 DTYPE_CODES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}
 

@@ -16,43 +16,49 @@ func Version() (v string, err error) {
 	return "0.1.0", nil
 }
 
-// Compile compiles a reduction and returns its kernel handle. aliases are
-// separated by newlines. Compiling the same arguments again returns the
-// same handle.
+// Compile compiles a reduction and returns its kernel handle, held once by
+// the caller until Release. aliases are separated by newlines. Compiling
+// the same arguments again, while the kernel is held or among the
+// registry's recently released ones, returns the same handle without
+// compiling (see registry.go).
 func Compile(formulaSrc, aliases, reduction string, axis, optArg int, formula2, dtypeAcc, sumScheme string) (h int64, err error) {
 	defer guard(&err)
+	key := strings.Join([]string{formulaSrc, aliases, reduction, itoa(axis), itoa(optArg), formula2, dtypeAcc, sumScheme}, "\x00")
+	if h, ok := kernels.hold(key); ok {
+		return h, nil
+	}
 	var al []string
 	if aliases != "" {
 		al = strings.Split(aliases, "\n")
 	}
-	key := strings.Join([]string{formulaSrc, aliases, reduction, itoa(axis), itoa(optArg), formula2, dtypeAcc, sumScheme}, "\x00")
-	registry.Lock()
-	if h, ok := registry.byKey[key]; ok {
-		registry.Unlock()
-		return h, nil
-	}
-	registry.Unlock()
 	k, err := core.Compile(core.Spec{Formula: formulaSrc, Aliases: al, Reduction: reduction, Axis: axis,
 		OptArg: optArg, Formula2: formula2, DtypeAcc: dtypeAcc, SumScheme: sumScheme})
 	if err != nil {
 		return 0, err
 	}
-	registry.Lock()
-	defer registry.Unlock()
-	if h, ok := registry.byKey[key]; ok {
-		return h, nil
-	}
-	registry.next++
-	registry.kernels[registry.next] = k
-	registry.byKey[key] = registry.next
-	return registry.next, nil
+	return kernels.add(key, k), nil
+}
+
+// Release gives back one hold on kernel h (taken by Compile). A kernel
+// nobody holds stays in the registry among the RegistrySize most recently
+// released ones, then is dropped; its handle is then unknown.
+func Release(h int64) (ok bool, err error) {
+	defer guard(&err)
+	return true, kernels.release(h)
+}
+
+// Kernels is the number of kernels in the registry: those held plus at most
+// RegistrySize released ones.
+func Kernels() (n int, err error) {
+	defer guard(&err)
+	return kernels.len(), nil
 }
 
 // Describe returns a JSON description of a kernel: its arguments (category
 // and dimension), output dimensions and reduction.
 func Describe(h int64) (s string, err error) {
 	defer guard(&err)
-	k, err := lookup(h)
+	k, err := kernels.lookup(h)
 	if err != nil {
 		return "", err
 	}

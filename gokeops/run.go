@@ -24,7 +24,7 @@ const (
 // indices and ranges. token names the call for Cancel.
 func Run(h int64, dtype int, desc uintptr, ndesc int) (n int, err error) {
 	defer guard(&err)
-	k, err := lookup(h)
+	k, err := kernels.lookup(h)
 	if err != nil {
 		return 0, err
 	}

@@ -15,6 +15,7 @@ import ctypes
 import itertools
 import json
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -78,7 +79,7 @@ class Kernel:
     """A compiled reduction. Instances are shared through :func:`compile`."""
 
     def __init__(self, handle: int):
-        self.handle = handle
+        self.handle = handle  # one hold on the Go kernel, given back by __del__
         info = json.loads(call(_go.Describe, handle))
         self.args = tuple(ArgInfo(a["Cat"], a["Dim"]) for a in info["args"] or [])
         self.axis = info["axis"]
@@ -87,6 +88,15 @@ class Kernel:
         self.k = info["k"]
         self.vals_dim = info["vals_dim"]
         self.idx_dim = info["idx_dim"]
+
+    def __del__(self, _release=_go.Release):
+        # The Go registry owns the kernel (gokeops/registry.go): it keeps the
+        # most recently released ones, so a formula built again soon after
+        # still finds its kernel.
+        try:
+            _release(self.handle)
+        except Exception:  # interpreter shutdown
+            pass
 
     def plan(self, dtype: np.dtype, M: int, N: int, batch: tuple[int, ...],
              arg_batches: Sequence[tuple[int, ...]], nvals: int, nidx: int,
@@ -192,10 +202,10 @@ def _run_interruptible(token, args):
         _reraise(box["err"])
 
 
-# Compiled kernels by their arguments. Bounded: past _CACHE_MAX distinct
-# reductions the oldest entry is dropped (a Genred holding it keeps it).
-_cache: dict = {}
-_CACHE_MAX = 1024
+# The live kernels by their arguments, so that identical reductions share one
+# Kernel. Weak: an entry lasts as long as a Genred, LazyTensor or KernelSolve
+# holds its kernel; the Go registry decides how long compiled kernels stay.
+_cache: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 def compile(formula: str, aliases: Sequence[str], reduction: str, axis: int, opt_arg: int | None,
@@ -206,8 +216,6 @@ def compile(formula: str, aliases: Sequence[str], reduction: str, axis: int, opt
     if k is None:
         h = call(_go.Compile, formula, "\n".join(aliases), reduction, int(axis), int(opt_arg or 0),
                  formula2 or "", dtype_acc, sum_scheme)
-        if len(_cache) >= _CACHE_MAX:
-            del _cache[next(iter(_cache))]
         k = _cache[key] = Kernel(h)
     return k
 

@@ -92,3 +92,15 @@ func OpNames() (s string, err error) {
 	defer guard(&err)
 	return strings.Join(formula.OpNames(), "\n"), nil
 }
+
+// ElementwiseMethods lists the LazyTensor methods that the op table derives
+// (x.exp() is Exp(x)), one per line: the op, the method name and what it
+// computes, separated by tabs.
+func ElementwiseMethods() (s string, err error) {
+	defer guard(&err)
+	var b strings.Builder
+	for _, m := range formula.ElementwiseMethods() {
+		b.WriteString(m.Op + "\t" + m.Name + "\t" + m.About + "\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}

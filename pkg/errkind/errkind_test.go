@@ -10,7 +10,7 @@ import (
 
 type positioned struct{ col int }
 
-func (p *positioned) Error() string       { return fmt.Sprintf("col %d: oops", p.col) }
+func (p *positioned) Error() string        { return fmt.Sprintf("col %d: oops", p.col) }
 func (p *positioned) Is(target error) bool { return target == errkind.BadValue }
 
 func TestKinds(t *testing.T) {

@@ -233,3 +233,8 @@ def get_num_threads() -> int:
 def op_names() -> list[str]:
     """Names of every operation of the formula language."""
     return call(_go.OpNames).split("\n")
+
+
+def elementwise_methods() -> list[tuple[str, str, str]]:
+    """(op, LazyTensor method, what it computes) of each op the Go op table gives a method."""
+    return [tuple(line.split("\t")) for line in call(_go.ElementwiseMethods).split("\n")]

@@ -1,7 +1,6 @@
 package gokeops
 
 import (
-	"fmt"
 	"unsafe"
 
 	"github.com/gokeops/gokeops/pkg/errkind"
@@ -57,5 +56,3 @@ func (d *descriptor) ints(n int) []int {
 	}
 	return out
 }
-
-func itoa(n int) string { return fmt.Sprint(n) }

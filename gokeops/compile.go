@@ -2,6 +2,7 @@ package gokeops
 
 import (
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -23,7 +24,7 @@ func Version() (v string, err error) {
 // compiling (see registry.go).
 func Compile(formulaSrc, aliases, reduction string, axis, optArg int, formula2, dtypeAcc, sumScheme string) (h int64, err error) {
 	defer guard(&err)
-	key := strings.Join([]string{formulaSrc, aliases, reduction, itoa(axis), itoa(optArg), formula2, dtypeAcc, sumScheme}, "\x00")
+	key := strings.Join([]string{formulaSrc, aliases, reduction, strconv.Itoa(axis), strconv.Itoa(optArg), formula2, dtypeAcc, sumScheme}, "\x00")
 	if h, ok := kernels.hold(key); ok {
 		return h, nil
 	}

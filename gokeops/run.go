@@ -12,16 +12,7 @@ const (
 )
 
 // Run executes kernel h. desc is the address of an int64 array of ndesc
-// words describing the call:
-//
-//	token, M, N, nbatch, batch[nbatch]...,
-//	nargs, then per argument: address, length, its batch shape[nbatch]...,
-//	values address, values length, indices address, indices length,
-//	hasRanges (0 or 1), then 6 x (address, length) for ranges_i, slices_i,
-//	redranges_j, ranges_j, slices_j, redranges_i.
-//
-// Lengths count elements: dtype elements for data and values, int64 for
-// indices and ranges. token names the call for Cancel.
+// words describing the call, laid out as descriptor.go says.
 func Run(h int64, dtype int, desc uintptr, ndesc int) (n int, err error) {
 	defer guard(&err)
 	k, err := kernels.lookup(h)
@@ -47,6 +38,9 @@ type buf struct {
 }
 
 func runTyped[T float32 | float64](k *core.Kernel, d *descriptor) error {
+	if v := d.next(); v != DescriptorVersion && d.err == nil {
+		return errkind.Errorf(errkind.BadValue, "call descriptor version %d, expected %d: the Python package and the extension are from different builds", v, DescriptorVersion)
+	}
 	token := int64(d.next())
 	c := &core.Call[T]{M: d.next(), N: d.next()}
 	nb := d.next()

@@ -2,7 +2,7 @@
 
 A :class:`Kernel` is a compiled reduction (a handle on the Go side) and knows
 its arguments. :meth:`Kernel.plan` builds the int64 descriptor of calls of
-given sizes (see gokeops/run.go), and :meth:`CallPlan.run` passes NumPy
+given sizes (laid out by gokeops/descriptor.go), and :meth:`CallPlan.run` passes NumPy
 buffers to Go by address in it: nothing is copied. Errors raised by Go carry
 the Python exception to raise as a prefix ("ValueError: ..."), which Go
 derives from the kind of the error.
@@ -35,6 +35,7 @@ DTYPE_CODES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}
 _THREADED_PAIRS = 20_000_000
 
 _tokens = itertools.count(1)
+_TOKEN_WORD = _go.WordToken
 
 _addressof = ctypes.addressof
 _char_at = ctypes.c_char.from_buffer
@@ -118,16 +119,22 @@ class Kernel:
         ranges : sequence of 6 int64 arrays, optional
             C-contiguous block-sparse ranges, kept alive by the plan.
         """
-        words = [0, M, N, len(batch), *batch, len(arg_batches)]
+        # The layout is gokeops/descriptor.go's, read from the extension.
+        header = [0] * _go.HeaderWords
+        header[_go.WordVersion] = _go.DescriptorVersion
+        header[_go.WordM], header[_go.WordN], header[_go.WordNBatch] = M, N, len(batch)
+        words = [*header, *batch, len(arg_batches)]
         arg_pos = []
         for ab in arg_batches:
             arg_pos.append(len(words))
-            words += [0, 0, *ab]
+            words += [0] * _go.ArgWords + list(ab)  # address, length, batch shape
         out_pos = len(words)
-        words += [0, nvals, 0, nidx]
+        words += [0, nvals, 0, nidx]  # the _go.OutWords of the outputs
         if ranges is None:
             words.append(0)
         else:
+            if len(ranges) != _go.RangeArrays:
+                raise ValueError(f"ranges must be {_go.RangeArrays} arrays, got {len(ranges)}")
             words.append(1)
             for r in ranges:
                 words += [r.ctypes.data, r.size]
@@ -137,7 +144,7 @@ class Kernel:
 
 
 class CallPlan:
-    """A filled-in call descriptor (see gokeops/run.go) for given sizes.
+    """A filled-in call descriptor (see gokeops/descriptor.go) for given sizes.
 
     Repeated calls of the same shapes only copy it and write the addresses
     of the arrays: the per-call cost stays a few microseconds.
@@ -172,7 +179,7 @@ class CallPlan:
         if idx is not None:
             desc[self.out_pos + 2] = _address(idx)
         token = next(_tokens)
-        desc[0] = token
+        desc[_TOKEN_WORD] = token
         args = (self.handle, self.code, addr, desc.size)
         if not self.threaded:
             call(_go.Run, *args)

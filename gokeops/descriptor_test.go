@@ -8,6 +8,12 @@ import (
 
 func addr(s []float64) int64 { return int64(uintptr(unsafe.Pointer(&s[0]))) }
 
+// heapFloats allocates on the heap, where values never move: a descriptor
+// keeps addresses as integers, which would not follow a stack that grows.
+//
+//go:noinline
+func heapFloats(n int) []float64 { return make([]float64, n) }
+
 // w1Descriptor is the descriptor of a W1 call with M = N = 10 on x, y, w,
 // written from the layout constants.
 func w1Descriptor(x, y, w, out []float64) []int64 {
@@ -27,7 +33,7 @@ func TestDescriptorVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer Release(h)
-	x, y, w, out := make([]float64, 30), make([]float64, 30), make([]float64, 10), make([]float64, 10)
+	x, y, w, out := heapFloats(30), heapFloats(30), heapFloats(10), heapFloats(10)
 	for i := range w {
 		w[i] = 1
 	}

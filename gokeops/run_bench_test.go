@@ -11,7 +11,7 @@ func BenchmarkRunSmall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	x, y, w, out := make([]float64, 30), make([]float64, 30), make([]float64, 10), make([]float64, 10)
+	x, y, w, out := heapFloats(30), heapFloats(30), heapFloats(10), heapFloats(10)
 	desc := w1Descriptor(x, y, w, out)
 	for i := 0; i < b.N; i++ {
 		if _, err := Run(h, Float64, uintptr(unsafe.Pointer(&desc[0])), len(desc)); err != nil {

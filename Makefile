@@ -1,5 +1,6 @@
 # gokeops build, test and demo entry points. Needs only Go and python3.
 #   make install  .venv + Python deps + Go tools + editable install of the packages
+#                 + the gokeops command in .venv/bin
 #   make ext      rebuild the gopy extension (no-op if no Go input changed)
 #   make test     go vet, go test (with and without GOEXPERIMENT=simd), pytest
 #   make demo / make bench / make wheel / make clean / make distclean (also .venv)
@@ -11,14 +12,20 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PYTEST_ARGS ?= -q
 PY_DEPS := numpy scipy pytest pybindgen "setuptools>=70.1" wheel
+# Test-only: the property-based suite (tests/test_properties.py).
+PY_TEST_DEPS := hypothesis
 
 STAMPS := build/stamps
 # Non-empty when the toolchain knows the simd experiment (Go >= 1.26).
 SIMD := $(shell GOEXPERIMENT=simd $(GO) env GOEXPERIMENT >/dev/null 2>&1 && echo simd)
 
-.PHONY: install ext test go-test py-test demo bench bench-ref wheel clean distclean
+.PHONY: install cli ext test go-test py-test demo bench bench-ref wheel test-python clean distclean
 
-install: $(STAMPS)/install
+install: $(STAMPS)/install cli
+
+# The command line tool, as `go install ./cmd/gokeops` would, into .venv/bin.
+cli: $(STAMPS)/venv
+	GOBIN=$(abspath $(VENV))/bin $(GO) install ./cmd/gokeops
 
 # The virtualenv and the Python packages needed to build and test.
 $(STAMPS)/venv:
@@ -55,11 +62,17 @@ else
 	@echo "toolchain without GOEXPERIMENT=simd: skipping the simd go test run"
 endif
 
-py-test: ext
+py-test: ext $(STAMPS)/py-test-deps
 	$(PY) -m pytest $(PYTEST_ARGS) tests/
 
+$(STAMPS)/py-test-deps: $(STAMPS)/venv
+	$(PIP) install -q $(PY_TEST_DEPS)
+	@mkdir -p $(@D) && touch $@
+
+# A kernel density picture (build/demo/density.png), a kNN query and a
+# LazyTensor regression on 100,000 points, checked against NumPy: ~15 s.
 demo: ext
-	$(PY) examples/quickstart.py
+	$(PY) examples/demo.py
 
 # The standard workloads (benchmarks/run.py); BENCH_ARGS=--quick for a fast subset.
 BENCH_ARGS ?=
@@ -80,12 +93,33 @@ bench-ref:
 surface-list:
 	.venv-ref/bin/python scripts/pykeops_surface.py
 
-# A platform wheel in dist/ (isolated build, as a user's `pip wheel .`).
-wheel: $(STAMPS)/venv
-	$(PIP) wheel --no-deps -w dist .
+# A platform wheel in dist/ (isolated build, as a user's `pip wheel .`) for
+# the Python of .venv, or for another: make wheel PYTHON_VERSION=3.13.
+# Supported: CPython 3.10, 3.11, 3.12 and 3.13 (each tested by
+# make test-python PYTHON_VERSION=3.X; CI tests 3.11 and 3.12), on Linux
+# with Go >= 1.26 and a C compiler to build. The extension does not link
+# libpython (setup.py), so a cp3XY wheel loads in any CPython 3.XY, with a
+# shared or a static libpython.
+WHEEL_PYTHON = $(if $(filter command line environment,$(origin PYTHON_VERSION)),$(OTHER_PYTHON),$(PY))
+wheel: $(STAMPS)/venv $(STAMPS)/tools
+	$(WHEEL_PYTHON) -m pip wheel --no-deps -w dist .
+	@echo "supported: CPython 3.10, 3.11, 3.12, 3.13 (one wheel per version: make wheel PYTHON_VERSION=3.X)"
+
+# The pytest suite on another CPython (3.10-3.13; pyenv's if there is one,
+# else python3.X on PATH), in its own virtualenv .venv-py3.X with a regular
+# `pip install .` as a user would: make test-python PYTHON_VERSION=3.12
+PYTHON_VERSION ?= 3.12
+OTHER_VENV := .venv-py$(PYTHON_VERSION)
+OTHER_PYTHON := $(or $(wildcard $(shell pyenv prefix $(PYTHON_VERSION) 2>/dev/null)/bin/python$(PYTHON_VERSION)),python$(PYTHON_VERSION))
+test-python: $(STAMPS)/tools
+	test -x $(OTHER_VENV)/bin/python || $(OTHER_PYTHON) -m venv $(OTHER_VENV)
+	$(OTHER_VENV)/bin/python -m pip install -q --upgrade pip
+	$(OTHER_VENV)/bin/python -m pip install -q numpy scipy pytest
+	$(OTHER_VENV)/bin/python -m pip install -q .
+	$(OTHER_VENV)/bin/python -m pytest $(PYTEST_ARGS) tests/
 
 clean:
 	rm -rf build dist python/pykeops_go/_ext python/*.egg-info .pytest_cache
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .venv-py3.*

@@ -2,7 +2,7 @@
 
 Everything else (metadata, Python packages) is declared in pyproject.toml.
 
-gopy works in build/ext: that directory must lie inside the Go module (gopy
+gopy works in build/ext/cpXY (one per Python version): that directory must lie inside the Go module (gopy
 runs `go build` there) and no path component may start with "_" or ".".
 Its outputs (gokeops.py, go.py, __init__.py and the .so) are then copied to
 the directory of pykeops_go._ext: build_lib for a wheel, python/pykeops_go/_ext
@@ -24,7 +24,9 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
-GOPY_OUT = os.path.join(ROOT, "build", "ext")
+# One directory per CPython minor version, so that builds for several
+# interpreters (make test-python) do not invalidate each other.
+GOPY_OUT = os.path.join(ROOT, "build", "ext", "cp%d%d" % sys.version_info[:2])
 TOOLS = os.path.join(ROOT, "build", "tools")
 GO_PKG = "./gokeops"
 NAME = "gokeops_ext"  # gopy -name; the .so is _gokeops_ext<EXT_SUFFIX>
@@ -87,8 +89,12 @@ class GopyBuildExt(build_ext):
                         "github.com/go-python/gopy",
                         "golang.org/x/tools/cmd/goimports"],
                        cwd=ROOT, env=env, check=True)
+        # -dynamic-link: link with the flags of a Python extension (LDSHARED),
+        # not with -lpython3.X: the interpreter that imports the module
+        # provides the C API, so the extension loads in any interpreter of
+        # its minor version, including statically linked ones.
         cmd = [os.path.join(TOOLS, "gopy"), "build", "-vm=" + sys.executable,
-               "-output=" + GOPY_OUT, "-name=" + NAME, GO_PKG]
+               "-dynamic-link=true", "-output=" + GOPY_OUT, "-name=" + NAME, GO_PKG]
         digest = inputs_hash(env, cmd)
         so = os.path.join(GOPY_OUT, "_" + NAME + self._suffix())
         up_to_date = (os.path.exists(so) and os.path.exists(STAMP)

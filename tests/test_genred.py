@@ -66,9 +66,10 @@ def reference(red, F, axis, G=None, K=None, mask=None):
             shape = list(F.shape)
             del shape[ax]
             vals = np.full(shape, np.inf if "Min" in red else -np.inf)
-            idx = np.zeros(shape, np.int64)
+            idx = np.full(shape, -1, np.int64)
         else:
             vals, idx = fn(F, axis=ax), arg(F, axis=ax)
+            idx[np.isinf(vals)] = -1  # the data is finite: only masked rows are infinite
         return {"Min": vals, "Max": vals, "ArgMin": idx, "ArgMax": idx}.get(red, (vals, idx))
     if red in ("KMin", "ArgKMin", "KMin_ArgKMin"):
         Fr = rows(F)  # (..., rows, D, n)
@@ -77,7 +78,7 @@ def reference(red, F, axis, G=None, K=None, mask=None):
         pad = K - vals.shape[-1]
         vals = np.concatenate([vals, np.full(vals.shape[:-1] + (pad,), np.inf)], -1)
         idx = np.concatenate([order, np.zeros(order.shape[:-1] + (pad,), np.int64)], -1)
-        idx[np.isinf(vals)] = 0  # missing or masked slots report index 0
+        idx[np.isinf(vals)] = -1  # missing or masked slots: the absent index
         vals, idx = np.swapaxes(vals, -1, -2), np.swapaxes(idx, -1, -2)  # (..., rows, K, D)
         if vals.shape[-1] == 1:
             vals, idx = vals[..., 0], idx[..., 0]
@@ -112,7 +113,7 @@ CASES = [
     ("KMin", VEC, 2, None),
     ("ArgKMin", VEC, 2, None),
     ("KMin_ArgKMin", VEC, 2, None),
-    ("KMin_ArgKMin", SCAL, 9, None),  # K > N: +inf values, index 0
+    ("KMin_ArgKMin", SCAL, 9, None),  # K > N: +inf values, index -1
     ("LogSumExp", SCAL, None, None),
     ("LogSumExp", SCAL, None, WEIGHT),
     ("Max_SumShiftExp", SCAL, None, None),
@@ -248,7 +249,7 @@ def test_ranges_uncovered_rows_and_int32(axis):
     d = d if axis == 1 else d.T
     rows = d.shape[0]
     ref = np.full(rows, np.inf)
-    ref_idx = np.zeros(rows, np.int64)
+    ref_idx = np.full(rows, -1, np.int64)  # uncovered rows: the absent index
     sel = np.r_[1:2, 3:5]
     ref[1:3] = d[1:3, sel].min(1)
     ref_idx[1:3] = sel[d[1:3, sel].argmin(1)]  # absolute indices
@@ -492,7 +493,7 @@ def test_nan_terms():
     np.testing.assert_array_equal(red["KMin"](b), [[1.0, 2.0]])
     assert np.isnan(red["Sum"](b)[0, 0]) and np.isnan(red["LogSumExp"](b)[0, 0])
     allnan = np.full((3, 1), np.nan)
-    assert red["Min"](allnan)[0, 0] == np.inf and red["ArgMin"](allnan)[0, 0] == 0
+    assert red["Min"](allnan)[0, 0] == np.inf and red["ArgMin"](allnan)[0, 0] == -1
 
 
 def test_logsumexp_with_infinite_terms():

@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -333,132 +332,16 @@ type result struct {
 	comp []int
 }
 
-// reference reduces the terms of one row as reductions.md says, written
-// plainly: no tiles, no merges, sort for the K smallest. F has dimension d,
+// reference reduces the terms of one row by the oracle's plain reduction
+// (oracle.Reduce: the semantics of docs/differences.md). F has dimension d,
 // the weights dg (0: none).
 func reference(rc redCase, d, dg int, terms []term) result {
-	red, k := rc.red, rc.k
-	var r result
-	idx := func(j int, v float64, c int) {
-		r.idx, r.at, r.comp = append(r.idx, int64(j)), append(r.at, v), append(r.comp, c)
+	ts := make([]oracle.Term, len(terms))
+	for t, tm := range terms {
+		ts[t] = oracle.Term{J: tm.j, F: tm.f, G: tm.g}
 	}
-	switch red {
-	case "Sum":
-		r.vals = make([]float64, d)
-		comp := make([]float64, d)
-		for _, tm := range terms {
-			for c := range r.vals {
-				if rc.opt != "kahan_scheme" {
-					r.vals[c] += tm.f[c]
-					continue
-				}
-				// KeOps' compensated sum: an infinite term followed by
-				// another one gives NaN (the compensation is inf - inf).
-				a := tm.f[c] - comp[c]
-				b := r.vals[c] + a
-				comp[c], r.vals[c] = (b-r.vals[c])-a, b
-			}
-		}
-	case "Min", "Max", "ArgMin", "ArgMax", "Min_ArgMin", "Max_ArgMax":
-		isMax := strings.HasPrefix(red, "Max") || red == "ArgMax"
-		best, arg := make([]float64, d), make([]int, d)
-		for c := range best {
-			best[c] = math.Inf(1)
-			if isMax {
-				best[c] = math.Inf(-1)
-			}
-			for _, tm := range terms {
-				if v := tm.f[c]; isMax && v > best[c] || !isMax && v < best[c] {
-					best[c], arg[c] = v, tm.j
-				}
-			}
-		}
-		if !strings.HasPrefix(red, "Arg") {
-			r.vals = best
-		}
-		if strings.Contains(red, "Arg") {
-			for c := range arg {
-				idx(arg[c], best[c], c)
-			}
-		}
-	case "KMin", "ArgKMin", "KMin_ArgKMin":
-		vals, js := make([]float64, k*d), make([]int, k*d)
-		for c := 0; c < d; c++ {
-			var cand []term
-			for _, tm := range terms {
-				if tm.f[c] < math.Inf(1) { // NaN and +inf never enter
-					cand = append(cand, tm)
-				}
-			}
-			sort.SliceStable(cand, func(a, b int) bool { return cand[a].f[c] < cand[b].f[c] })
-			for l := 0; l < k; l++ {
-				vals[l*d+c], js[l*d+c] = math.Inf(1), 0
-				if l < len(cand) {
-					vals[l*d+c], js[l*d+c] = cand[l].f[c], cand[l].j
-				}
-			}
-		}
-		if red != "ArgKMin" {
-			r.vals = vals
-		}
-		if red != "KMin" {
-			for s := range js {
-				idx(js[s], vals[s], s%d)
-			}
-		}
-	default:
-		r.vals = lseReference(red, dg, terms)
-	}
-	return r
-}
-
-// lseReference is the Max_SumShiftExp family with weights G of dim dg (0:
-// none): m = max F (NaN aside), s_c = sum exp(F - m) * G_c, with -inf terms
-// adding nothing (an empty reduction gives m = -inf, s = 0) and a NaN term
-// making every s NaN.
-func lseReference(red string, dg int, terms []term) []float64 {
-	m, nan := math.Inf(-1), false
-	for _, tm := range terms {
-		if tm.f[0] > m {
-			m = tm.f[0]
-		}
-		nan = nan || math.IsNaN(tm.f[0])
-	}
-	s0, s := 0.0, make([]float64, max(dg, 1))
-	for _, tm := range terms {
-		if tm.f[0] == math.Inf(-1) {
-			continue
-		}
-		e := math.Exp(tm.f[0] - m)
-		s0 += e
-		for c := range s {
-			w := 1.0
-			if dg > 0 {
-				w = tm.g[c]
-			}
-			s[c] += e * w
-		}
-	}
-	if nan {
-		s0 = math.NaN()
-		for c := range s {
-			s[c] = math.NaN()
-		}
-	}
-	var out []float64
-	switch red {
-	case "LogSumExp":
-		for _, v := range s {
-			out = append(out, m+math.Log(v))
-		}
-	case "SumSoftMaxWeight", "SoftMax":
-		for _, v := range s {
-			out = append(out, v/s0)
-		}
-	default: // Max_SumShiftExp(Weight), LogSumExpWeight: raw [m, s...]
-		out = append([]float64{m}, s...)
-	}
-	return out
+	r := oracle.Reduce(rc.red, rc.k, d, dg, ts)
+	return result{vals: r.Vals, idx: r.Idx, at: r.At, comp: r.Comp}
 }
 
 // compare checks got against the reference r. With exact indices, they

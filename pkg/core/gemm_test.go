@@ -50,8 +50,8 @@ func TestGemmKNN(t *testing.T) {
 							want = all[l]
 						}
 						if l >= others {
-							if !math.IsInf(vals[i*K+l], 1) || idx[i*K+l] != 0 {
-								t.Fatalf("%s row %d slot %d: got (%v, %d), want (+inf, 0)", name, i, l, vals[i*K+l], idx[i*K+l])
+							if !math.IsInf(vals[i*K+l], 1) || idx[i*K+l] != -1 {
+								t.Fatalf("%s row %d slot %d: got (%v, %d), want (+inf, -1)", name, i, l, vals[i*K+l], idx[i*K+l])
 							}
 							continue
 						}

@@ -178,11 +178,34 @@ func (k *Kernel) Describe() string {
 		K         int    `json:"k"`
 		ValsDim   int    `json:"vals_dim"`
 		IdxDim    int    `json:"idx_dim"`
+		PairCost  int    `json:"pair_cost"`
 	}{Reduction: k.red.String(), Axis: k.axis, DimF: k.dimF, DimG: k.UserDimG, K: k.optK,
-		ValsDim: k.ValsDim, IdxDim: k.IdxDim}
+		ValsDim: k.ValsDim, IdxDim: k.IdxDim, PairCost: k.PairCost()}
 	for _, v := range k.Sig {
 		d.Args = append(d.Args, arg{int(v.Cat), v.Dim})
 	}
 	b, _ := json.Marshal(d)
 	return string(b)
+}
+
+// PairCost estimates the work per (i, j) pair, in values read and written
+// by the per-pair steps. The Python layer weighs calls by it (pairs times
+// cost) to decide which ones must stay interruptible: a call of few pairs
+// over high-dimensional vectors can take minutes.
+func (k *Kernel) PairCost() int {
+	p := k.prog
+	c := 1
+	for _, ins := range p.instrs[levelPair] {
+		c += ins.dim
+		for _, a := range ins.args {
+			c += p.slots[a].dim
+		}
+	}
+	if p.gemm != nil {
+		c += 2 * p.gemm.dim
+	}
+	if p.dot != nil {
+		c += 2 * p.slots[p.dot.w].dim
+	}
+	return c
 }

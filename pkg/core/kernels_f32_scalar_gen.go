@@ -98,11 +98,11 @@ func asinF32(dst, x []float32) {
 
 // acosF32 is
 //
-//	for t := range dst { dst[t] = float32(math.Acos(float64(x[t]))) }
+//	for t := range dst { dst[t] = float32(acosAccurate(float64(x[t]))) }
 func acosF32(dst, x []float32) {
 	x = x[:len(dst)]
 	for t := range dst {
-		dst[t] = float32(math.Acos(float64(x[t])))
+		dst[t] = float32(acosAccurate(float64(x[t])))
 	}
 }
 

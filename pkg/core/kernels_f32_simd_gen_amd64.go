@@ -231,7 +231,7 @@ func asinF32(dst, x []float32) {
 
 // acosF32 is
 //
-//	for t := range dst { dst[t] = float32(math.Acos(float64(x[t]))) }
+//	for t := range dst { dst[t] = float32(acosAccurate(float64(x[t]))) }
 func acosF32(dst, x []float32) {
 	x = x[:len(dst)]
 	if simdOK {
@@ -249,7 +249,7 @@ func acosF32(dst, x []float32) {
 		return
 	}
 	for t := range dst {
-		dst[t] = float32(math.Acos(float64(x[t])))
+		dst[t] = float32(acosAccurate(float64(x[t])))
 	}
 }
 

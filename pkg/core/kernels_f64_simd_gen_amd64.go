@@ -231,7 +231,7 @@ func asinF64(dst, x []float64) {
 
 // acosF64 is
 //
-//	for t := range dst { dst[t] = math.Acos(x[t]) }
+//	for t := range dst { dst[t] = acosAccurate(x[t]) }
 func acosF64(dst, x []float64) {
 	x = x[:len(dst)]
 	if simdOK {
@@ -249,7 +249,7 @@ func acosF64(dst, x []float64) {
 		return
 	}
 	for t := range dst {
-		dst[t] = math.Acos(x[t])
+		dst[t] = acosAccurate(x[t])
 	}
 }
 

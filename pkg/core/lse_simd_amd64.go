@@ -19,13 +19,7 @@ func tileExtremes[T float](x []T) (hi, lo float64) {
 		} else {
 			t = extremes32(as32(x), &h, &l)
 		}
-		for i := 0; i < 8 && t > 0; i++ {
-			if h[i] != h[i] || l[i] != l[i] {
-				// A NaN lane lost its extremes (vector max and min pass NaN
-				// on): scan the tile one value at a time.
-				hi, lo, t = math.Inf(-1), math.Inf(1), 0
-				break
-			}
+		for i := 0; i < 8 && t > 0; i++ { // no NaN lanes: extremes64/32 return 0 then
 			hi, lo = max(hi, h[i]), min(lo, l[i])
 		}
 	}
@@ -47,10 +41,19 @@ func extremes64(x []float64, h, l *[8]float64) int {
 	}
 	hi := archsimd.LoadFloat64x4Slice(x)
 	lo := hi
+	// Vector max and min drop a NaN met in the running lane (they return
+	// the second operand), losing it and what came before: a tile with a
+	// NaN is scanned one value at a time instead.
+	num := hi.Equal(hi)
 	t := 4
 	for ; t+4 <= len(x); t += 4 {
 		v := archsimd.LoadFloat64x4Slice(x[t:])
 		hi, lo = hi.Max(v), lo.Min(v)
+		num = num.And(v.Equal(v))
+	}
+	if num.ToBits()&0xf != 0xf {
+		archsimd.ClearAVXUpperBits()
+		return 0
 	}
 	hi.StoreSlice(h[:])
 	lo.StoreSlice(l[:])
@@ -66,10 +69,16 @@ func extremes32(x []float32, h, l *[8]float64) int {
 	}
 	hi := archsimd.LoadFloat32x8Slice(x)
 	lo := hi
+	num := hi.Equal(hi) // see extremes64
 	t := 8
 	for ; t+8 <= len(x); t += 8 {
 		v := archsimd.LoadFloat32x8Slice(x[t:])
 		hi, lo = hi.Max(v), lo.Min(v)
+		num = num.And(v.Equal(v))
+	}
+	if num.ToBits() != 0xff {
+		archsimd.ClearAVXUpperBits()
+		return 0
 	}
 	var hs, ls [8]float32
 	hi.StoreSlice(hs[:])

@@ -57,6 +57,9 @@ func (r *sumReducer[T]) fold(acc []float64, f, _ vec[T], n, _ int, _ []T) {
 				y := r.round(float64(v) - c)
 				t := r.round(s + y)
 				c = r.round(r.round(t-s) - y)
+				if math.IsInf(t, 0) {
+					c = 0 // inf - inf would poison the sum with NaN: an infinite sum stays infinite
+				}
 				s = t
 			}
 			acc[k], acc[r.d+k] = s, c
@@ -106,7 +109,10 @@ func (r *sumReducer[T]) finish(acc []float64, vals []T, _ []int64) {
 }
 
 // extremeReducer: Min, Max, their Arg and pair forms. acc holds D values
-// then D indices. NaN never wins a strict comparison, so it is ignored.
+// then D indices. NaN terms are skipped; the first other term is taken
+// whatever its value (Min over +inf terms is +inf at the first of them),
+// later ones only by a strict comparison. With no such term the index
+// stays absent: -1, the value +inf (Min) or -inf (Max).
 type extremeReducer[T float] struct {
 	d   int
 	max bool
@@ -116,7 +122,7 @@ type extremeReducer[T float] struct {
 func (r *extremeReducer[T]) accLen() int { return 2 * r.d }
 func (r *extremeReducer[T]) init(acc []float64) {
 	for k := 0; k < r.d; k++ {
-		acc[k], acc[r.d+k] = inf, 0
+		acc[k], acc[r.d+k] = inf, -1
 		if r.max {
 			acc[k] = -inf
 		}
@@ -125,10 +131,20 @@ func (r *extremeReducer[T]) init(acc []float64) {
 
 func (r *extremeReducer[T]) fold(acc []float64, f, _ vec[T], n, j0 int, _ []T) {
 	for k := 0; k < r.d; k++ {
-		best, arg := T(acc[k]), -1
-		for t, v := range f.col(k)[:n] {
+		col := f.col(k)[:n]
+		best, arg, t0 := T(acc[k]), -1, 0
+		if acc[r.d+k] < 0 {
+			for t0 < n && col[t0] != col[t0] {
+				t0++ // NaN
+			}
+			if t0 == n {
+				continue
+			}
+			best, arg, t0 = col[t0], t0, t0+1
+		}
+		for t, v := range col[t0:] {
 			if r.max && v > best || !r.max && v < best {
-				best, arg = v, t
+				best, arg = v, t0+t
 			}
 		}
 		if arg >= 0 {
@@ -139,7 +155,10 @@ func (r *extremeReducer[T]) fold(acc []float64, f, _ vec[T], n, j0 int, _ []T) {
 
 func (r *extremeReducer[T]) merge(acc, part []float64) {
 	for k := 0; k < r.d; k++ {
-		if r.max && part[k] > acc[k] || !r.max && part[k] < acc[k] {
+		if part[r.d+k] < 0 {
+			continue // nothing in part
+		}
+		if acc[r.d+k] < 0 || r.max && part[k] > acc[k] || !r.max && part[k] < acc[k] {
 			acc[k], acc[r.d+k] = part[k], part[r.d+k]
 		}
 	}
@@ -158,7 +177,7 @@ func (r *extremeReducer[T]) finish(acc []float64, vals []T, idx []int64) {
 
 // kminReducer: KMin, ArgKMin, KMin_ArgKMin. For each component c, acc holds
 // K values (ascending) at c*2K and their indices at c*2K+K. Empty slots are
-// (+inf, 0).
+// (+inf, -1), after the others; NaN terms never enter, +inf ones do.
 type kminReducer[T float] struct {
 	d, k int
 	red  Reduction
@@ -168,20 +187,21 @@ func (r *kminReducer[T]) accLen() int { return 2 * r.k * r.d }
 func (r *kminReducer[T]) init(acc []float64) {
 	for c := 0; c < r.d; c++ {
 		for l := 0; l < r.k; l++ {
-			acc[c*2*r.k+l], acc[c*2*r.k+r.k+l] = inf, 0
+			acc[c*2*r.k+l], acc[c*2*r.k+r.k+l] = inf, -1
 		}
 	}
 }
 
-// insert puts (v, j) in its sorted place; equal values stay behind the
-// ones already there (first index first), and the last slot drops out.
+// insert puts (v, j), v not NaN, in its sorted place; equal values stay
+// behind the ones already there (first index first), empty slots go after
+// every value, and the last slot drops out.
 func insert(vals, idx []float64, v, j float64) {
 	last := len(vals) - 1
-	if !(v < vals[last]) {
+	if !(v < vals[last] || idx[last] < 0) {
 		return
 	}
 	l := last
-	for l > 0 && v < vals[l-1] {
+	for l > 0 && (idx[l-1] < 0 || v < vals[l-1]) {
 		vals[l], idx[l] = vals[l-1], idx[l-1]
 		l--
 	}
@@ -191,11 +211,11 @@ func insert(vals, idx []float64, v, j float64) {
 func (r *kminReducer[T]) fold(acc []float64, f, _ vec[T], n, j0 int, _ []T) {
 	for c := 0; c < r.d; c++ {
 		vals, idx := acc[c*2*r.k:c*2*r.k+r.k], acc[c*2*r.k+r.k:(c+1)*2*r.k]
-		worst := vals[r.k-1]
+		worst, full := vals[r.k-1], idx[r.k-1] >= 0
 		for t, v := range f.col(c)[:n] {
-			if float64(v) < worst {
-				insert(vals, idx, float64(v), float64(j0+t))
-				worst = vals[r.k-1]
+			if x := float64(v); x < worst || !full && x == x {
+				insert(vals, idx, x, float64(j0+t))
+				worst, full = vals[r.k-1], idx[r.k-1] >= 0
 			}
 		}
 	}
@@ -205,7 +225,9 @@ func (r *kminReducer[T]) merge(acc, part []float64) {
 	for c := 0; c < r.d; c++ {
 		vals, idx := acc[c*2*r.k:c*2*r.k+r.k], acc[c*2*r.k+r.k:(c+1)*2*r.k]
 		for l := 0; l < r.k; l++ {
-			insert(vals, idx, part[c*2*r.k+l], part[c*2*r.k+r.k+l])
+			if j := part[c*2*r.k+r.k+l]; j >= 0 {
+				insert(vals, idx, part[c*2*r.k+l], j)
+			}
 		}
 	}
 }
@@ -227,7 +249,9 @@ func (r *kminReducer[T]) finish(acc []float64, vals []T, idx []int64) {
 // lseReducer: the Max_SumShiftExp family (LogSumExp, SoftMax...). acc holds
 // the running max m, then the Dg shifted sums s_c = sum exp(F - m) * G_c.
 // Terms equal to -inf add nothing, so an empty or all -inf reduction gives
-// m = -inf, s = 0 (LogSumExp -inf) instead of KeOps' accidental NaN.
+// m = -inf, s = 0 (LogSumExp -inf) instead of KeOps' accidental NaN. Once
+// m = +inf, exp(F - m) is taken as its limit: 1 for the +inf terms, 0 for
+// the others (LogSumExp +inf, SoftMax the mean weight of the +inf terms).
 type lseReducer[T float] struct {
 	dg  int
 	red Reduction
@@ -259,9 +283,13 @@ func (r *lseReducer[T]) fold(acc []float64, f, g vec[T], n, _ int, scratch []T) 
 	if m > acc[0] {
 		scale := math.Exp(acc[0] - m)
 		for c := 1; c <= r.dg; c++ {
-			acc[c] *= scale
+			acc[c] = rescaled(acc[c], scale)
 		}
 		acc[0] = m
+	}
+	if m == inf {
+		r.foldInf(acc, fc, g)
+		return
 	}
 	if negInf && g.data != nil {
 		// A -inf term adds nothing, even times an infinite weight.
@@ -284,6 +312,38 @@ func (r *lseReducer[T]) fold(acc []float64, f, g vec[T], n, _ int, scratch []T) 
 		}
 		acc[1+c] += s
 	}
+}
+
+// foldInf adds the terms of a tile once the running max is +inf: the
+// weights of the +inf terms (1 without weights); a NaN term poisons the sums.
+func (r *lseReducer[T]) foldInf(acc []float64, fc []T, g vec[T]) {
+	for t, v := range fc {
+		switch x := float64(v); {
+		case x != x:
+			for c := 1; c <= r.dg; c++ {
+				acc[c] = math.NaN()
+			}
+		case x == inf:
+			for c := 0; c < r.dg; c++ {
+				w := 1.0
+				if g.data != nil {
+					gc := g.col(c)
+					w = float64(gc[min(t, len(gc)-1)])
+				}
+				acc[1+c] += w
+			}
+		}
+	}
+}
+
+// rescaled is a shifted sum a times exp(old max - new max) = scale: when
+// the scale underflows to 0 the old terms vanish, even an infinite or
+// overflowed sum (0 * inf would be NaN); a NaN stays.
+func rescaled(a, scale float64) float64 {
+	if scale == 0 && a == a {
+		return 0
+	}
+	return a * scale
 }
 
 // foldScalar adds the terms of a tile one by one, skipping -inf ones.
@@ -327,18 +387,21 @@ func (r *lseReducer[T]) merge(acc, part []float64) {
 	if part[0] > acc[0] {
 		scale := math.Exp(acc[0] - part[0])
 		for c := 1; c <= r.dg; c++ {
-			acc[c] = acc[c]*scale + part[c]
+			acc[c] = rescaled(acc[c], scale) + part[c]
 		}
 		acc[0] = part[0]
 		return
 	}
 	scale := 0.0
-	if part[0] != math.Inf(-1) {
+	switch {
+	case part[0] == acc[0]:
+		scale = 1 // also both +inf, where exp(inf - inf) is NaN
+	case part[0] != math.Inf(-1):
 		scale = math.Exp(part[0] - acc[0])
 	}
 	for c := 1; c <= r.dg; c++ {
 		if p := part[c]; p != 0 || math.IsNaN(p) {
-			acc[c] += p * scale
+			acc[c] += rescaled(p, scale)
 		}
 	}
 }

@@ -166,9 +166,16 @@ func asinF64x4(x archsimd.Float64x4) archsimd.Float64x4 {
 	return flipSign64(r, signBits64(x))
 }
 
-// acosF64x4 is math.Acos on four lanes.
+// acosF64x4 is acosAccurate on four lanes: 2 asin(sqrt((1 - x)/2)) above
+// 0.5, pi minus that of -x below -0.5, pi/2 - asin(x) between (elsewhere
+// it cancels).
 func acosF64x4(x archsimd.Float64x4) archsimd.Float64x4 {
-	return bcast64(math.Pi / 2).Sub(asinF64x4(x))
+	ax := absF64x4(x)
+	far := ax.Greater(bcast64(0.5))
+	half := bcast64(1).Sub(ax).Mul(bcast64(0.5)).Sqrt()
+	a := asinF64x4(pick64(far, half, x))
+	twice := a.Add(a)
+	return pick64(far, pick64(x.Greater(zero64()), twice, bcast64(math.Pi).Sub(twice)), bcast64(math.Pi/2).Sub(a))
 }
 
 // atan2F64x4 is math.Atan2(y, x) on four lanes. Lanes with a zero, an

@@ -40,7 +40,10 @@ def prepare(kernel: Kernel, args: Sequence[Any], name: str = "Genred") -> Prepar
     p = Prepared()
     p.dtype = work
     p.user_dtype = dtype
-    p.arrays = [np.ascontiguousarray(a, dtype=work) for a in arrays]
+    # C-contiguous, native byte order and aligned ("CA"): the engine reads the
+    # buffers in place; anything else (a view at an odd byte offset, ">f8")
+    # is copied here.
+    p.arrays = [np.require(a, dtype=work, requirements="CA") for a in arrays]
     nb = max(max((a.ndim for a in arrays), default=2) - 2, 0)
     first_rows = {}  # 0 (Vi) or 1 (Vj) -> (rows, index of the first argument of that category)
     batch_shapes = []
@@ -63,6 +66,11 @@ def prepare(kernel: Kernel, args: Sequence[Any], name: str = "Genred") -> Prepar
     return p
 
 
+def _native(dtype: np.dtype) -> np.dtype:
+    """dtype in native byte order (``>f8`` -> ``float64``)."""
+    return dtype if dtype.isnative else dtype.newbyteorder("=")
+
+
 def _float_arrays(args: Sequence[Any], name: str) -> tuple[list[np.ndarray], np.dtype]:
     """The arguments as arrays of one float dtype, and that dtype.
 
@@ -76,13 +84,16 @@ def _float_arrays(args: Sequence[Any], name: str) -> tuple[list[np.ndarray], np.
         if not isinstance(a, (float, int, np.floating, np.integer, list, tuple)) or isinstance(a, bool):
             raise TypeError(f"{name}: argument {k} must be a NumPy array, got {type(a).__name__}")
         arrays[k] = np.asarray(a, dtype=ref)
-    dtype = arrays[0].dtype if arrays else np.dtype(np.float64)
+    # Byte order is not part of the dtype here: ">f8" data is float64 data,
+    # converted to native order by prepare.
+    dtype = _native(arrays[0].dtype) if arrays else np.dtype(np.float64)
     for k, a in enumerate(arrays):
-        if a.dtype not in FLOAT_DTYPES and a.dtype != np.float16:
+        native = _native(a.dtype)
+        if native not in FLOAT_DTYPES and native != np.float16:
             raise ValueError(
                 f"{name}: argument {k} has dtype {a.dtype}; expected float32 or float64 (or float16)"
             )
-        if a.dtype != dtype:
+        if native != dtype:
             raise ValueError(
                 f"{name}: argument {k} has dtype {a.dtype} but argument 0 has {dtype}: "
                 "all arguments must have the same dtype"
@@ -156,7 +167,7 @@ def prepare_ranges(ranges: Sequence[Any] | None, name: str = "Genred") -> list[n
             raise ValueError(f"{name}: ranges: {rname} must have shape (n, 2), got {r.shape}")
         if not two_cols and r.ndim != 1:
             raise ValueError(f"{name}: ranges: {rname} must be 1-D, got shape {r.shape}")
-        out.append(np.ascontiguousarray(r, dtype=np.int64))
+        out.append(np.require(r, dtype=np.int64, requirements="CA"))
     return out
 
 

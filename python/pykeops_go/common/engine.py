@@ -6,6 +6,10 @@ given sizes (laid out by gokeops/descriptor.go), and :meth:`CallPlan.run` passes
 buffers to Go by address in it: nothing is copied. Errors raised by Go carry
 the Python exception to raise as a prefix ("ValueError: ..."), which Go
 derives from the kind of the error.
+
+In a process forked after this module was imported, nothing calls into Go
+(its runtime does not survive fork): the calls go to an engine process of
+the child's own (see fork_helper).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import builtins
 import ctypes
 import itertools
 import json
+import os
 import threading
 import weakref
 from dataclasses import dataclass
@@ -22,6 +27,23 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from pykeops_go._ext import gokeops as _go
+from pykeops_go.common import fork_helper
+
+# Set in a forked child: where its calls go instead of Go.
+_child: fork_helper.ForkedChild | None = None
+# The thread setting, mirrored here for forked children.
+_threads_setting = 0
+
+
+def _after_fork_in_child() -> None:
+    global _child
+    old, _child = _child, fork_helper.ForkedChild(_threads_setting)
+    if old is not None:
+        old.abandon()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 # The Python exceptions that Go error messages start with ("ValueError: ..."),
 # by name; Go's table of error kinds (gokeops/guard.go) gives the names.
@@ -29,10 +51,13 @@ _EXCEPTIONS = {name: getattr(builtins, name) for name in _go.ErrorClasses().spli
 
 DTYPE_CODES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}
 
-# Calls with more pairs than this run in a helper thread so that Ctrl-C can
-# interrupt them (the main thread waits and forwards the interrupt); smaller
-# calls run directly, as a thread costs more than they do.
-_THREADED_PAIRS = 20_000_000
+# Calls whose work (pairs times the kernel's per-pair cost, see
+# core.Kernel.PairCost) exceeds this run in a helper thread so that Ctrl-C
+# can interrupt them (the main thread waits and forwards the interrupt);
+# smaller calls, of a few milliseconds at most, run directly, as a thread
+# costs more than they do. Weighing by pairs alone let a call of 16e6 pairs
+# over 2000-dimensional vectors run for a minute deaf to Ctrl-C.
+_THREADED_WORK = 100_000_000
 
 _tokens = itertools.count(1)
 _TOKEN_WORD = _go.WordToken
@@ -64,6 +89,8 @@ def _reraise(err: Exception):
 
 def call(fn: Callable[..., Any], *args: Any) -> Any:
     """Call a gokeops function, mapping its errors to Python exceptions."""
+    if _child is not None:
+        return _child.call(fn.__name__, args)
     try:
         return fn(*args)
     except RuntimeError as err:
@@ -77,11 +104,20 @@ class ArgInfo:
 
 
 class Kernel:
-    """A compiled reduction. Instances are shared through :func:`compile`."""
+    """A compiled reduction. Instances are shared through :func:`compile`.
 
-    def __init__(self, handle: int):
-        self.handle = handle  # one hold on the Go kernel, given back by __del__
-        info = json.loads(call(_go.Describe, handle))
+    compile_args are the arguments of gokeops.Compile.
+    """
+
+    def __init__(self, compile_args: tuple):
+        self.compile_args = compile_args
+        if _child is None:
+            # One hold on the Go kernel, given back by __del__.
+            self.handle = call(_go.Compile, *compile_args)
+            self.info = call(_go.Describe, self.handle)
+        else:
+            self.handle, self.info = _child.compile(compile_args)
+        info = json.loads(self.info)
         self.args = tuple(ArgInfo(a["Cat"], a["Dim"]) for a in info["args"] or [])
         self.axis = info["axis"]
         self.reduction = info["reduction"]
@@ -89,11 +125,16 @@ class Kernel:
         self.k = info["k"]
         self.vals_dim = info["vals_dim"]
         self.idx_dim = info["idx_dim"]
+        self.pair_cost = max(1, int(info.get("pair_cost", 1 + sum(a.dim for a in self.args))))
 
     def __del__(self, _release=_go.Release):
         # The Go registry owns the kernel (gokeops/registry.go): it keeps the
         # most recently released ones, so a formula built again soon after
-        # still finds its kernel.
+        # still finds its kernel. A forked child never calls into Go: the
+        # kernels it inherited are held by its parent, and those it compiled
+        # belong to its engine process.
+        if _child is not None or "handle" not in self.__dict__:
+            return
         try:
             _release(self.handle)
         except Exception:  # interpreter shutdown
@@ -139,8 +180,11 @@ class Kernel:
             for r in ranges:
                 words += [r.ctypes.data, r.size]
         nb = int(np.prod(batch)) if batch else 1
-        return CallPlan(self.handle, DTYPE_CODES[dtype], np.array(words, dtype=np.int64),
-                        arg_pos, out_pos, nb * M * N >= _THREADED_PAIRS, ranges)
+        plan = CallPlan(self.handle, DTYPE_CODES[dtype], np.array(words, dtype=np.int64),
+                        arg_pos, out_pos, nb * M * N * self.pair_cost >= _THREADED_WORK, ranges)
+        plan.kernel = self
+        plan.plan_args = (dtype, M, N, batch, arg_batches, nvals, nidx, ranges)
+        return plan
 
 
 class CallPlan:
@@ -150,7 +194,8 @@ class CallPlan:
     of the arrays: the per-call cost stays a few microseconds.
     """
 
-    __slots__ = ("handle", "code", "words", "arg_pos", "out_pos", "threaded", "ranges", "buffers")
+    __slots__ = ("handle", "code", "words", "arg_pos", "out_pos", "threaded", "ranges", "buffers",
+                 "kernel", "plan_args")
 
     def __init__(self, handle, code, words, arg_pos, out_pos, threaded, ranges):
         self.handle, self.code, self.words = handle, code, words
@@ -163,6 +208,8 @@ class CallPlan:
 
         vals / idx are the preallocated outputs (or None when absent).
         """
+        if _child is not None:
+            return _child.run(self, arrays, vals, idx)
         # Each thread fills its own copy of the descriptor; only the
         # per-call words change.
         thread = threading.get_ident()
@@ -221,15 +268,17 @@ def compile(formula: str, aliases: Sequence[str], reduction: str, axis: int, opt
     key = (formula, tuple(aliases), reduction, axis, opt_arg, formula2, dtype_acc, sum_scheme)
     k = _cache.get(key)
     if k is None:
-        h = call(_go.Compile, formula, "\n".join(aliases), reduction, int(axis), int(opt_arg or 0),
-                 formula2 or "", dtype_acc, sum_scheme)
-        k = _cache[key] = Kernel(h)
+        k = _cache[key] = Kernel((formula, "\n".join(aliases), reduction, int(axis), int(opt_arg or 0),
+                                  formula2 or "", dtype_acc, sum_scheme))
     return k
 
 
 def set_num_threads(n: int) -> int:
     """Set how many threads each reduction uses (0: one per core); returns the previous value."""
-    return call(_go.SetThreads, int(n))
+    global _threads_setting
+    prev = call(_go.SetThreads, int(n))
+    _threads_setting = int(n)
+    return prev
 
 
 def get_num_threads() -> int:

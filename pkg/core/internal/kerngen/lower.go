@@ -116,7 +116,7 @@ var lowerings = []lowering{
 			return v.Pick(method(a[0], "Equal", v.Const("zero", 0)), v.Const("one", 1), method(v.Fn("sin", a[0]), "Div", a[0]))
 		}},
 	{Prim: formula.PrimAsin, Name: "Asin", Stem: "asin", Scalar: mathCall("Asin"), Vector: vfn("asin")},
-	{Prim: formula.PrimAcos, Name: "Acos", Stem: "acos", Scalar: mathCall("Acos"), Vector: vfn("acos")},
+	{Prim: formula.PrimAcos, Name: "Acos", Stem: "acos", Scalar: helper("acosAccurate"), Vector: vfn("acos")},
 	{Prim: formula.PrimAtan, Name: "Atan", Stem: "atan", Scalar: mathCall("Atan"), Vector: vfn("atan")},
 	{Prim: formula.PrimErf, Name: "Erf", Stem: "erf", Scalar: mathCall("Erf")},
 	{Prim: formula.PrimSqrt, Name: "Sqrt", Stem: "sqrt", Scalar: mathCall("Sqrt"),

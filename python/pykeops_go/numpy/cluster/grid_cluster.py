@@ -67,8 +67,19 @@ def grid_cluster(x: np.ndarray, size: Union[float, Sequence[float], np.ndarray])
         raise ValueError("x must contain finite values")
     if M == 0:
         return np.zeros(0, dtype=np.int64)
-    code = np.floor(x / s).astype(np.int64) @ _WEIGHTS[D]
-    code -= code.min()
+    # Voxel coordinates are shifted to start at 0 on every axis before the
+    # encoding: the labels (ranks of the codes) are the same as without the
+    # shift, and only the extent of the cloud, not its offset, must fit.
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        voxel = np.floor(x / s)
+    if not np.all(np.isfinite(voxel)):
+        raise ValueError(f"size is too small for x: x / size overflows (max |x| = {np.abs(x).max():g})")
+    voxel -= voxel.min(axis=0)
+    w = _WEIGHTS[D]
+    if float(voxel.max(axis=0) @ w.astype(np.float64)) >= 2.0**62:
+        raise ValueError("size is too small for the extent of x: the voxel codes "
+                         "would overflow int64 (use a larger size)")
+    code = voxel.astype(np.int64) @ w
     _, labels = np.unique(code, return_inverse=True)
     return labels.reshape(M).astype(np.int64, copy=False)
 

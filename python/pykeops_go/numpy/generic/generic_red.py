@@ -205,8 +205,8 @@ class Genred:
         raw = (*shape, k.vals_dim or k.idx_dim)
         want = np.dtype(np.int64) if k.idx_dim else dtype
         if (out.shape not in (raw, final) or out.dtype != want or not out.flags.c_contiguous
-                or not out.flags.writeable):
-            raise ValueError(f"Genred: out must be a writeable C-contiguous {want} array of shape "
+                or not out.flags.writeable or not out.flags.aligned):
+            raise ValueError(f"Genred: out must be a writeable, aligned, C-contiguous {want} array of shape "
                              f"{final or raw}, got a {out.dtype} array of shape {out.shape}")
         return out
 
@@ -215,9 +215,11 @@ _FAST_MAX = 64  # call plans kept per Genred
 
 
 def _shapes_key(args) -> tuple | None:
-    """What a call's validation depends on: shapes, dtypes and contiguity."""
+    """What a call's validation depends on: shapes, dtypes (with their byte
+    order: ``dtype.num`` is the same for ``<f8`` and ``>f8``), contiguity and
+    alignment; the type too, as NumPy scalars have all of these but no buffer."""
     try:
-        return tuple([(a.shape, a.dtype.num, a.flags.c_contiguous) for a in args])
+        return tuple([(type(a), a.shape, a.dtype, a.flags.c_contiguous, a.flags.aligned) for a in args])
     except AttributeError:  # not all ndarrays: always the full path
         return None
 

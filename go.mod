@@ -9,12 +9,16 @@ tool (
 
 require (
 	codeberg.org/sbinet/npyio v0.14.0
+	github.com/dave/jennifer v1.7.1
 	github.com/go-python/gopy v0.4.10
 )
 
+// Imported by no package yet, so go mod tidy would drop it: kept for the
+// CUDA backend under way.
+require gorgonia.org/cu v0.9.6 // indirect
+
 require (
 	github.com/campoy/embedmd v1.0.0 // indirect
-	github.com/dave/jennifer v1.7.1 // indirect
 	github.com/gonuts/commander v0.1.0 // indirect
 	github.com/gonuts/flag v0.1.0 // indirect
 	github.com/google/uuid v1.1.1 // indirect
@@ -29,5 +33,4 @@ require (
 	golang.org/x/text v0.34.0 // indirect
 	golang.org/x/tools v0.52.0 // indirect
 	gonum.org/v1/gonum v0.17.0 // indirect
-	gorgonia.org/cu v0.9.6 // indirect
 )

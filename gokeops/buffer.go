@@ -1,9 +1,9 @@
 package gokeops
 
 import (
-	"fmt"
-	"strings"
 	"unsafe"
+
+	"github.com/gokeops/gokeops/pkg/errkind"
 )
 
 // view makes a slice of n values at addr. The caller has checked n against
@@ -14,10 +14,10 @@ func view[T any](addr uintptr, n int) ([]T, error) {
 	}
 	var zero T
 	if addr == 0 || n < 0 {
-		return nil, fmt.Errorf("ValueError: invalid buffer (address %#x, %d values)", addr, n)
+		return nil, errkind.Errorf(errkind.BadValue, "invalid buffer (address %#x, %d values)", addr, n)
 	}
 	if addr%unsafe.Alignof(zero) != 0 {
-		return nil, fmt.Errorf("ValueError: buffer at %#x is not aligned for its dtype", addr)
+		return nil, errkind.Errorf(errkind.BadValue, "buffer at %#x is not aligned for its dtype", addr)
 	}
 	// Reading the address through a pointer keeps vet's unsafeptr check
 	// quiet: the memory belongs to a NumPy array kept alive by the caller
@@ -37,7 +37,7 @@ type descriptor struct {
 func (d *descriptor) next() int {
 	if d.pos >= len(d.words) {
 		if d.err == nil {
-			d.err = fmt.Errorf("ValueError: call descriptor too short (%d words)", len(d.words))
+			d.err = errkind.Errorf(errkind.BadValue, "call descriptor too short (%d words)", len(d.words))
 		}
 		return 0
 	}
@@ -47,7 +47,7 @@ func (d *descriptor) next() int {
 
 func (d *descriptor) ints(n int) []int {
 	if n < 0 || n > len(d.words) {
-		d.err = fmt.Errorf("ValueError: call descriptor: bad count %d", n)
+		d.err = errkind.Errorf(errkind.BadValue, "call descriptor: bad count %d", n)
 		return nil
 	}
 	out := make([]int, n)
@@ -56,17 +56,3 @@ func (d *descriptor) ints(n int) []int {
 	}
 	return out
 }
-
-// within names what err is about, after its Python exception prefix:
-// "ValueError: argument 0: buffer ... is not aligned", never the prefix twice.
-func within(what string, err error) error {
-	msg := err.Error()
-	if kind, rest, ok := strings.Cut(msg, ": "); ok && !strings.ContainsAny(kind, " :") {
-		return fmt.Errorf("%s: %s: %s", kind, what, rest)
-	}
-	return fmt.Errorf("ValueError: %s: %s", what, msg)
-}
-
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
-
-func itoa(n int) string { return fmt.Sprint(n) }

@@ -2,10 +2,12 @@ package gokeops
 
 import (
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
 	"github.com/gokeops/gokeops/pkg/core"
+	"github.com/gokeops/gokeops/pkg/errkind"
 	"github.com/gokeops/gokeops/pkg/formula"
 )
 
@@ -15,43 +17,49 @@ func Version() (v string, err error) {
 	return "0.1.0", nil
 }
 
-// Compile compiles a reduction and returns its kernel handle. aliases are
-// separated by newlines. Compiling the same arguments again returns the
-// same handle.
+// Compile compiles a reduction and returns its kernel handle, held once by
+// the caller until Release. aliases are separated by newlines. Compiling
+// the same arguments again, while the kernel is held or among the
+// registry's recently released ones, returns the same handle without
+// compiling (see registry.go).
 func Compile(formulaSrc, aliases, reduction string, axis, optArg int, formula2, dtypeAcc, sumScheme string) (h int64, err error) {
 	defer guard(&err)
+	key := strings.Join([]string{formulaSrc, aliases, reduction, strconv.Itoa(axis), strconv.Itoa(optArg), formula2, dtypeAcc, sumScheme}, "\x00")
+	if h, ok := kernels.hold(key); ok {
+		return h, nil
+	}
 	var al []string
 	if aliases != "" {
 		al = strings.Split(aliases, "\n")
 	}
-	key := strings.Join([]string{formulaSrc, aliases, reduction, itoa(axis), itoa(optArg), formula2, dtypeAcc, sumScheme}, "\x00")
-	registry.Lock()
-	if h, ok := registry.byKey[key]; ok {
-		registry.Unlock()
-		return h, nil
-	}
-	registry.Unlock()
 	k, err := core.Compile(core.Spec{Formula: formulaSrc, Aliases: al, Reduction: reduction, Axis: axis,
 		OptArg: optArg, Formula2: formula2, DtypeAcc: dtypeAcc, SumScheme: sumScheme})
 	if err != nil {
 		return 0, err
 	}
-	registry.Lock()
-	defer registry.Unlock()
-	if h, ok := registry.byKey[key]; ok {
-		return h, nil
-	}
-	registry.next++
-	registry.kernels[registry.next] = k
-	registry.byKey[key] = registry.next
-	return registry.next, nil
+	return kernels.add(key, k), nil
+}
+
+// Release gives back one hold on kernel h (taken by Compile). A kernel
+// nobody holds stays in the registry among the RegistrySize most recently
+// released ones, then is dropped; its handle is then unknown.
+func Release(h int64) (ok bool, err error) {
+	defer guard(&err)
+	return true, kernels.release(h)
+}
+
+// Kernels is the number of kernels in the registry: those held plus at most
+// RegistrySize released ones.
+func Kernels() (n int, err error) {
+	defer guard(&err)
+	return kernels.len(), nil
 }
 
 // Describe returns a JSON description of a kernel: its arguments (category
 // and dimension), output dimensions and reduction.
 func Describe(h int64) (s string, err error) {
 	defer guard(&err)
-	k, err := lookup(h)
+	k, err := kernels.lookup(h)
 	if err != nil {
 		return "", err
 	}
@@ -66,7 +74,7 @@ var threads atomic.Int64
 func SetThreads(n int) (prev int, err error) {
 	defer guard(&err)
 	if n < 0 {
-		return 0, errorf("ValueError: the number of threads must be >= 0, got %d", n)
+		return 0, errkind.Errorf(errkind.BadValue, "the number of threads must be >= 0, got %d", n)
 	}
 	return int(threads.Swap(int64(n))), nil
 }
@@ -84,4 +92,16 @@ func Threads() (n int, err error) {
 func OpNames() (s string, err error) {
 	defer guard(&err)
 	return strings.Join(formula.OpNames(), "\n"), nil
+}
+
+// ElementwiseMethods lists the LazyTensor methods that the op table derives
+// (x.exp() is Exp(x)), one per line: the op, the method name and what it
+// computes, separated by tabs.
+func ElementwiseMethods() (s string, err error) {
+	defer guard(&err)
+	var b strings.Builder
+	for _, m := range formula.ElementwiseMethods() {
+		b.WriteString(m.Op + "\t" + m.Name + "\t" + m.About + "\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }

@@ -3,14 +3,16 @@
 // cross the boundary.
 //
 // A reduction is compiled once by [Compile] into a kernel handle (an int64
-// into a registry guarded by a mutex, see handles.go). [Run] executes a
+// into the kernel registry, see registry.go), held until [Release]: the
+// registry owns every kernel's lifetime, keeping the held ones and the
+// RegistrySize most recently released. [Run] executes a
 // handle on NumPy buffers passed as raw addresses inside a descriptor (an
 // int64 array, see run.go); every length is checked before any memory is
 // viewed, and nothing keeps an address once the call returns.
 //
 // Every exported function returns (T, error) and starts with
 // `defer guard(&err)`: a Go panic becomes an error and never reaches
-// CPython. Error messages start with "ValueError: " or "TypeError: " when
-// they should become those Python exceptions (pykeops_go/common/engine.py
-// maps them).
+// CPython, and every error's message starts with the Python exception that
+// its errkind kind maps to ("ValueError: ...", see guard.go), which
+// pykeops_go/common/engine.py raises.
 package gokeops

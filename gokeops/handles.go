@@ -1,31 +1,9 @@
 package gokeops
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
-
-	"github.com/gokeops/gokeops/pkg/core"
 )
-
-// registry maps handles to compiled kernels, and compile keys to handles so
-// that compiling the same reduction twice returns the same kernel.
-var registry = struct {
-	sync.Mutex
-	kernels map[int64]*core.Kernel
-	byKey   map[string]int64
-	next    int64
-}{kernels: map[int64]*core.Kernel{}, byKey: map[string]int64{}}
-
-func lookup(h int64) (*core.Kernel, error) {
-	registry.Lock()
-	defer registry.Unlock()
-	k, ok := registry.kernels[h]
-	if !ok {
-		return nil, fmt.Errorf("ValueError: unknown kernel handle %d", h)
-	}
-	return k, nil
-}
 
 // cancels maps the token of each running call to its cancel flag. A flag
 // set before its call starts (Cancel raced ahead) stops the call at once.

@@ -1,9 +1,8 @@
 package gokeops
 
 import (
-	"fmt"
-
 	"github.com/gokeops/gokeops/pkg/core"
+	"github.com/gokeops/gokeops/pkg/errkind"
 )
 
 // Partial reductions (see pkg/core/partial.go): a call over a piece of the
@@ -13,7 +12,7 @@ import (
 // StateLen is the number of float64s of the state of one output row of h.
 func StateLen(h int64) (n int, err error) {
 	defer guard(&err)
-	k, err := lookup(h)
+	k, err := kernels.lookup(h)
 	if err != nil {
 		return 0, err
 	}
@@ -33,7 +32,7 @@ func PieceAlign() (n int, err error) {
 // index of the call's first point of the reduced axis.
 func RunPartial(h int64, dtype int, desc uintptr, ndesc int, state uintptr, nstate int, offset int) (n int, err error) {
 	defer guard(&err)
-	k, err := lookup(h)
+	k, err := kernels.lookup(h)
 	if err != nil {
 		return 0, err
 	}
@@ -43,7 +42,7 @@ func RunPartial(h int64, dtype int, desc uintptr, ndesc int, state uintptr, nsta
 	}
 	st, err := view[float64](state, nstate)
 	if err != nil {
-		return 0, fmt.Errorf("ValueError: state: %v", err)
+		return 0, errkind.Errorf(errkind.BadValue, "state: %w", err)
 	}
 	switch dtype {
 	case Float32:
@@ -51,7 +50,7 @@ func RunPartial(h int64, dtype int, desc uintptr, ndesc int, state uintptr, nsta
 	case Float64:
 		return 0, runPartialTyped[float64](k, &descriptor{words: words}, st, offset)
 	}
-	return 0, fmt.Errorf("TypeError: unsupported dtype code %d", dtype)
+	return 0, errkind.Errorf(errkind.BadType, "unsupported dtype code %d", dtype)
 }
 
 func runPartialTyped[T float32 | float64](k *core.Kernel, d *descriptor, state []float64, offset int) error {
@@ -68,7 +67,7 @@ func runPartialTyped[T float32 | float64](k *core.Kernel, d *descriptor, state [
 // just after acc's) into the n states at acc, for data of dtype.
 func MergeStates(h int64, dtype int, acc, part uintptr, n int) (ok bool, err error) {
 	defer guard(&err)
-	k, err := lookup(h)
+	k, err := kernels.lookup(h)
 	if err != nil {
 		return false, err
 	}
@@ -86,14 +85,14 @@ func MergeStates(h int64, dtype int, acc, part uintptr, n int) (ok bool, err err
 	case Float64:
 		return true, core.MergeStates[float64](k, a, p)
 	}
-	return false, fmt.Errorf("TypeError: unsupported dtype code %d", dtype)
+	return false, errkind.Errorf(errkind.BadType, "unsupported dtype code %d", dtype)
 }
 
 // FinishStates writes the outputs of the nstate state values at state: nvals
 // values of dtype at vals, nidx int64 indices at idx (as Run's outputs).
 func FinishStates(h int64, dtype int, state uintptr, nstate int, vals uintptr, nvals int, idx uintptr, nidx int) (ok bool, err error) {
 	defer guard(&err)
-	k, err := lookup(h)
+	k, err := kernels.lookup(h)
 	if err != nil {
 		return false, err
 	}
@@ -119,5 +118,5 @@ func FinishStates(h int64, dtype int, state uintptr, nstate int, vals uintptr, n
 		}
 		return true, core.FinishStates(k, st, v, ix)
 	}
-	return false, fmt.Errorf("TypeError: unsupported dtype code %d", dtype)
+	return false, errkind.Errorf(errkind.BadType, "unsupported dtype code %d", dtype)
 }

@@ -26,9 +26,9 @@ func TestPartialExports(t *testing.T) {
 	}
 	addr := func(p unsafe.Pointer) int64 { return int64(uintptr(p)) }
 	desc := func(ys []float64, vals []int64) []int64 {
-		d := []int64{1, 2, int64(len(ys)), 0, 2, addr(unsafe.Pointer(&x[0])), 2, addr(unsafe.Pointer(&ys[0])), int64(len(ys)), 0, 0, 0, 0, 0}
+		d := []int64{DescriptorVersion, 1, 2, int64(len(ys)), 0, 2, addr(unsafe.Pointer(&x[0])), 2, addr(unsafe.Pointer(&ys[0])), int64(len(ys)), 0, 0, 0, 0, 0}
 		if vals != nil {
-			d[11], d[12] = addr(unsafe.Pointer(&vals[0])), int64(len(vals))
+			d[12], d[13] = addr(unsafe.Pointer(&vals[0])), int64(len(vals))
 		}
 		return d
 	}

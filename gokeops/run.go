@@ -1,9 +1,8 @@
 package gokeops
 
 import (
-	"fmt"
-
 	"github.com/gokeops/gokeops/pkg/core"
+	"github.com/gokeops/gokeops/pkg/errkind"
 )
 
 // Dtype codes of Run.
@@ -13,19 +12,10 @@ const (
 )
 
 // Run executes kernel h. desc is the address of an int64 array of ndesc
-// words describing the call:
-//
-//	token, M, N, nbatch, batch[nbatch]...,
-//	nargs, then per argument: address, length, its batch shape[nbatch]...,
-//	values address, values length, indices address, indices length,
-//	hasRanges (0 or 1), then 6 x (address, length) for ranges_i, slices_i,
-//	redranges_j, ranges_j, slices_j, redranges_i.
-//
-// Lengths count elements: dtype elements for data and values, int64 for
-// indices and ranges. token names the call for Cancel.
+// words describing the call, laid out as descriptor.go says.
 func Run(h int64, dtype int, desc uintptr, ndesc int) (n int, err error) {
 	defer guard(&err)
-	k, err := lookup(h)
+	k, err := kernels.lookup(h)
 	if err != nil {
 		return 0, err
 	}
@@ -39,7 +29,7 @@ func Run(h int64, dtype int, desc uintptr, ndesc int) (n int, err error) {
 	case Float64:
 		return 0, runTyped[float64](k, &descriptor{words: words})
 	}
-	return 0, fmt.Errorf("TypeError: unsupported dtype code %d", dtype)
+	return 0, errkind.Errorf(errkind.BadType, "unsupported dtype code %d", dtype)
 }
 
 type buf struct {
@@ -59,13 +49,16 @@ func runTyped[T float32 | float64](k *core.Kernel, d *descriptor) error {
 
 // parseCall reads the call of a descriptor (see Run).
 func parseCall[T float32 | float64](d *descriptor) (*core.Call[T], int64, error) {
+	if v := d.next(); v != DescriptorVersion && d.err == nil {
+		return nil, 0, errkind.Errorf(errkind.BadValue, "call descriptor version %d, expected %d: the Python package and the extension are from different builds", v, DescriptorVersion)
+	}
 	token := int64(d.next())
 	c := &core.Call[T]{M: d.next(), N: d.next()}
 	nb := d.next()
 	c.Batch = d.ints(nb)
 	nargs := d.next()
 	if d.err == nil && (nargs < 0 || nargs > 1<<16) {
-		return nil, 0, fmt.Errorf("ValueError: bad argument count %d", nargs)
+		return nil, 0, errkind.Errorf(errkind.BadValue, "bad argument count %d", nargs)
 	}
 	bufs := make([]buf, nargs)
 	c.ArgBatch = make([][]int, nargs)
@@ -90,7 +83,7 @@ func parseCall[T float32 | float64](d *descriptor) (*core.Call[T], int64, error)
 	c.Args = make([][]T, nargs)
 	for a, b := range bufs {
 		if c.Args[a], err = view[T](b.addr, b.n); err != nil {
-			return nil, 0, within(fmt.Sprintf("argument %d", a), err)
+			return nil, 0, errkind.Errorf(errkind.BadValue, "argument %d: %w", a, err)
 		}
 	}
 	if c.Vals, err = view[T](vals.addr, vals.n); err != nil {
@@ -103,7 +96,7 @@ func parseCall[T float32 | float64](d *descriptor) (*core.Call[T], int64, error)
 		var rs [6][]int64
 		for r, b := range ranges {
 			if rs[r], err = view[int64](b.addr, b.n); err != nil {
-				return nil, 0, within(fmt.Sprintf("ranges[%d]", r), err)
+				return nil, 0, errkind.Errorf(errkind.BadValue, "ranges[%d]: %w", r, err)
 			}
 		}
 		c.Ranges = &core.Ranges{RangesI: rs[0], SlicesI: rs[1], RedRangesJ: rs[2], RangesJ: rs[3], SlicesJ: rs[4], RedRangesI: rs[5]}

@@ -11,9 +11,8 @@ func BenchmarkRunSmall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	x, y, w, out := make([]float64, 30), make([]float64, 30), make([]float64, 10), make([]float64, 10)
-	addr := func(s []float64) int64 { return int64(uintptr(unsafe.Pointer(&s[0]))) }
-	desc := []int64{1, 10, 10, 0, 3, addr(x), 30, addr(y), 30, addr(w), 10, addr(out), 10, 0, 0, 0}
+	x, y, w, out := heapFloats(30), heapFloats(30), heapFloats(10), heapFloats(10)
+	desc := w1Descriptor(x, y, w, out)
 	for i := 0; i < b.N; i++ {
 		if _, err := Run(h, Float64, uintptr(unsafe.Pointer(&desc[0])), len(desc)); err != nil {
 			b.Fatal(err)

@@ -78,9 +78,10 @@ def test_engine_errors_carry_one_exception_prefix():
     k = engine.compile("x", ["x=Vi(1)"], "Sum", 1, None, None, "auto", "auto")
     raw = np.zeros(17, dtype=np.uint8)
     addr = raw.ctypes.data + 1 if raw.ctypes.data % 8 == 0 else raw.ctypes.data
-    words = np.array([1, 2, 1, 0, 1, addr, 2, 0, 2, 0, 0, 0], dtype=np.int64)
+    # The layout of gokeops/descriptor.go: header, nargs, one argument, outputs, no ranges.
+    words = np.array([engine._go.DescriptorVersion, 1, 2, 1, 0, 1, addr, 2, 0, 2, 0, 0, 0], dtype=np.int64)
     out = np.zeros(2)
-    words[7] = out.ctypes.data
+    words[engine._go.HeaderWords + 1 + engine._go.ArgWords] = out.ctypes.data
     with pytest.raises(ValueError) as err:
         engine.call(engine._go.Run, k.handle, 1, words.ctypes.data, words.size)
     assert str(err.value).startswith("argument 0: buffer at")

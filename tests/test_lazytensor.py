@@ -432,6 +432,8 @@ EMITTED = {  # op name: LazyTensor expression whose formula contains it
     "TraceOperator": _x.trace_operator(_x), "Factorize": _x.factorize(_y),
     "AutoFactorize": _x.auto_factorize(),
 }
+# The methods the op table derives (x.erf() is Erf(x)) emit their op.
+EMITTED.update({op: getattr(_x, name)() for op, name, _ in engine.elementwise_methods() if op not in EMITTED})
 SPELLING = {"Add": " + ", "Subtract": " - ", "Mult": " * ", "Divide": " / ", "Scalprod": " | ",
             "LessThan": " < ", "LessOrEqual": " <= ", "SinXDivX": "SinXDivX(", "ClampInt": "ClampInt(",
             "WeightedSqDist": "WeightedSqNorm("}

@@ -1,8 +1,11 @@
 // Package opcases is a table of formulas covering every operation of the
 // formula language, with their dimensions written by hand from the
-// reference. The formula tests check parsing, dimensions, lowering and
-// derivatives on it; the engine tests run every case end to end.
+// reference, plus the cases derived from the op table (tableCases). The
+// formula tests check parsing, dimensions, lowering and derivatives on it;
+// the engine tests run every case end to end.
 package opcases
+
+import "github.com/gokeops/gokeops/pkg/formula"
 
 // Aliases are the aliases of every case; argument k is the alias k.
 var Aliases = []string{
@@ -114,4 +117,25 @@ var Cases = []Case{
 	{Src: "SumLinOperator(MatVecMult(M,x),x,b,y)", Dim: 1},
 	{Src: "Factorize(x*y+Exp(x*y),x*y)", Dim: 3}, {Src: "AutoFactorize(Exp(x*y)+x*y)", Dim: 3},
 	{Src: "GradFromPos(SqDist(x,y),1,s)", Dim: 3},
+}
+
+func init() { Cases = append(Cases, tableCases(Cases)...) }
+
+// tableCases derives Op(x) (dim 3, as x) for every elementwise op of one
+// formula argument and no integer parameter that no case writes so: a new
+// row of the op table is tested without a new case.
+func tableCases(written []Case) []Case {
+	have := map[string]bool{}
+	for _, c := range written {
+		have[c.Src] = true
+	}
+	var cs []Case
+	for o := formula.Op(1); int(o) < formula.NumOps; o++ {
+		row := o.Info()
+		src := row.Name + "(x)"
+		if row.Family == formula.FamElementwise && row.Args == 1 && row.Ints == 0 && !have[src] {
+			cs = append(cs, Case{Src: src, Dim: 3})
+		}
+	}
+	return cs
 }

@@ -153,6 +153,7 @@ var scalar1 = map[formula.Op]func(float64) float64{
 	formula.OpAsin: math.Asin,
 	formula.OpAcos: acos,
 	formula.OpAtan: math.Atan,
+	formula.OpErf:  math.Erf,
 	formula.OpSqrt: math.Sqrt,
 	formula.OpRsqrt: func(a float64) float64 {
 		if a == 0 {

@@ -1,33 +1,33 @@
 package core
 
-import "fmt"
+import "github.com/gokeops/gokeops/pkg/errkind"
 
 // check verifies every length and index of a call against the kernel, so
-// that the engine never reads or writes outside a buffer. Messages start
-// with the Python exception to raise.
+// that the engine never reads or writes outside a buffer. Every error is
+// errkind.BadValue and names the argument at fault.
 func (k *Kernel) checkCall(nargs int, argLens []int, argBatch [][]int, batch []int, m, n, nvals, nidx int, rg *Ranges) error {
 	if nargs != len(k.Sig) {
-		return fmt.Errorf("ValueError: Invalid number of arguments (should be %d and got %d)", len(k.Sig), nargs)
+		return errkind.Errorf(errkind.BadValue, "Invalid number of arguments (should be %d and got %d)", len(k.Sig), nargs)
 	}
 	if m < 0 || n < 0 {
-		return fmt.Errorf("ValueError: sizes must be >= 0, got M=%d, N=%d", m, n)
+		return errkind.Errorf(errkind.BadValue, "sizes must be >= 0, got M=%d, N=%d", m, n)
 	}
 	for t, b := range batch {
 		if b < 0 {
-			return fmt.Errorf("ValueError: batch dimension %d is negative (%d)", t, b)
+			return errkind.Errorf(errkind.BadValue, "batch dimension %d is negative (%d)", t, b)
 		}
 	}
 	nb := prod(batch)
 	if len(argBatch) != nargs {
-		return fmt.Errorf("ValueError: got batch shapes for %d arguments, expected %d", len(argBatch), nargs)
+		return errkind.Errorf(errkind.BadValue, "got batch shapes for %d arguments, expected %d", len(argBatch), nargs)
 	}
 	for a, v := range k.Sig {
 		if len(argBatch[a]) != len(batch) {
-			return fmt.Errorf("ValueError: argument %d has %d batch dimensions, expected %d", a, len(argBatch[a]), len(batch))
+			return errkind.Errorf(errkind.BadValue, "argument %d has %d batch dimensions, expected %d", a, len(argBatch[a]), len(batch))
 		}
 		for t, b := range argBatch[a] {
 			if b != 1 && b != batch[t] {
-				return fmt.Errorf("ValueError: argument %d has batch dimension %d of size %d, incompatible with %d", a, t, b, batch[t])
+				return errkind.Errorf(errkind.BadValue, "argument %d has batch dimension %d of size %d, incompatible with %d", a, t, b, batch[t])
 			}
 		}
 		rows := 1
@@ -38,7 +38,7 @@ func (k *Kernel) checkCall(nargs int, argLens []int, argBatch [][]int, batch []i
 			rows = n
 		}
 		if want := prod(argBatch[a]) * rows * v.Dim; argLens[a] != want {
-			return fmt.Errorf("ValueError: argument %d (%s, dim %d) has %d values, expected %d", a, v.Cat, v.Dim, argLens[a], want)
+			return errkind.Errorf(errkind.BadValue, "argument %d (%s, dim %d) has %d values, expected %d", a, v.Cat, v.Dim, argLens[a], want)
 		}
 	}
 	rows := n
@@ -46,14 +46,14 @@ func (k *Kernel) checkCall(nargs int, argLens []int, argBatch [][]int, batch []i
 		rows = m
 	}
 	if want := nb * rows * k.ValsDim; nvals != want {
-		return fmt.Errorf("ValueError: the output has %d values, expected %d", nvals, want)
+		return errkind.Errorf(errkind.BadValue, "the output has %d values, expected %d", nvals, want)
 	}
 	if want := nb * rows * k.IdxDim; nidx != want {
-		return fmt.Errorf("ValueError: the index output has %d values, expected %d", nidx, want)
+		return errkind.Errorf(errkind.BadValue, "the index output has %d values, expected %d", nidx, want)
 	}
 	if rg != nil {
 		if len(batch) > 0 {
-			return fmt.Errorf("ValueError: ranges cannot be combined with batch dimensions")
+			return errkind.Errorf(errkind.BadValue, "ranges cannot be combined with batch dimensions")
 		}
 		outer, inner := m, n
 		ranges, slices, red := rg.RangesI, rg.SlicesI, rg.RedRangesJ
@@ -70,28 +70,28 @@ func (k *Kernel) checkCall(nargs int, argLens []int, argBatch [][]int, batch []i
 
 func checkRanges(ranges, slices, red []int64, outer, inner int) error {
 	if len(ranges) != 2*len(slices) {
-		return fmt.Errorf("ValueError: ranges: %d row blocks (ranges) but %d slices", len(ranges)/2, len(slices))
+		return errkind.Errorf(errkind.BadValue, "ranges: %d row blocks (ranges) but %d slices", len(ranges)/2, len(slices))
 	}
 	if len(red)%2 != 0 {
-		return fmt.Errorf("ValueError: ranges: the reduction intervals must have shape (n, 2)")
+		return errkind.Errorf(errkind.BadValue, "ranges: the reduction intervals must have shape (n, 2)")
 	}
 	for b := 0; b < len(slices); b++ {
 		lo, hi := ranges[2*b], ranges[2*b+1]
 		if lo < 0 || hi < lo || hi > int64(outer) {
-			return fmt.Errorf("ValueError: ranges: row block %d is [%d, %d), outside [0, %d]", b, lo, hi, outer)
+			return errkind.Errorf(errkind.BadValue, "ranges: row block %d is [%d, %d), outside [0, %d]", b, lo, hi, outer)
 		}
 		prev := int64(0)
 		if b > 0 {
 			prev = slices[b-1]
 		}
 		if slices[b] < prev || slices[b] > int64(len(red)/2) {
-			return fmt.Errorf("ValueError: ranges: slices must be non-decreasing and <= %d, got %d at %d", len(red)/2, slices[b], b)
+			return errkind.Errorf(errkind.BadValue, "ranges: slices must be non-decreasing and <= %d, got %d at %d", len(red)/2, slices[b], b)
 		}
 	}
 	for s := 0; s < len(red)/2; s++ {
 		lo, hi := red[2*s], red[2*s+1]
 		if lo < 0 || hi < lo || hi > int64(inner) {
-			return fmt.Errorf("ValueError: ranges: reduction interval %d is [%d, %d), outside [0, %d]", s, lo, hi, inner)
+			return errkind.Errorf(errkind.BadValue, "ranges: reduction interval %d is [%d, %d), outside [0, %d]", s, lo, hi, inner)
 		}
 	}
 	return nil
@@ -105,7 +105,7 @@ func (k *Kernel) check(c any) error {
 	case *Call[float64]:
 		return k.checkCall(len(c.Args), lens(c.Args), c.ArgBatch, c.Batch, c.M, c.N, len(c.Vals), len(c.Idx), c.Ranges)
 	}
-	return fmt.Errorf("core: unsupported call type %T", c)
+	return errkind.Errorf(errkind.BadType, "core: unsupported call type %T", c)
 }
 
 func lens[T float](xs [][]T) []int {

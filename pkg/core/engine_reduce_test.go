@@ -13,6 +13,7 @@ import (
 
 	"github.com/gokeops/gokeops/internal/oracle"
 	"github.com/gokeops/gokeops/pkg/core"
+	"github.com/gokeops/gokeops/pkg/errkind"
 	"github.com/gokeops/gokeops/pkg/formula"
 )
 
@@ -548,7 +549,7 @@ func TestCancel(t *testing.T) {
 }
 
 // TestRunChecks gives Run calls with wrong lengths or ranges: each must
-// fail with a ValueError, without panicking.
+// fail with a bad value error, without panicking.
 func TestRunChecks(t *testing.T) {
 	const m, n = 4, 6
 	k, err := core.Compile(core.Spec{Formula: fVector, Aliases: redAliases, Reduction: "Min_ArgMin", Axis: 1})
@@ -627,8 +628,8 @@ func TestRunChecks(t *testing.T) {
 				}()
 				return core.Run(kk, c)
 			}()
-			if err == nil || !strings.HasPrefix(err.Error(), "ValueError:") {
-				t.Fatalf("got %v, want a ValueError", err)
+			if !errors.Is(err, errkind.BadValue) {
+				t.Fatalf("got %v, want a bad value error", err)
 			}
 		})
 	}

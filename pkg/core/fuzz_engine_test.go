@@ -75,7 +75,7 @@ func (g *formulaGen) expr(dim, depth int) string {
 	case r == 3:
 		return "(" + e() + "*" + e1() + ")"
 	case r < 7:
-		u := g.pick("Sin", "Cos", "Abs", "Square", "Minus", "Atan")
+		u := g.pick("Sin", "Cos", "Abs", "Square", "Minus", "Atan", "Erf")
 		if !g.continuous {
 			u = g.pick(u, "Step", "Sign", "ReLU", "Floor")
 		}

@@ -2,9 +2,9 @@ package core
 
 import (
 	"encoding/json"
-	"fmt"
 	"sync"
 
+	"github.com/gokeops/gokeops/pkg/errkind"
 	"github.com/gokeops/gokeops/pkg/formula"
 )
 
@@ -42,8 +42,9 @@ type Kernel struct {
 	frames32, frames64 sync.Pool
 }
 
-// Compile checks and plans a Spec. Errors start with "ValueError:" or
-// "TypeError:" for the Python layer.
+// Compile checks and plans a Spec. Its errors have an errkind kind (bad
+// value or bad type); those of the formula wrap a *formula.Error, which
+// gives the column.
 func Compile(s Spec) (*Kernel, error) {
 	red, err := ParseReduction(s.Reduction)
 	if err != nil {
@@ -51,7 +52,7 @@ func Compile(s Spec) (*Kernel, error) {
 	}
 	info := red.Info()
 	if s.Axis != 0 && s.Axis != 1 {
-		return nil, fmt.Errorf("ValueError: Axis should be 0 or 1, got %d", s.Axis)
+		return nil, errkind.Errorf(errkind.BadValue, "Axis should be 0 or 1, got %d", s.Axis)
 	}
 	k := &Kernel{red: red, axis: s.Axis, outerCat: formula.CatJ}
 	if s.Axis == 1 {
@@ -59,16 +60,16 @@ func Compile(s Spec) (*Kernel, error) {
 	}
 	switch {
 	case info.NeedsK && s.OptArg < 1:
-		return nil, fmt.Errorf("ValueError: reduction %s needs opt_arg = K >= 1, got %d", info.Name, s.OptArg)
+		return nil, errkind.Errorf(errkind.BadValue, "reduction %s needs opt_arg = K >= 1, got %d", info.Name, s.OptArg)
 	case !info.NeedsK && s.OptArg != 0:
-		return nil, fmt.Errorf("TypeError: reduction %s takes no opt_arg (got %d)", info.Name, s.OptArg)
+		return nil, errkind.Errorf(errkind.BadType, "reduction %s takes no opt_arg (got %d)", info.Name, s.OptArg)
 	}
 	k.optK = s.OptArg
 	if info.Weight == 0 && s.Formula2 != "" {
-		return nil, fmt.Errorf("ValueError: reduction %s takes no formula2", info.Name)
+		return nil, errkind.Errorf(errkind.BadValue, "reduction %s takes no formula2", info.Name)
 	}
 	if info.Weight == 2 && s.Formula2 == "" {
-		return nil, fmt.Errorf("ValueError: %s reduction requires a weight formula (given as formula2 kwarg)", info.Name)
+		return nil, errkind.Errorf(errkind.BadValue, "%s reduction requires a weight formula (given as formula2 kwarg)", info.Name)
 	}
 	if err := k.setOptions(info, s.DtypeAcc, s.SumScheme); err != nil {
 		return nil, err
@@ -76,20 +77,20 @@ func Compile(s Spec) (*Kernel, error) {
 	aliases := make([]formula.Alias, len(s.Aliases))
 	for i, a := range s.Aliases {
 		if aliases[i], err = formula.ParseAlias(a, i); err != nil {
-			return nil, fmt.Errorf("ValueError: %v", err)
+			return nil, errkind.Wrap(errkind.BadValue, err)
 		}
 	}
 	if k.Formula, err = formula.Compile(s.Formula, aliases); err != nil {
-		return nil, fmt.Errorf("ValueError: %v", err)
+		return nil, errkind.Wrap(errkind.BadValue, err)
 	}
 	k.dimF = formula.DimOf(k.Formula)
 	if info.ScalarF && k.dimF != 1 {
-		return nil, fmt.Errorf("ValueError: %s requires a formula of dimension 1, got dimension %d", info.Name, k.dimF)
+		return nil, errkind.Errorf(errkind.BadValue, "%s requires a formula of dimension 1, got dimension %d", info.Name, k.dimF)
 	}
 	var g formula.Expr
 	if s.Formula2 != "" {
 		if g, err = formula.Compile(s.Formula2, aliases); err != nil {
-			return nil, fmt.Errorf("ValueError: formula2: %v", err)
+			return nil, errkind.Errorf(errkind.BadValue, "formula2: %w", err)
 		}
 		k.Formula2 = g
 		k.UserDimG = formula.DimOf(g)
@@ -109,7 +110,7 @@ func Compile(s Spec) (*Kernel, error) {
 		vars = append(vars, g)
 	}
 	if k.Sig, err = formula.MakeSignature(aliases, vars...); err != nil {
-		return nil, fmt.Errorf("ValueError: %v", err)
+		return nil, errkind.Wrap(errkind.BadValue, err)
 	}
 	k.ValsDim, k.IdxDim = red.outDims(k.dimF, k.optK, k.dimG)
 	// A Sum with the default scheme may fold K*W as dot products.
@@ -123,27 +124,27 @@ func (k *Kernel) setOptions(info reductionInfo, dtypeAcc, scheme string) error {
 		dtypeAcc = "auto"
 	case "float16", "float32", "float64":
 		if !info.SumType {
-			return fmt.Errorf("ValueError: dtype_acc=%q is only allowed for sum-type reductions (Sum, LogSumExp, SumSoftMaxWeight...), not %s", dtypeAcc, info.Name)
+			return errkind.Errorf(errkind.BadValue, "dtype_acc=%q is only allowed for sum-type reductions (Sum, LogSumExp, SumSoftMaxWeight...), not %s", dtypeAcc, info.Name)
 		}
 	default:
-		return fmt.Errorf(`ValueError: invalid value for option dtype_acc: should be one of "auto", "float16", "float32" or "float64", got %q`, dtypeAcc)
+		return errkind.Errorf(errkind.BadValue, `invalid value for option dtype_acc: should be one of "auto", "float16", "float32" or "float64", got %q`, dtypeAcc)
 	}
 	k.dtypeAcc = dtypeAcc
 	switch scheme {
 	case "", "auto", "block_sum":
 		k.scheme = BlockSum
 		if scheme == "block_sum" && !info.SumType {
-			return fmt.Errorf("ValueError: sum_scheme=\"block_sum\" is only allowed for sum-type reductions, not %s", info.Name)
+			return errkind.Errorf(errkind.BadValue, "sum_scheme=\"block_sum\" is only allowed for sum-type reductions, not %s", info.Name)
 		}
 	case "direct_sum":
 		k.scheme = DirectSum
 	case "kahan_scheme":
 		if !info.SumType {
-			return fmt.Errorf("ValueError: sum_scheme=\"kahan_scheme\" is only allowed for sum-type reductions, not %s", info.Name)
+			return errkind.Errorf(errkind.BadValue, "sum_scheme=\"kahan_scheme\" is only allowed for sum-type reductions, not %s", info.Name)
 		}
 		k.scheme = KahanSum
 	default:
-		return fmt.Errorf(`ValueError: invalid value for option sum_scheme: should be one of "auto", "direct_sum", "block_sum" or "kahan_scheme", got %q`, scheme)
+		return errkind.Errorf(errkind.BadValue, `invalid value for option sum_scheme: should be one of "auto", "direct_sum", "block_sum" or "kahan_scheme", got %q`, scheme)
 	}
 	return nil
 }
@@ -153,7 +154,7 @@ func (k *Kernel) accumulate32(isF32 bool) (bool, error) {
 	switch k.dtypeAcc {
 	case "auto", "float32", "float16":
 		if !isF32 && k.dtypeAcc != "auto" {
-			return false, fmt.Errorf("ValueError: invalid parameter dtype_acc: %s for float64 data (only float64 is allowed)", k.dtypeAcc)
+			return false, errkind.Errorf(errkind.BadValue, "invalid parameter dtype_acc: %s for float64 data (only float64 is allowed)", k.dtypeAcc)
 		}
 		return isF32, nil
 	}

@@ -29,6 +29,8 @@ func unaryF64(p formula.Prim, ints []int, dst, x []float64) {
 		acosF64(dst, x)
 	case formula.PrimAtan:
 		atanF64(dst, x)
+	case formula.PrimErf:
+		erfF64(dst, x)
 	case formula.PrimSqrt:
 		sqrtF64(dst, x)
 	case formula.PrimRsqrt:
@@ -181,6 +183,8 @@ func unaryF32(p formula.Prim, ints []int, dst, x []float32) {
 		acosF32(dst, x)
 	case formula.PrimAtan:
 		atanF32(dst, x)
+	case formula.PrimErf:
+		erfF32(dst, x)
 	case formula.PrimSqrt:
 		sqrtF32(dst, x)
 	case formula.PrimRsqrt:

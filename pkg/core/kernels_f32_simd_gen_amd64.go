@@ -277,6 +277,16 @@ func atanF32(dst, x []float32) {
 	}
 }
 
+// erfF32 is
+//
+//	for t := range dst { dst[t] = float32(math.Erf(float64(x[t]))) }
+func erfF32(dst, x []float32) {
+	x = x[:len(dst)]
+	for t := range dst {
+		dst[t] = float32(math.Erf(float64(x[t])))
+	}
+}
+
 // sqrtF32 is
 //
 //	for t := range dst { dst[t] = float32(math.Sqrt(float64(x[t]))) }

@@ -116,6 +116,16 @@ func atanF64(dst, x []float64) {
 	}
 }
 
+// erfF64 is
+//
+//	for t := range dst { dst[t] = math.Erf(x[t]) }
+func erfF64(dst, x []float64) {
+	x = x[:len(dst)]
+	for t := range dst {
+		dst[t] = math.Erf(x[t])
+	}
+}
+
 // sqrtF64 is
 //
 //	for t := range dst { dst[t] = math.Sqrt(x[t]) }

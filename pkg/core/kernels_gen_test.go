@@ -39,6 +39,9 @@ var kernelsF64 = []kernelCase[float64]{
 	{prim: formula.PrimAtan, name: "atanF64", form: formUnary, ints: 0, run: func(dst []float64, a [][]float64, ints []int) {
 		atanF64(dst, a[0])
 	}},
+	{prim: formula.PrimErf, name: "erfF64", form: formUnary, ints: 0, run: func(dst []float64, a [][]float64, ints []int) {
+		erfF64(dst, a[0])
+	}},
 	{prim: formula.PrimSqrt, name: "sqrtF64", form: formUnary, ints: 0, run: func(dst []float64, a [][]float64, ints []int) {
 		sqrtF64(dst, a[0])
 	}},
@@ -210,6 +213,9 @@ var kernelsF32 = []kernelCase[float32]{
 	}},
 	{prim: formula.PrimAtan, name: "atanF32", form: formUnary, ints: 0, run: func(dst []float32, a [][]float32, ints []int) {
 		atanF32(dst, a[0])
+	}},
+	{prim: formula.PrimErf, name: "erfF32", form: formUnary, ints: 0, run: func(dst []float32, a [][]float32, ints []int) {
+		erfF32(dst, a[0])
 	}},
 	{prim: formula.PrimSqrt, name: "sqrtF32", form: formUnary, ints: 0, run: func(dst []float32, a [][]float32, ints []int) {
 		sqrtF32(dst, a[0])

@@ -1,6 +1,8 @@
 package core
 
-import "fmt"
+import (
+	"github.com/gokeops/gokeops/pkg/errkind"
+)
 
 // Partial reductions. A reduction over the reduced index splits into pieces
 // whose accumulators merge associatively: a sum; a running max with its
@@ -90,10 +92,10 @@ func RunPartial[T float](k *Kernel, c *Call[T], state []float64, offset int) err
 		return err
 	}
 	if len(c.Vals) != 0 || len(c.Idx) != 0 {
-		return fmt.Errorf("ValueError: a partial reduction writes states, not outputs: got %d values and %d indices", len(c.Vals), len(c.Idx))
+		return errkind.Errorf(errkind.BadValue, "a partial reduction writes states, not outputs: got %d values and %d indices", len(c.Vals), len(c.Idx))
 	}
 	if offset < 0 {
-		return fmt.Errorf("ValueError: the offset of a partial reduction must be >= 0, got %d", offset)
+		return errkind.Errorf(errkind.BadValue, "the offset of a partial reduction must be >= 0, got %d", offset)
 	}
 	rows, nb := k.outputRows(c.M, c.N), prod(c.Batch)
 	if err := k.checkCall(len(c.Args), lens(c.Args), c.ArgBatch, c.Batch, c.M, c.N, nb*rows*k.ValsDim, nb*rows*k.IdxDim, c.Ranges); err != nil {
@@ -101,7 +103,7 @@ func RunPartial[T float](k *Kernel, c *Call[T], state []float64, offset int) err
 	}
 	al := red.accLen()
 	if want := nb * rows * al; len(state) != want {
-		return fmt.Errorf("ValueError: the state has %d values, expected %d (%d rows of %d)", len(state), want, nb*rows, al)
+		return errkind.Errorf(errkind.BadValue, "the state has %d values, expected %d (%d rows of %d)", len(state), want, nb*rows, al)
 	}
 	r := &runner[T]{k: k, c: c, red: red, round32: acc32, state: state}
 	r.outer, r.inner = c.M, c.N
@@ -124,7 +126,7 @@ func RunPartial[T float](k *Kernel, c *Call[T], state []float64, offset int) err
 // checkStates checks that states holds whole rows of states of k.
 func checkStates(name string, states []float64, al int) (rows int, err error) {
 	if len(states)%al != 0 {
-		return 0, fmt.Errorf("ValueError: %s has %d values, not a whole number of rows of %d", name, len(states), al)
+		return 0, errkind.Errorf(errkind.BadValue, "%s has %d values, not a whole number of rows of %d", name, len(states), al)
 	}
 	return len(states) / al, nil
 }
@@ -144,7 +146,7 @@ func MergeStates[T float](k *Kernel, acc, part []float64) error {
 		return err
 	}
 	if len(part) != len(acc) {
-		return fmt.Errorf("ValueError: merging states of %d and %d values: expected the same rows", len(acc), len(part))
+		return errkind.Errorf(errkind.BadValue, "merging states of %d and %d values: expected the same rows", len(acc), len(part))
 	}
 	for o := 0; o < rows; o++ {
 		red.merge(acc[o*al:(o+1)*al], part[o*al:(o+1)*al])
@@ -182,10 +184,10 @@ func FinishStates[T float](k *Kernel, states []float64, vals []T, idx []int64) e
 		return err
 	}
 	if want := rows * k.ValsDim; len(vals) != want {
-		return fmt.Errorf("ValueError: the output has %d values, expected %d", len(vals), want)
+		return errkind.Errorf(errkind.BadValue, "the output has %d values, expected %d", len(vals), want)
 	}
 	if want := rows * k.IdxDim; len(idx) != want {
-		return fmt.Errorf("ValueError: the index output has %d values, expected %d", len(idx), want)
+		return errkind.Errorf(errkind.BadValue, "the index output has %d values, expected %d", len(idx), want)
 	}
 	for o := 0; o < rows; o++ {
 		var v []T

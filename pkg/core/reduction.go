@@ -1,9 +1,10 @@
 package core
 
 import (
-	"fmt"
 	"math"
 	"strings"
+
+	"github.com/gokeops/gokeops/pkg/errkind"
 )
 
 // Reduction is a reduction of the KeOps API, by its reduction_op name.
@@ -70,7 +71,7 @@ func ParseReduction(name string) (Reduction, error) {
 	for _, info := range reductionTable {
 		names = append(names, info.Name)
 	}
-	return 0, fmt.Errorf("ValueError: unknown reduction_op %q: expected one of %s, SoftMax", name, strings.Join(names, ", "))
+	return 0, errkind.Errorf(errkind.BadValue, "unknown reduction_op %q: expected one of %s, SoftMax", name, strings.Join(names, ", "))
 }
 
 func (r Reduction) String() string { return reductionTable[r].Name }

@@ -1,11 +1,11 @@
 package core
 
 import (
-	"errors"
-	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/gokeops/gokeops/pkg/errkind"
 )
 
 // Ranges is the block-sparse structure of KeOps (pykeops.numpy.cluster
@@ -35,7 +35,7 @@ type Call[T float] struct {
 const smallWork = 1 << 15
 
 // ErrCancelled is returned by a run stopped through its Cancel flag.
-var ErrCancelled = errors.New("KeyboardInterrupt: the reduction was interrupted")
+var ErrCancelled = errkind.Errorf(errkind.Cancelled, "the reduction was interrupted")
 
 // span is an interval [lo, hi) of the reduced index.
 type span struct{ lo, hi int }
@@ -222,7 +222,7 @@ func (r *runner[T]) execute() error {
 	work := func(w int) {
 		defer func() {
 			if p := recover(); p != nil {
-				errs[w] = fmt.Errorf("core: internal error: %v", p)
+				errs[w] = errkind.Errorf(errkind.Internal, "core: internal error: %v", p)
 				cancelled.Store(true)
 			}
 		}()

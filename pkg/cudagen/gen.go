@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gokeops/gokeops/pkg/core"
+	"github.com/gokeops/gokeops/pkg/errkind"
 	"github.com/gokeops/gokeops/pkg/formula"
 )
 
@@ -169,7 +170,7 @@ func accType(p core.Plan, dt Dtype) (string, error) {
 	switch dt {
 	case Float64:
 		if p.DtypeAcc != "auto" && p.DtypeAcc != "float64" {
-			return "", fmt.Errorf("ValueError: invalid parameter dtype_acc: %s for float64 data (only float64 is allowed)", p.DtypeAcc)
+			return "", errkind.Errorf(errkind.BadValue, "invalid parameter dtype_acc: %s for float64 data (only float64 is allowed)", p.DtypeAcc)
 		}
 		return "double", nil
 	case Float16:
@@ -177,7 +178,7 @@ func accType(p core.Plan, dt Dtype) (string, error) {
 		case "float16":
 			return "half", nil
 		case "float64":
-			return "", fmt.Errorf("ValueError: invalid parameter dtype_acc: float64 for float16 data (float16 or float32 only)")
+			return "", errkind.Errorf(errkind.BadValue, "invalid parameter dtype_acc: float64 for float16 data (float16 or float32 only)")
 		}
 		return "float", nil
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gokeops/gokeops/pkg/core"
 	"github.com/gokeops/gokeops/pkg/cudagen/nvrtc"
+	"github.com/gokeops/gokeops/pkg/errkind"
 )
 
 // This file is the launcher: it loads the compiled kernels into the
@@ -125,7 +126,7 @@ func OpenDevice(id int, sitePackages []string, cacheDir string) (*Device, error)
 		return nil, fmt.Errorf("cudagen: counting devices: %v", err)
 	}
 	if id < 0 || id >= n {
-		return nil, fmt.Errorf("ValueError: device_id %d: expected 0 <= device_id < %d", id, n)
+		return nil, errkind.Errorf(errkind.BadValue, "device_id %d: expected 0 <= device_id < %d", id, n)
 	}
 	lib, err := nvrtc.Find(sitePackages, cu.Version()/1000)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/gokeops/gokeops/pkg/errkind"
 )
 
 // Alias binds a name to a variable, as in "x = Vi(3)". Name is empty for the
@@ -25,7 +27,7 @@ type Alias struct {
 func ParseAlias(s string, pos int) (Alias, error) {
 	src := strings.Join(strings.Fields(s), "")
 	bad := func(format string, args ...any) (Alias, error) {
-		return Alias{}, fmt.Errorf("alias %q: %s", s, fmt.Sprintf(format, args...))
+		return Alias{}, errkind.Errorf(errkind.BadValue, "alias %q: %s", s, fmt.Sprintf(format, args...))
 	}
 	var a Alias
 	rhs := src
@@ -158,7 +160,7 @@ func MakeSignature(aliases []Alias, formulas ...Expr) (Signature, error) {
 	seen := make([]bool, n)
 	for _, v := range all {
 		if seen[v.Ind] && (sig[v.Ind].Dim != v.Dim || sig[v.Ind].Cat != v.Cat) {
-			return nil, fmt.Errorf("formula: argument %d is declared twice, as %s and %s", v.Ind,
+			return nil, errkind.Errorf(errkind.BadValue, "formula: argument %d is declared twice, as %s and %s", v.Ind,
 				varString(sig[v.Ind]), varString(v))
 		}
 		sig[v.Ind], seen[v.Ind] = v, true
@@ -166,7 +168,7 @@ func MakeSignature(aliases []Alias, formulas ...Expr) (Signature, error) {
 	}
 	for k, ok := range seen {
 		if !ok {
-			return nil, fmt.Errorf("formula: argument %d is used by no alias or variable (indices must be 0..%d without gaps)", k, n-1)
+			return nil, errkind.Errorf(errkind.BadValue, "formula: argument %d is used by no alias or variable (indices must be 0..%d without gaps)", k, n-1)
 		}
 	}
 	return sig, nil

@@ -2,7 +2,6 @@ package formula_test
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -312,5 +311,3 @@ func TestLaplacian(t *testing.T) {
 		})
 	}
 }
-
-var _ = math.Abs

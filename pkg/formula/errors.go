@@ -2,8 +2,9 @@ package formula
 
 import (
 	"fmt"
-	"sort"
 	"strings"
+
+	"github.com/gokeops/gokeops/pkg/errkind"
 )
 
 // Pos is a byte offset into the formula plus one; 0 is NoPos.
@@ -15,7 +16,9 @@ const NoPos Pos = 0
 // IsValid reports whether p is a known position.
 func (p Pos) IsValid() bool { return p != NoPos }
 
-// Error is one problem found in a formula, at a position.
+// Error is one problem found in a formula, at a position. It is of kind
+// errkind.BadValue: errors.Is(err, errkind.BadValue) holds, and errors.As
+// gives the column.
 type Error struct {
 	Src string // the formula text, to quote in messages
 	Pos Pos
@@ -36,37 +39,8 @@ func (e *Error) Error() string {
 	return s
 }
 
-// ErrorList is a list of errors sorted by position.
-type ErrorList []*Error
-
-// Add appends an error.
-func (l *ErrorList) Add(src string, pos Pos, msg string) {
-	*l = append(*l, &Error{Src: src, Pos: pos, Msg: msg})
-}
-
-// Error reports the first error and how many more there are.
-func (l ErrorList) Error() string {
-	switch len(l) {
-	case 0:
-		return "no errors"
-	case 1:
-		return l[0].Error()
-	}
-	return fmt.Sprintf("%s (and %d more errors)", l[0], len(l)-1)
-}
-
-// Sort orders the list by position.
-func (l ErrorList) Sort() {
-	sort.SliceStable(l, func(i, j int) bool { return l[i].Pos < l[j].Pos })
-}
-
-// Err returns nil for an empty list (a real nil, never a typed one), else the list.
-func (l ErrorList) Err() error {
-	if len(l) == 0 {
-		return nil
-	}
-	return l
-}
+// Is makes every formula error match errkind.BadValue.
+func (e *Error) Is(target error) bool { return target == errkind.BadValue }
 
 // errorf builds a single positioned error.
 func errorf(src string, pos Pos, format string, args ...any) error {

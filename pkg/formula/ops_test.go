@@ -1,7 +1,6 @@
 package formula_test
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -254,5 +253,3 @@ func symbolic(e formula.Expr) bool {
 	})
 	return found
 }
-
-var _ = fmt.Sprint

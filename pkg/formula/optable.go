@@ -24,6 +24,7 @@ const (
 	OpAcos
 	OpAtan
 	OpAtan2
+	OpErf // not in KeOps 2.3
 	OpSqrt
 	OpRsqrt
 	OpSquare
@@ -190,6 +191,12 @@ type OpInfo struct {
 	// NoDeriv is the error for an argument with an empty Deriv entry.
 	NoDeriv string
 
+	// Method, when set, is the LazyTensor method that writes the op on
+	// self alone (x.exp() is Exp(x)), and About says what it computes, for
+	// the method's documentation: the Python layer builds those methods from
+	// these two fields (see ElementwiseMethods).
+	Method, About string
+
 	Linear Linearity
 	// TestDomain is the interval the tests draw arguments from, when the op
 	// is not defined (or not differentiable) on all of [-2, 2].
@@ -244,28 +251,31 @@ func init() {
 			Deriv: []string{"e/b", "-e*a/Square(b)"}, TestDomain: dom(0.5, 2)},
 		OpMinus:    {Name: "Minus", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimMinus, Linear: LinAll, Deriv: []string{"-e"}},
 		OpInv:      {Name: "Inv", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimInv, Deriv: []string{"-e*Square(f)"}, TestDomain: dom(0.5, 2)},
-		OpExp:      {Name: "Exp", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimExp, Deriv: []string{"e*f"}},
-		OpLog:      {Name: "Log", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimLog, Deriv: []string{"e*Inv(a)"}, TestDomain: dom(0.1, 2)},
-		OpXLogX:    {Name: "XLogX", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimXLogX, Deriv: []string{"e*(Log(a)+1)"}, TestDomain: dom(0.1, 2)},
-		OpSin:      {Name: "Sin", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimSin, Deriv: []string{"e*Cos(a)"}},
-		OpCos:      {Name: "Cos", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimCos, Deriv: []string{"-e*Sin(a)"}},
-		OpSinXDivX: {Name: "SinXDivX", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimSinXDivX, Deriv: []string{"e*(Cos(a)/a-Sin(a)/Square(a))"}, TestDomain: dom(0.5, 2)},
-		OpAsin:     {Name: "Asin", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimAsin, Deriv: []string{"e*Rsqrt(1-Square(a))"}, TestDomain: dom(-0.9, 0.9)},
-		OpAcos:     {Name: "Acos", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimAcos, Deriv: []string{"-e*Rsqrt(1-Square(a))"}, TestDomain: dom(-0.9, 0.9)},
-		OpAtan:     {Name: "Atan", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimAtan, Deriv: []string{"e*Inv(1+Square(a))"}},
+		OpExp:      {Name: "Exp", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimExp, Method: "exp", About: "exponential", Deriv: []string{"e*f"}},
+		OpLog:      {Name: "Log", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimLog, Method: "log", About: "natural logarithm", Deriv: []string{"e*Inv(a)"}, TestDomain: dom(0.1, 2)},
+		OpXLogX:    {Name: "XLogX", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimXLogX, Method: "xlogx", About: "x log x (0 at x = 0)", Deriv: []string{"e*(Log(a)+1)"}, TestDomain: dom(0.1, 2)},
+		OpSin:      {Name: "Sin", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimSin, Method: "sin", About: "sine", Deriv: []string{"e*Cos(a)"}},
+		OpCos:      {Name: "Cos", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimCos, Method: "cos", About: "cosine", Deriv: []string{"-e*Sin(a)"}},
+		OpSinXDivX: {Name: "SinXDivX", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimSinXDivX, Method: "sinxdivx", About: "sin(x)/x (1 at x = 0)", Deriv: []string{"e*(Cos(a)/a-Sin(a)/Square(a))"}, TestDomain: dom(0.5, 2)},
+		OpAsin:     {Name: "Asin", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimAsin, Method: "asin", About: "arcsine", Deriv: []string{"e*Rsqrt(1-Square(a))"}, TestDomain: dom(-0.9, 0.9)},
+		OpAcos:     {Name: "Acos", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimAcos, Method: "acos", About: "arccosine", Deriv: []string{"-e*Rsqrt(1-Square(a))"}, TestDomain: dom(-0.9, 0.9)},
+		OpAtan:     {Name: "Atan", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimAtan, Method: "atan", About: "arctangent", Deriv: []string{"e*Inv(1+Square(a))"}},
 		OpAtan2: {Name: "Atan2", Args: 2, Family: ew, Dim: dimElementwise, Prim: PrimAtan2,
 			Deriv: []string{"e*b/(Square(a)+Square(b))", "-e*a/(Square(a)+Square(b))"}, TestDomain: dom(0.5, 2)},
-		OpSqrt:   {Name: "Sqrt", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimSqrt, Deriv: []string{"e*Rsqrt(a)/2"}, TestDomain: dom(0.1, 2)},
-		OpRsqrt:  {Name: "Rsqrt", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimRsqrt, Deriv: []string{"-e*Pow(f,3)/2"}, TestDomain: dom(0.1, 2)},
-		OpSquare: {Name: "Square", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimSquare, Deriv: []string{"2*a*e"}},
+		// 2/sqrt(pi) = 1.1283791670955126.
+		OpErf: {Name: "Erf", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimErf, Method: "erf", About: "error function",
+			Deriv: []string{"e*1.1283791670955126*Exp(-Square(a))"}},
+		OpSqrt:   {Name: "Sqrt", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimSqrt, Method: "sqrt", About: "square root", Deriv: []string{"e*Rsqrt(a)/2"}, TestDomain: dom(0.1, 2)},
+		OpRsqrt:  {Name: "Rsqrt", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimRsqrt, Method: "rsqrt", About: "inverse square root (0 at x = 0)", Deriv: []string{"-e*Pow(f,3)/2"}, TestDomain: dom(0.1, 2)},
+		OpSquare: {Name: "Square", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimSquare, Method: "square", About: "square", Deriv: []string{"2*a*e"}},
 		OpPow:    {Name: "Pow", Args: 1, Ints: 1, Family: ew, Dim: dimElementwise, Prim: PrimPow, Deriv: []string{"n*Pow(a,n-1)*e"}},
 		OpPowf: {Name: "Powf", Args: 2, Family: ew, Dim: dimElementwise, Prim: PrimPowf,
 			Deriv: []string{"e*b*Powf(a,b-1)", "e*Log(a)*f"}, TestDomain: dom(0.5, 2)},
 		OpAbs:          {Name: "Abs", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimAbs, Deriv: []string{"e*Sign(a)"}},
-		OpSign:         {Name: "Sign", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimSign, Deriv: zeroDeriv},
-		OpStep:         {Name: "Step", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimStep, Deriv: zeroDeriv},
-		OpReLU:         {Name: "ReLU", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimReLU, Deriv: []string{"e*Step(a)"}},
-		OpFloor:        {Name: "Floor", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimFloor, Deriv: zeroDeriv},
+		OpSign:         {Name: "Sign", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimSign, Method: "sign", About: "sign (-1, 0 or 1)", Deriv: zeroDeriv},
+		OpStep:         {Name: "Step", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimStep, Method: "step", About: "Heaviside step (0 if x < 0, else 1)", Deriv: zeroDeriv},
+		OpReLU:         {Name: "ReLU", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimReLU, Method: "relu", About: "rectified linear unit", Deriv: []string{"e*Step(a)"}},
+		OpFloor:        {Name: "Floor", Args: 1, Family: ew, Dim: dimElementwise, Prim: PrimFloor, Method: "floor", About: "floor", Deriv: zeroDeriv},
 		OpRound:        {Name: "Round", Args: 1, Ints: 1, Family: ew, Dim: dimElementwise, Prim: PrimRound, Deriv: zeroDeriv},
 		OpMod:          {Name: "Mod", Args: 3, Family: ew, Dim: dimElementwise, Prim: PrimMod, DerivVia: "a-b*Floor((a-c)/b)", TestDomain: dom(0.5, 3)},
 		OpClamp:        {Name: "Clamp", Args: 3, Family: ew, Dim: dimElementwise, Prim: PrimClamp, DerivVia: "ClampInt((a-b)/(c-b),0,1)*(c-b)+b"},

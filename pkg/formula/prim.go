@@ -30,6 +30,7 @@ const (
 	PrimAsin
 	PrimAcos
 	PrimAtan
+	PrimErf
 	PrimSqrt
 	PrimRsqrt
 	PrimSquare

@@ -69,25 +69,16 @@ func newError(op string, kind error, arg int, format string, args ...any) *Error
 	return &Error{Kind: kind, Op: op, Arg: arg, Msg: fmt.Sprintf(format, args...)}
 }
 
-// fromEngine wraps an error of pkg/core or pkg/formula, dropping the
-// Python exception prefix of its messages ("ValueError: ").
+// fromEngine wraps an error of pkg/core or pkg/formula.
 func fromEngine(op string, kind error, err error) *Error {
 	e := &Error{Kind: kind, Op: op, Arg: -1, Msg: engineMessage(err), Err: err}
 	var fe *formula.Error
-	var fl formula.ErrorList
-	switch {
-	case errors.As(err, &fe):
+	if errors.As(err, &fe) {
 		e.Col = int(fe.Pos)
-	case errors.As(err, &fl) && len(fl) > 0:
-		e.Col = int(fl[0].Pos)
 	}
 	return e
 }
 
-func engineMessage(err error) string {
-	msg := err.Error()
-	for _, p := range []string{"ValueError: ", "TypeError: ", "RuntimeError: ", "KeyboardInterrupt: "} {
-		msg = strings.TrimPrefix(msg, p)
-	}
-	return strings.TrimPrefix(msg, "formula: ")
-}
+// engineMessage is the message of an engine error, less the "formula: " of
+// formula errors (the Col field says where).
+func engineMessage(err error) string { return strings.TrimPrefix(err.Error(), "formula: ") }

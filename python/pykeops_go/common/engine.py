@@ -2,9 +2,10 @@
 
 A :class:`Kernel` is a compiled reduction (a handle on the Go side) and knows
 its arguments. :meth:`Kernel.plan` builds the int64 descriptor of calls of
-given sizes (see gokeops/run.go), and :meth:`CallPlan.run` passes NumPy
+given sizes (laid out by gokeops/descriptor.go), and :meth:`CallPlan.run` passes NumPy
 buffers to Go by address in it: nothing is copied. Errors raised by Go carry
-the Python exception to raise as a prefix ("ValueError: ...").
+the Python exception to raise as a prefix ("ValueError: ..."), which Go
+derives from the kind of the error.
 
 In a process forked after this module was imported, nothing calls into Go
 (its runtime does not survive fork): the calls go to an engine process of
@@ -13,12 +14,14 @@ the child's own (see fork_helper).
 
 from __future__ import annotations
 
+import builtins
 import ctypes
 import functools
 import itertools
 import json
 import os
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -43,12 +46,9 @@ def _after_fork_in_child() -> None:
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
-_EXCEPTIONS = {
-    "ValueError": ValueError,
-    "TypeError": TypeError,
-    "KeyboardInterrupt": KeyboardInterrupt,
-    "RuntimeError": RuntimeError,
-}
+# The Python exceptions that Go error messages start with ("ValueError: ..."),
+# by name; Go's table of error kinds (gokeops/guard.go) gives the names.
+_EXCEPTIONS = {name: getattr(builtins, name) for name in _go.ErrorClasses().split("\n")}
 
 DTYPE_CODES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}
 
@@ -61,6 +61,7 @@ DTYPE_CODES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}
 _THREADED_WORK = 100_000_000
 
 _tokens = itertools.count(1)
+_TOKEN_WORD = _go.WordToken
 
 _addressof = ctypes.addressof
 _char_at = ctypes.c_char.from_buffer
@@ -112,6 +113,7 @@ class Kernel:
     def __init__(self, compile_args: tuple):
         self.compile_args = compile_args
         if _child is None:
+            # One hold on the Go kernel, given back by __del__.
             self.handle = call(_go.Compile, *compile_args)
             self.info = call(_go.Describe, self.handle)
         else:
@@ -125,6 +127,19 @@ class Kernel:
         self.vals_dim = info["vals_dim"]
         self.idx_dim = info["idx_dim"]
         self.pair_cost = max(1, int(info.get("pair_cost", 1 + sum(a.dim for a in self.args))))
+
+    def __del__(self, _release=_go.Release):
+        # The Go registry owns the kernel (gokeops/registry.go): it keeps the
+        # most recently released ones, so a formula built again soon after
+        # still finds its kernel. A forked child never calls into Go: the
+        # kernels it inherited are held by its parent, and those it compiled
+        # belong to its engine process.
+        if _child is not None or "handle" not in self.__dict__:
+            return
+        try:
+            _release(self.handle)
+        except Exception:  # interpreter shutdown
+            pass
 
     def plan(self, dtype: np.dtype, M: int, N: int, batch: tuple[int, ...],
              arg_batches: Sequence[tuple[int, ...]], nvals: int, nidx: int,
@@ -146,16 +161,22 @@ class Kernel:
         ranges : sequence of 6 int64 arrays, optional
             C-contiguous block-sparse ranges, kept alive by the plan.
         """
-        words = [0, M, N, len(batch), *batch, len(arg_batches)]
+        # The layout is gokeops/descriptor.go's, read from the extension.
+        header = [0] * _go.HeaderWords
+        header[_go.WordVersion] = _go.DescriptorVersion
+        header[_go.WordM], header[_go.WordN], header[_go.WordNBatch] = M, N, len(batch)
+        words = [*header, *batch, len(arg_batches)]
         arg_pos = []
         for ab in arg_batches:
             arg_pos.append(len(words))
-            words += [0, 0, *ab]
+            words += [0] * _go.ArgWords + list(ab)  # address, length, batch shape
         out_pos = len(words)
-        words += [0, nvals, 0, nidx]
+        words += [0, nvals, 0, nidx]  # the _go.OutWords of the outputs
         if ranges is None:
             words.append(0)
         else:
+            if len(ranges) != _go.RangeArrays:
+                raise ValueError(f"ranges must be {_go.RangeArrays} arrays, got {len(ranges)}")
             words.append(1)
             for r in ranges:
                 words += [r.ctypes.data, r.size]
@@ -168,7 +189,7 @@ class Kernel:
 
 
 class CallPlan:
-    """A filled-in call descriptor (see gokeops/run.go) for given sizes.
+    """A filled-in call descriptor (see gokeops/descriptor.go) for given sizes.
 
     Repeated calls of the same shapes only copy it and write the addresses
     of the arrays: the per-call cost stays a few microseconds.
@@ -206,7 +227,7 @@ class CallPlan:
         if idx is not None:
             desc[self.out_pos + 2] = _address(idx)
         token = next(_tokens)
-        desc[0] = token
+        desc[_TOKEN_WORD] = token
         args = (self.handle, self.code, addr, desc.size)
         if not self.threaded:
             call(_go.Run, *args)
@@ -222,7 +243,7 @@ class CallPlan:
         for pos, a in zip(self.arg_pos, arrays):
             desc[pos] = _address(a)
             desc[pos + 1] = a.size
-        desc[0] = next(_tokens)
+        desc[_TOKEN_WORD] = next(_tokens)
         call(_go.RunPartial, self.handle, self.code, desc.ctypes.data, desc.size,
              _address(state), state.size, int(offset))
 
@@ -249,10 +270,10 @@ def _run_interruptible(token, args):
         _reraise(box["err"])
 
 
-# Compiled kernels by their arguments. Bounded: past _CACHE_MAX distinct
-# reductions the oldest entry is dropped (a Genred holding it keeps it).
-_cache: dict = {}
-_CACHE_MAX = 1024
+# The live kernels by their arguments, so that identical reductions share one
+# Kernel. Weak: an entry lasts as long as a Genred, LazyTensor or KernelSolve
+# holds its kernel; the Go registry decides how long compiled kernels stay.
+_cache: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 def compile(formula: str, aliases: Sequence[str], reduction: str, axis: int, opt_arg: int | None,
@@ -261,11 +282,8 @@ def compile(formula: str, aliases: Sequence[str], reduction: str, axis: int, opt
     key = (formula, tuple(aliases), reduction, axis, opt_arg, formula2, dtype_acc, sum_scheme)
     k = _cache.get(key)
     if k is None:
-        k = Kernel((formula, "\n".join(aliases), reduction, int(axis), int(opt_arg or 0),
-                    formula2 or "", dtype_acc, sum_scheme))
-        if len(_cache) >= _CACHE_MAX:
-            del _cache[next(iter(_cache))]
-        _cache[key] = k
+        k = _cache[key] = Kernel((formula, "\n".join(aliases), reduction, int(axis), int(opt_arg or 0),
+                                  formula2 or "", dtype_acc, sum_scheme))
     return k
 
 
@@ -314,3 +332,8 @@ def get_num_threads() -> int:
 def op_names() -> list[str]:
     """Names of every operation of the formula language."""
     return call(_go.OpNames).split("\n")
+
+
+def elementwise_methods() -> list[tuple[str, str, str]]:
+    """(op, LazyTensor method, what it computes) of each op the Go op table gives a method."""
+    return [tuple(line.split("\t")) for line in call(_go.ElementwiseMethods).split("\n")]

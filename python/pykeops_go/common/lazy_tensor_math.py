@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from pykeops_go.common import engine
+
 
 def is_scalar_and_equals(x: Any, val: float) -> bool:
     """True if x is a Python/NumPy number (not a bool) equal to val."""
@@ -210,22 +212,8 @@ class MathMixin:
     __ge__ = _comparison(">=", True, "__ge__")
 
     # ---------------------------------------------------- elementwise functions
-    exp = _elementwise("Exp", "exp", "exponential")
-    log = _elementwise("Log", "log", "natural logarithm")
-    xlogx = _elementwise("XLogX", "xlogx", "x log x (0 at x = 0)")
-    cos = _elementwise("Cos", "cos", "cosine")
-    sin = _elementwise("Sin", "sin", "sine")
-    sinxdivx = _elementwise("SinXDivX", "sinxdivx", "sin(x)/x (1 at x = 0)")
-    asin = _elementwise("Asin", "asin", "arcsine")
-    acos = _elementwise("Acos", "acos", "arccosine")
-    atan = _elementwise("Atan", "atan", "arctangent")
-    sqrt = _elementwise("Sqrt", "sqrt", "square root")
-    rsqrt = _elementwise("Rsqrt", "rsqrt", "inverse square root (0 at x = 0)")
-    square = _elementwise("Square", "square", "square")
-    sign = _elementwise("Sign", "sign", "sign (-1, 0 or 1)")
-    step = _elementwise("Step", "step", "Heaviside step (0 if x < 0, else 1)")
-    relu = _elementwise("ReLU", "relu", "rectified linear unit")
-    floor = _elementwise("Floor", "floor", "floor")
+    # exp, log, sin, erf...: one method per op of the Go op table that names
+    # a LazyTensor method, added after the class.
 
     def sinc(self) -> Any:
         """Normalized sinc ``sin(pi x) / (pi x)``: ``SinXDivX((pi * x))``."""
@@ -257,3 +245,8 @@ class MathMixin:
     def round(self, d: int = 0) -> Any:
         """Round half away from zero to ``d`` decimals: ``Round(x,d)``."""
         return self.unary("Round", opt_arg=int(d))
+
+
+for _op, _name, _what in engine.elementwise_methods():
+    setattr(MathMixin, _name, _elementwise(_op, _name, _what))
+del _op, _name, _what

@@ -118,6 +118,7 @@ var lowerings = []lowering{
 	{Prim: formula.PrimAsin, Name: "Asin", Stem: "asin", Scalar: mathCall("Asin"), Vector: vfn("asin")},
 	{Prim: formula.PrimAcos, Name: "Acos", Stem: "acos", Scalar: helper("acosAccurate"), Vector: vfn("acos")},
 	{Prim: formula.PrimAtan, Name: "Atan", Stem: "atan", Scalar: mathCall("Atan"), Vector: vfn("atan")},
+	{Prim: formula.PrimErf, Name: "Erf", Stem: "erf", Scalar: mathCall("Erf")},
 	{Prim: formula.PrimSqrt, Name: "Sqrt", Stem: "sqrt", Scalar: mathCall("Sqrt"),
 		Vector: func(v *lanes, a ...Code) Code { return method(a[0], "Sqrt") }},
 	{Prim: formula.PrimRsqrt, Name: "Rsqrt", Stem: "rsqrt", Scalar: helper("rsqrt"),

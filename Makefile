@@ -11,6 +11,10 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PYTEST_ARGS ?= -q
 PY_DEPS := numpy scipy pytest pybindgen "setuptools>=70.1" wheel
+# pykeops.torch: torch (the CPU wheel from PyPI, ~5 GB installed) and the
+# libraries whose KeOps back ends the torch tests run. A stamp of its own, so
+# that NumPy-only work never waits for it; `make install` / `make test` pull it.
+TORCH_DEPS := torch geomloss gpytorch
 
 STAMPS := build/stamps
 # Non-empty when the toolchain knows the simd experiment (Go >= 1.26).
@@ -18,13 +22,18 @@ SIMD := $(shell GOEXPERIMENT=simd $(GO) env GOEXPERIMENT >/dev/null 2>&1 && echo
 
 .PHONY: install ext test go-test py-test demo bench bench-ref wheel clean distclean
 
-install: $(STAMPS)/install
+install: $(STAMPS)/install $(STAMPS)/torch
 
 # The virtualenv and the Python packages needed to build and test.
 $(STAMPS)/venv:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q $(PY_DEPS)
+	@mkdir -p $(@D) && touch $@
+
+# torch and the client libraries of the torch tests (see TORCH_DEPS).
+$(STAMPS)/torch: $(STAMPS)/venv
+	$(PIP) install -q $(TORCH_DEPS)
 	@mkdir -p $(@D) && touch $@
 
 # gopy and goimports, at the versions pinned in go.mod.
@@ -55,7 +64,7 @@ else
 	@echo "toolchain without GOEXPERIMENT=simd: skipping the simd go test run"
 endif
 
-py-test: ext
+py-test: ext $(STAMPS)/torch
 	$(PY) -m pytest $(PYTEST_ARGS) tests/
 
 demo: ext
@@ -63,7 +72,7 @@ demo: ext
 
 # The standard workloads (benchmarks/run.py); BENCH_ARGS=--quick for a fast subset.
 BENCH_ARGS ?=
-bench: ext
+bench: ext $(STAMPS)/torch
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 # The reference pykeops (and faiss-cpu) for the bench columns, in its own
@@ -72,7 +81,7 @@ bench: ext
 bench-ref:
 	test -x .venv-ref/bin/python || $(PYTHON) -m venv .venv-ref
 	.venv-ref/bin/python -m pip install -q --upgrade pip
-	.venv-ref/bin/python -m pip install -q pykeops numpy faiss-cpu
+	.venv-ref/bin/python -m pip install -q pykeops numpy faiss-cpu torch
 
 # A platform wheel in dist/ (isolated build, as a user's `pip wheel .`).
 wheel: $(STAMPS)/venv

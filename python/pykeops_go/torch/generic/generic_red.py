@@ -1,0 +1,230 @@
+"""Genred for torch tensors, differentiable through torch.autograd.
+
+The forward pass is the NumPy Genred run on views of the tensors (see
+``pykeops_go/torch/arrays.py``). The derivative of a reduction is itself a
+reduction, built here as a formula and run by the engine, as pykeops does:
+for ``out_i = sum_j F(x_i, y_j, p)`` and an incoming gradient ``g_i``, the
+gradient with respect to a variable ``v`` is ``sum Grad(F, v, g)`` reduced over
+the other index (over j, then summed over i, for a parameter). Those gradient
+reductions are again instances of this Genred, so gradients of gradients
+(double backward, Hessians) come out the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import torch
+
+from pykeops_go.common.arguments import get_type
+from pykeops_go.numpy.generic import generic_red as _np
+from pykeops_go.torch import arrays
+
+# Reductions whose gradient is a reduction (formula builders below).
+DIFFERENTIABLE = ("Sum", "LogSumExp", "SumSoftMaxWeight", "SoftMax")
+# Index-valued reductions: their integer results carry no gradient.
+NO_GRADIENT = ("ArgMin", "ArgMax", "ArgKMin")
+
+
+def _not_supported(reduction_op: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"As of today, KeOps does not support autodiff through the {reduction_op} reduction. "
+        "Adding this feature to LazyTensors is on the cards for future releases... But until "
+        "then, you may want to consider extracting the relevant integer indices with a "
+        "'.argmin()', '.argmax()' or '.argKmin()' reduction before using PyTorch advanced "
+        "indexing to create a fully-differentiable tensor containing the relevant 'minimal' "
+        "values."
+    )
+
+
+class Genred(_np.Genred):
+    """A generic reduction on torch tensors (``pykeops.torch.Genred``).
+
+    The constructor is that of :class:`pykeops_go.numpy.Genred` (same
+    arguments, defaults and checks). Calls take CPU tensors and return
+    tensors; they are differentiable (once or more) for Sum, LogSumExp (with
+    or without weights) and SumSoftMaxWeight with respect to every Vi, Vj
+    and Pm argument. Min / Max / KMin and their Arg_ pairs raise
+    NotImplementedError when differentiated; ArgMin / ArgMax / ArgKMin give
+    int64 indices that carry no gradient.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._grads = {}  # (argument index, needs the lse) -> gradient Genred
+        self._lse = None
+
+    def __call__(self, *args: torch.Tensor, backend: str = "auto", device_id: int = -1,
+                 ranges: Sequence[torch.Tensor] | None = None,
+                 out: torch.Tensor | None = None) -> Any:
+        """Run the reduction on tensors, one per alias, in index order.
+
+        Parameters
+        ----------
+        *args : torch.Tensor
+            CPU tensors laid out as for the NumPy Genred: ``(M, D)`` for Vi,
+            ``(N, D)`` for Vj, ``(D,)`` for Pm, batch dimensions in front.
+            float16, float32 or float64 (all the same).
+        backend, device_id :
+            As in pykeops; only the CPU backend is built.
+        ranges : tuple of 6 integer tensors, optional
+            Block-sparse reduction (see :func:`pykeops.torch.cluster.from_matrix`).
+        out : torch.Tensor, optional
+            Contiguous CPU tensor receiving the result, written in place.
+
+        Returns
+        -------
+        torch.Tensor or tuple of torch.Tensor
+            As the NumPy Genred: ``(rows, D)`` (batch shape in front), int64 for
+            Arg reductions, ``(values, indices)`` for Min_ArgMin and the like.
+        """
+        if len(args) != self.nargs:
+            raise ValueError(f"Invalid number of arguments in call to Genred (should be {self.nargs} "
+                             f"and got {len(args)}).")
+        call = _Call(self, backend, device_id, ranges, out)
+        if (torch.is_grad_enabled() and self.reduction_op not in NO_GRADIENT
+                and any(isinstance(a, torch.Tensor) and a.requires_grad for a in args)):
+            return GenredAutograd.apply(call, *args)
+        return call.forward(args)
+
+    # ----------------------------------------------------------- gradients
+    def _output_info(self) -> tuple[int, int]:
+        """(dim, category) of the output: the incoming gradient is a variable like it."""
+        k = self.kernel
+        return k.vals_dim if k.vals_dim else k.idx_dim, 0 if self.axis == 1 else 1
+
+    def _gradient(self, index: int) -> tuple["Genred", bool]:
+        """The Genred of the gradient with respect to argument ``index``, and whether it reads
+        the log-sum-exp of the formula (SumSoftMaxWeight)."""
+        cached = self._grads.get(index)
+        if cached is not None:
+            return cached
+        op = self.reduction_op
+        if op not in DIFFERENTIABLE:
+            raise _not_supported(op)
+        n = self.nargs
+        dim_out, cat_out = self._output_info()
+        _, cat, dim, pos = get_type(self.aliases[index], position_in_list=index)
+        v = f"Var({pos},{dim},{cat})"
+        g = f"Var({n},{dim_out},{cat_out})"       # the incoming gradient
+        res = f"Var({n + 1},{dim_out},{cat_out})"  # the forward result
+        F, W = self.formula, self.formula2
+        extra = [g]
+        if op == "Sum":
+            formula = f"Grad({F},{v},{g})"
+        elif op == "LogSumExp" and W is None:
+            # d log sum_j e^F = sum_j e^(F - out) dF
+            formula = f"Grad({F},{v},Exp({F}-{res})*{g})"
+            extra.append(res)
+        elif op == "LogSumExp":
+            # out_c = log sum_j e^F W_c: d out_c = sum_j e^(F - out_c) (W_c dF + dW_c)
+            e = f"Exp({F}-{res})"
+            formula = f"Grad({F},{v},Sum({e}*({W})*{g}))+Grad({W},{v},{e}*{g})"
+            extra.append(res)
+        else:  # SumSoftMaxWeight: out = sum_j s_j W_j, s = softmax_j(F)
+            lse = f"Var({n + 2},1,{cat_out})"
+            s = f"Exp({F}-{lse})"
+            formula = f"Grad({W},{v},{s}*{g})+Grad({F},{v},{s}*Sum((({W})-{res})*{g}))"
+            extra += [res, lse]
+        axis = 0 if cat == 1 else 1  # the output is indexed like v (by i for a parameter)
+        gen = Genred(formula, list(self.aliases) + extra, reduction_op="Sum", axis=axis,
+                     dtype_acc=self.dtype_acc, sum_scheme=self.sum_scheme)
+        self._grads[index] = (gen, len(extra) == 3)
+        return self._grads[index]
+
+    def _log_sum_exp(self) -> "Genred":
+        """The LogSumExp of the formula, the normaliser of SumSoftMaxWeight's softmax."""
+        if self._lse is None:
+            self._lse = Genred(self.formula, list(self.aliases), reduction_op="LogSumExp",
+                               axis=self.axis, dtype_acc=self.dtype_acc, sum_scheme=self.sum_scheme)
+        return self._lse
+
+
+class _Call:
+    """What one call passes to the autograd Function besides the tensors."""
+
+    __slots__ = ("genred", "backend", "device_id", "ranges", "out")
+
+    def __init__(self, genred, backend, device_id, ranges, out):
+        self.genred, self.backend, self.device_id = genred, backend, device_id
+        self.ranges, self.out = ranges, out
+
+    def forward(self, args: Sequence[torch.Tensor]) -> Any:
+        """Run the NumPy Genred on views of the tensors; results are tensors on the same memory."""
+        arrays_ = [arrays.to_numpy(a, f"Genred: argument {k}") for k, a in enumerate(args)]
+        out = self.out
+        if out is not None:
+            if not isinstance(out, torch.Tensor):
+                raise TypeError(f"Genred: out must be a torch.Tensor, got {type(out).__name__}")
+            arrays.check_device(out, "Genred: out")
+            if not out.is_contiguous():
+                raise ValueError("Genred: out must be a contiguous tensor")
+            _np.Genred.__call__(self.genred, *arrays_, backend=self.backend, device_id=self.device_id,
+                                ranges=arrays.ranges_to_numpy(self.ranges), out=out.detach().numpy())
+            return out
+        res = _np.Genred.__call__(self.genred, *arrays_, backend=self.backend,
+                                  device_id=self.device_id, ranges=arrays.ranges_to_numpy(self.ranges))
+        return arrays.from_numpy(res)
+
+
+class GenredAutograd(torch.autograd.Function):
+    """The entry point of a differentiable Genred call into torch.autograd."""
+
+    @staticmethod
+    def forward(call: _Call, *args: torch.Tensor) -> Any:
+        return call.forward(args)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        call, *args = inputs
+        ctx.call = call
+        if isinstance(output, tuple):
+            ctx.save_for_backward(*args)
+        else:
+            ctx.save_for_backward(*args, output)
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        call = ctx.call
+        genred = call.genred
+        if genred.reduction_op not in DIFFERENTIABLE:
+            raise _not_supported(genred.reduction_op)
+        saved = ctx.saved_tensors
+        args, result = saved[:-1], saved[-1]
+        g = grad_outputs[0].contiguous()
+        lse = None
+        grads = []
+        for k, a in enumerate(args):
+            if not ctx.needs_input_grad[k + 1]:
+                grads.append(None)
+                continue
+            gen, needs_lse = genred._gradient(k)
+            extra = [g, result] if gen.nargs > genred.nargs + 1 else [g]
+            if needs_lse:
+                if lse is None:
+                    lse = genred._log_sum_exp()(*args, backend=call.backend, ranges=call.ranges)
+                extra.append(lse)
+            grad = gen(*args, *extra, backend=call.backend, ranges=call.ranges)
+            grads.append(_fit(grad, a, genred.aliases[k], k))
+        return (None, *grads)
+
+
+def _fit(grad: torch.Tensor, arg: torch.Tensor, alias: str, index: int) -> torch.Tensor:
+    """The gradient summed over what the argument broadcasts, shaped like the argument.
+
+    A parameter's gradient comes indexed by i: summed over i. Batch axes where the
+    argument has size 1 and the call a larger one are summed out (the adjoint of
+    broadcasting).
+    """
+    cat = get_type(alias, position_in_list=index)[1]
+    if cat == 2:
+        grad = grad.sum(-2)
+        lead = arg.shape[:-1]
+        gl = grad.shape[:-1]
+    else:
+        lead, gl = arg.shape[:-2], grad.shape[:-2]
+    if len(lead) == len(gl):
+        collapse = tuple(t for t, (x, y) in enumerate(zip(lead, gl)) if x < y)
+        if collapse:
+            grad = grad.sum(collapse, keepdim=True)
+    return grad.reshape(arg.shape)

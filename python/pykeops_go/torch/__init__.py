@@ -31,8 +31,16 @@ from pykeops_go.torch.generic.generic_ops import (  # noqa: E402
     generic_logsumexp,
     generic_sum,
 )
+from pykeops_go.torch.operations import KernelSolve  # noqa: E402
+from pykeops_go.torch.lazytensor.LazyTensor import ComplexLazyTensor, LazyTensor, Pm, Vi, Vj  # noqa: E402
 
 __all__ = sorted([
+    "KernelSolve",
+    "LazyTensor",
+    "ComplexLazyTensor",
+    "Vi",
+    "Vj",
+    "Pm",
     "Genred",
     "generic_sum",
     "generic_logsumexp",

@@ -16,3 +16,11 @@ from pykeops_go.utils import (  # noqa: F401
 from pykeops import config  # noqa: F401,E402
 
 default_device_id = 0  # default GPU number (no GPU in this build)
+
+
+def __getattr__(name):
+    # pykeops.test_torch_bindings, loaded on first use: `import pykeops` never imports torch.
+    if name == "test_torch_bindings":
+        from pykeops.torch.test_install import test_torch_bindings
+        return test_torch_bindings
+    raise AttributeError(f"module 'pykeops' has no attribute {name!r}")

@@ -142,11 +142,7 @@ class CallPlan:
         self.ranges = ranges  # kept alive: the descriptor holds their addresses
         self.buffers = {}  # thread id -> (descriptor copy, its address)
 
-    def run(self, arrays: Sequence[np.ndarray], vals: np.ndarray | None, idx: np.ndarray | None) -> None:
-        """Run on arrays of the planned shapes, C-contiguous and of the planned dtype.
-
-        vals / idx are the preallocated outputs (or None when absent).
-        """
+    def _descriptor(self):
         # Each thread fills its own copy of the descriptor; only the
         # per-call words change.
         thread = threading.get_ident()
@@ -154,7 +150,14 @@ class CallPlan:
         if entry is None:
             desc = self.words.copy()
             entry = self.buffers[thread] = (desc, desc.ctypes.data)
-        desc, addr = entry
+        return entry
+
+    def run(self, arrays: Sequence[np.ndarray], vals: np.ndarray | None, idx: np.ndarray | None) -> None:
+        """Run on arrays of the planned shapes, C-contiguous and of the planned dtype.
+
+        vals / idx are the preallocated outputs (or None when absent).
+        """
+        desc, addr = self._descriptor()
         for pos, a in zip(self.arg_pos, arrays):
             desc[pos] = _address(a)
             desc[pos + 1] = a.size
@@ -162,6 +165,26 @@ class CallPlan:
             desc[self.out_pos] = _address(vals)
         if idx is not None:
             desc[self.out_pos + 2] = _address(idx)
+        self._launch(desc, addr)
+
+    def run_addresses(self, addresses: Sequence[int], sizes: Sequence[int], vals: int, idx: int) -> None:
+        """:meth:`run` for buffers given by address and number of elements (e.g. torch
+        tensors' ``data_ptr()`` and ``numel()``); vals / idx are 0 when absent.
+
+        The caller guarantees what :meth:`run` asks of arrays: the planned shapes and
+        dtype, C-contiguous, alive until the call returns.
+        """
+        desc, addr = self._descriptor()
+        for pos, a, n in zip(self.arg_pos, addresses, sizes):
+            desc[pos] = a
+            desc[pos + 1] = n
+        if vals:
+            desc[self.out_pos] = vals
+        if idx:
+            desc[self.out_pos + 2] = idx
+        self._launch(desc, addr)
+
+    def _launch(self, desc, addr) -> None:
         token = next(_tokens)
         desc[0] = token
         args = (self.handle, self.code, addr, desc.size)

@@ -19,6 +19,8 @@ from pykeops_go.utils import pyKeOps_Warning
 
 FLOAT_DTYPES = (torch.float16, torch.float32, torch.float64)
 
+_FLOATS = frozenset(FLOAT_DTYPES)
+
 DTYPE_NAMES = {torch.float16: "float16", torch.float32: "float32", torch.float64: "float64"}
 DTYPES = {v: k for k, v in DTYPE_NAMES.items()}
 
@@ -33,20 +35,27 @@ def check_device(t: torch.Tensor, what: str) -> None:
 
 
 def to_numpy(t: Any, what: str, warn: bool = True) -> np.ndarray:
-    """A NumPy view of a CPU tensor (a contiguous copy, with a warning, when it is not contiguous)."""
+    """A NumPy view of a CPU tensor (a contiguous copy, with a warning, when it is not contiguous).
+
+    Paid for every tensor of every call: the common case (a CPU float tensor) takes
+    three cheap tests; the others are sorted out only when they fail.
+    """
     if not isinstance(t, torch.Tensor):
         raise TypeError(f"{what} must be a torch.Tensor, got {type(t).__name__}")
-    check_device(t, what)
-    if t.dtype not in FLOAT_DTYPES and t.dtype.is_floating_point:
-        raise ValueError(f"{what} has dtype {t.dtype}; expected torch.float16, float32 or float64")
-    if t.is_complex():
-        raise ValueError(f"{what} has dtype {t.dtype}; complex data goes through ComplexLazyTensor")
+    if not t.is_cpu:
+        check_device(t, what)
+    if t.dtype not in _FLOATS:
+        if t.dtype.is_floating_point:
+            raise ValueError(f"{what} has dtype {t.dtype}; expected torch.float16, float32 or float64")
+        if t.is_complex():
+            raise ValueError(f"{what} has dtype {t.dtype}; complex data goes through ComplexLazyTensor")
+        # integer tensors: the common layer names the dtype it expects
     if not t.is_contiguous():
         if warn:
             pyKeOps_Warning("at least one of the input tensors is not contiguous. Consider using "
                             "contiguous data arrays to avoid unnecessary copies.")
         t = t.contiguous()
-    return t.detach().numpy()
+    return t.detach().numpy() if t.requires_grad else t.numpy()
 
 
 def ranges_to_numpy(ranges: Sequence[Any] | None) -> Any:

@@ -53,6 +53,7 @@ class Genred(_np.Genred):
         super().__init__(*args, **kwargs)
         self._grads = {}  # (argument index, needs the lse) -> gradient Genred
         self._lse = None
+        self._tfast = {}  # tensor shapes key -> _FastCall (see _Call.forward)
 
     def __call__(self, *args: torch.Tensor, backend: str = "auto", device_id: int = -1,
                  ranges: Sequence[torch.Tensor] | None = None,
@@ -78,12 +79,23 @@ class Genred(_np.Genred):
             As the NumPy Genred: ``(rows, D)`` (batch shape in front), int64 for
             Arg reductions, ``(values, indices)`` for Min_ArgMin and the like.
         """
-        if len(args) != self.nargs:
+        key = fast = None
+        if ranges is None and out is None and (backend == "auto" or backend == "CPU"):
+            try:  # what the checks depend on: CPU, contiguous, shapes and dtypes
+                key = tuple([(a.shape, a.dtype, a.is_cpu and a.is_contiguous()) for a in args])
+            except AttributeError:  # not all tensors: the full path says what is wrong
+                key = None
+            else:
+                fast = self._tfast.get(key)
+        if fast is None and len(args) != self.nargs:
             raise ValueError(f"Invalid number of arguments in call to Genred (should be {self.nargs} "
                              f"and got {len(args)}).")
-        call = _Call(self, backend, device_id, ranges, out)
-        if (torch.is_grad_enabled() and self.reduction_op not in NO_GRADIENT
-                and any(isinstance(a, torch.Tensor) and a.requires_grad for a in args)):
+        grad = (torch.is_grad_enabled() and self.reduction_op not in NO_GRADIENT
+                and any(isinstance(a, torch.Tensor) and a.requires_grad for a in args))
+        if fast is not None and not grad:
+            return fast(args)
+        call = _Call(self, backend, device_id, ranges, out, key, fast)
+        if grad:
             return GenredAutograd.apply(call, *args)
         return call.forward(args)
 
@@ -143,14 +155,20 @@ class Genred(_np.Genred):
 class _Call:
     """What one call passes to the autograd Function besides the tensors."""
 
-    __slots__ = ("genred", "backend", "device_id", "ranges", "out")
+    __slots__ = ("genred", "backend", "device_id", "ranges", "out", "key", "fast")
 
-    def __init__(self, genred, backend, device_id, ranges, out):
+    def __init__(self, genred, backend, device_id, ranges, out, key=None, fast=None):
         self.genred, self.backend, self.device_id = genred, backend, device_id
-        self.ranges, self.out = ranges, out
+        self.ranges, self.out, self.key, self.fast = ranges, out, key, fast
 
     def forward(self, args: Sequence[torch.Tensor]) -> Any:
-        """Run the NumPy Genred on views of the tensors; results are tensors on the same memory."""
+        """Run the NumPy Genred on views of the tensors; results are tensors on the same memory.
+
+        A call whose tensors are CPU, contiguous and float32 / float64 leaves a _FastCall
+        for later calls of the same shapes: they skip the checks and the NumPy views.
+        """
+        if self.fast is not None:
+            return self.fast(args)
         arrays_ = [arrays.to_numpy(a, f"Genred: argument {k}") for k, a in enumerate(args)]
         out = self.out
         if out is not None:
@@ -162,9 +180,39 @@ class _Call:
             _np.Genred.__call__(self.genred, *arrays_, backend=self.backend, device_id=self.device_id,
                                 ranges=arrays.ranges_to_numpy(self.ranges), out=out.detach().numpy())
             return out
-        res = _np.Genred.__call__(self.genred, *arrays_, backend=self.backend,
+        genred = self.genred
+        res = _np.Genred.__call__(genred, *arrays_, backend=self.backend,
                                   device_id=self.device_id, ranges=arrays.ranges_to_numpy(self.ranges))
+        if self.key is not None and all(k[2] for k in self.key):
+            plan = genred._fast.get(_np._shapes_key(arrays_))  # left by the NumPy Genred
+            if plan is not None and all(a.size for a in arrays_):
+                if len(genred._tfast) >= _np._FAST_MAX:
+                    genred._tfast.clear()
+                genred._tfast[self.key] = _FastCall(plan, [a.size for a in arrays_])
         return arrays.from_numpy(res)
+
+
+_TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+class _FastCall:
+    """A call of already-validated tensor shapes: allocate the outputs, pass the tensors'
+    data_ptr() to the engine and run."""
+
+    __slots__ = ("plan", "sizes", "dtype", "vshape", "ishape", "final")
+
+    def __init__(self, fast: Any, sizes: list):
+        self.plan, self.sizes, self.final = fast.plan, sizes, fast.final
+        self.dtype = _TORCH_DTYPES[fast.dtype.name]
+        self.vshape, self.ishape = fast.vshape, fast.ishape
+
+    def __call__(self, args):
+        vals = None if self.vshape is None else torch.empty(self.vshape, dtype=self.dtype)
+        idx = None if self.ishape is None else torch.empty(self.ishape, dtype=torch.int64)
+        self.plan.run_addresses([a.data_ptr() for a in args], self.sizes,
+                                0 if vals is None else vals.data_ptr(),
+                                0 if idx is None else idx.data_ptr())
+        return _np._result(vals, idx, self.final)
 
 
 class GenredAutograd(torch.autograd.Function):

@@ -90,8 +90,7 @@ class Genred(_np.Genred):
         if fast is None and len(args) != self.nargs:
             raise ValueError(f"Invalid number of arguments in call to Genred (should be {self.nargs} "
                              f"and got {len(args)}).")
-        grad = (torch.is_grad_enabled() and self.reduction_op not in NO_GRADIENT
-                and any(isinstance(a, torch.Tensor) and a.requires_grad for a in args))
+        grad = self.reduction_op not in NO_GRADIENT and _traced(args)
         if fast is not None and not grad:
             return fast(args)
         call = _Call(self, backend, device_id, ranges, out, key, fast)
@@ -143,6 +142,41 @@ class Genred(_np.Genred):
                      dtype_acc=self.dtype_acc, sum_scheme=self.sum_scheme)
         self._grads[index] = (gen, len(extra) == 3)
         return self._grads[index]
+
+    def _differential(self, index: int) -> tuple["Genred", bool]:
+        """The Genred of the forward-mode derivative (jvp) along argument ``index``, and whether
+        it reads the log-sum-exp: ``d out = R(dF)`` linear in the tangent ``u``."""
+        key = ("diff", index)
+        cached = self._grads.get(key)
+        if cached is not None:
+            return cached
+        op = self.reduction_op
+        if op not in DIFFERENTIABLE:
+            raise _not_supported(op)
+        n = self.nargs
+        dim_out, cat_out = self._output_info()
+        _, cat, dim, pos = get_type(self.aliases[index], position_in_list=index)
+        v = f"Var({pos},{dim},{cat})"
+        u = f"Var({n},{dim},{cat})"                # the tangent, shaped like the argument
+        res = f"Var({n + 1},{dim_out},{cat_out})"  # the forward result
+        F, W = self.formula, self.formula2
+        extra = [u]
+        if op == "Sum":
+            formula = f"Diff({F},{v},{u})"
+        elif op == "LogSumExp" and W is None:
+            formula = f"Exp({F}-{res})*Diff({F},{v},{u})"
+            extra.append(res)
+        elif op == "LogSumExp":
+            formula = f"Exp({F}-{res})*(({W})*Diff({F},{v},{u})+Diff({W},{v},{u}))"
+            extra.append(res)
+        else:  # SumSoftMaxWeight
+            lse = f"Var({n + 2},1,{cat_out})"
+            formula = f"Exp({F}-{lse})*(Diff({W},{v},{u})+(({W})-{res})*Diff({F},{v},{u}))"
+            extra += [res, lse]
+        gen = Genred(formula, list(self.aliases) + extra, reduction_op="Sum", axis=self.axis,
+                     dtype_acc=self.dtype_acc, sum_scheme=self.sum_scheme)
+        self._grads[key] = (gen, len(extra) == 3)
+        return self._grads[key]
 
     def _log_sum_exp(self) -> "Genred":
         """The LogSumExp of the formula, the normaliser of SumSoftMaxWeight's softmax."""
@@ -215,8 +249,26 @@ class _FastCall:
         return _np._result(vals, idx, self.final)
 
 
+def _traced(args) -> bool:
+    """Whether a call must go through GenredAutograd: a tensor requires grad (and grad mode
+    is on), forward-mode AD is active, or a torch.func transform wraps the tensors."""
+    if torch.is_grad_enabled() and any(isinstance(a, torch.Tensor) and a.requires_grad for a in args):
+        return True
+    if _forward_ad._current_level >= 0:
+        return True
+    return any(isinstance(a, torch.Tensor) and _is_wrapped(a) for a in args)
+
+
+_forward_ad = torch.autograd.forward_ad
+_is_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+
+
 class GenredAutograd(torch.autograd.Function):
-    """The entry point of a differentiable Genred call into torch.autograd."""
+    """The entry point of a differentiable Genred call into torch.autograd and torch.func.
+
+    backward and jvp build the derivative reductions (Genred._gradient, _differential);
+    vmap maps a batched axis onto a Genred batch dimension.
+    """
 
     @staticmethod
     def forward(call: _Call, *args: torch.Tensor) -> Any:
@@ -230,6 +282,40 @@ class GenredAutograd(torch.autograd.Function):
             ctx.save_for_backward(*args)
         else:
             ctx.save_for_backward(*args, output)
+            ctx.save_for_forward(*args, output)
+
+    @staticmethod
+    def vmap(info, in_dims, call, *args):
+        """The mapped axis becomes a leading batch dimension of every argument (size 1, i.e.
+        broadcast, for the unmapped ones); the result carries it in front."""
+        moved = [(a.unsqueeze(0) if d is None else a.movedim(d, 0)).contiguous()
+                 for a, d in zip(args, in_dims[1:])]
+        res = call.genred(*moved, backend=call.backend, device_id=call.device_id, ranges=call.ranges)
+        if res.shape[0] != info.batch_size:  # every argument was unmapped
+            res = res.expand(info.batch_size, *res.shape[1:])
+        return res, (tuple(0 for _ in res) if isinstance(res, tuple) else 0)
+
+    @staticmethod
+    def jvp(ctx, call_tangent, *tangents):
+        call = ctx.call
+        genred = call.genred
+        if genred.reduction_op not in DIFFERENTIABLE:
+            raise _not_supported(genred.reduction_op)
+        saved = ctx.saved_tensors
+        args, result = saved[:-1], saved[-1]
+        total, lse = None, None
+        for k, u in enumerate(tangents):
+            if u is None:
+                continue
+            gen, needs_lse = genred._differential(k)
+            extra = [u.contiguous(), result] if gen.nargs > genred.nargs + 1 else [u.contiguous()]
+            if needs_lse:
+                if lse is None:
+                    lse = genred._log_sum_exp()(*args, backend=call.backend, ranges=call.ranges)
+                extra.append(lse)
+            d = gen(*args, *extra, backend=call.backend, ranges=call.ranges)
+            total = d if total is None else total + d
+        return torch.zeros_like(result) if total is None else total
 
     @staticmethod
     def backward(ctx, *grad_outputs):

@@ -290,9 +290,8 @@ class GenredAutograd(torch.autograd.Function):
         broadcast, for the unmapped ones); the result carries it in front."""
         moved = [(a.unsqueeze(0) if d is None else a.movedim(d, 0)).contiguous()
                  for a, d in zip(args, in_dims[1:])]
+        # (torch.func calls this rule only when some argument is mapped.)
         res = call.genred(*moved, backend=call.backend, device_id=call.device_id, ranges=call.ranges)
-        if res.shape[0] != info.batch_size:  # every argument was unmapped
-            res = res.expand(info.batch_size, *res.shape[1:])
         return res, (tuple(0 for _ in res) if isinstance(res, tuple) else 0)
 
     @staticmethod

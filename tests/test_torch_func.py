@@ -92,6 +92,8 @@ def test_vmap_of_grad_and_tuple_output():
     d2 = ((xs[:, :, None] - y[None, None]) ** 2).sum(-1)
     torch.testing.assert_close(vals[..., 0], d2.min(-1).values)
     torch.testing.assert_close(idx[..., 0], d2.argmin(-1))
+    knn = Genred("SqDist(x, y)", list(ALIASES), reduction_op="ArgKMin", opt_arg=2, axis=1)
+    torch.testing.assert_close(vmap(lambda x: knn(x, y, a, b, p))(xs), d2.argsort(-1)[..., :2])
 
 
 def test_lazytensor_under_torch_func():

@@ -90,7 +90,8 @@ class Genred(_np.Genred):
         if fast is None and len(args) != self.nargs:
             raise ValueError(f"Invalid number of arguments in call to Genred (should be {self.nargs} "
                              f"and got {len(args)}).")
-        grad = self.reduction_op not in NO_GRADIENT and _traced(args)
+        # Index reductions carry no gradient; under torch.func they still need the vmap rule.
+        grad = _traced(args) if self.reduction_op not in NO_GRADIENT else _wrapped(args)
         if fast is not None and not grad:
             return fast(args)
         call = _Call(self, backend, device_id, ranges, out, key, fast)
@@ -256,6 +257,11 @@ def _traced(args) -> bool:
         return True
     if _forward_ad._current_level >= 0:
         return True
+    return _wrapped(args)
+
+
+def _wrapped(args) -> bool:
+    """Whether a torch.func transform (vmap, grad, jvp...) wraps one of the tensors."""
     return any(isinstance(a, torch.Tensor) and _is_wrapped(a) for a in args)
 
 

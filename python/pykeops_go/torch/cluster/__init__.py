@@ -26,9 +26,16 @@ def _numpy(t: Any, name: str) -> Any:
 
 
 def grid_cluster(x: torch.Tensor, size: Any) -> torch.Tensor:
-    """Labels of the cubic cells of side ``size`` holding the points ``x`` (an int32 tensor)."""
+    """Labels of the cubic cells of side ``size`` holding the points ``x`` (an int32 tensor).
+
+    As pykeops.torch (unlike pykeops.numpy), the grid starts at the smallest coordinates of
+    the points, ``floor((x - x.min(0)) / size)``: the same clouds give the same cells.
+    """
     size = _numpy(size, "size")
-    return torch.from_numpy(_np.grid_cluster(_numpy(x, "x"), size)).int()
+    xn = _numpy(x, "x")
+    if isinstance(xn, np.ndarray) and xn.ndim == 2 and xn.shape[0] and np.isfinite(xn).all():
+        xn = xn - xn.min(axis=0, keepdims=True)
+    return torch.from_numpy(_np.grid_cluster(xn, size)).int()
 
 
 def from_matrix(ranges_i: torch.Tensor, ranges_j: torch.Tensor, keep: torch.Tensor) -> tuple:

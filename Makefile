@@ -17,6 +17,10 @@ PY_TEST_DEPS := hypothesis
 # pykeops_go.dask and its tests (a LocalCluster): dask.array and dask.distributed,
 # in a stamp of their own so that existing virtualenvs get them at the next install.
 DASK_DEPS := "dask[array,distributed]"
+# pykeops.torch: torch (the CPU wheel from PyPI, ~5 GB installed) and the
+# libraries whose KeOps back ends the torch tests run. A stamp of its own, so
+# that NumPy-only work never waits for it; `make install` / `make test` pull it.
+TORCH_DEPS := torch geomloss gpytorch
 
 STAMPS := build/stamps
 # Non-empty when the toolchain knows the simd experiment (Go >= 1.26).
@@ -24,7 +28,7 @@ SIMD := $(shell GOEXPERIMENT=simd $(GO) env GOEXPERIMENT >/dev/null 2>&1 && echo
 
 .PHONY: install cli ext test go-test py-test demo bench bench-ref wheel test-python clean distclean
 
-install: $(STAMPS)/install cli
+install: $(STAMPS)/install $(STAMPS)/torch cli
 
 # The command line tool, as `go install ./cmd/gokeops` would, into .venv/bin.
 cli: $(STAMPS)/venv
@@ -35,6 +39,11 @@ $(STAMPS)/venv:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q $(PY_DEPS)
+	@mkdir -p $(@D) && touch $@
+
+# torch and the client libraries of the torch tests (see TORCH_DEPS).
+$(STAMPS)/torch: $(STAMPS)/venv
+	$(PIP) install -q $(TORCH_DEPS)
 	@mkdir -p $(@D) && touch $@
 
 # gopy and goimports, at the versions pinned in go.mod.
@@ -103,7 +112,7 @@ else
 	@echo "toolchain without GOEXPERIMENT=simd: skipping the simd go test run"
 endif
 
-py-test: ext $(STAMPS)/py-test-deps
+py-test: ext $(STAMPS)/py-test-deps $(STAMPS)/torch
 	$(PY) -m pytest $(PYTEST_ARGS) tests/
 
 $(STAMPS)/py-test-deps: $(STAMPS)/venv
@@ -117,7 +126,7 @@ demo: ext
 
 # The standard workloads (benchmarks/run.py); BENCH_ARGS=--quick for a fast subset.
 BENCH_ARGS ?=
-bench: ext
+bench: ext $(STAMPS)/torch
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 # The reference pykeops (and faiss-cpu) for the bench columns, in its own
@@ -126,7 +135,7 @@ bench: ext
 bench-ref:
 	test -x .venv-ref/bin/python || $(PYTHON) -m venv .venv-ref
 	.venv-ref/bin/python -m pip install -q --upgrade pip
-	.venv-ref/bin/python -m pip install -q pykeops numpy faiss-cpu
+	.venv-ref/bin/python -m pip install -q pykeops numpy faiss-cpu torch
 
 # Rewrite tests/data/pykeops_surface.json (pykeops 2.3's public names per module,
 # checked by tests/test_surface.py) from the real pykeops of .venv-ref (make bench-ref).
@@ -150,6 +159,9 @@ wheel: $(STAMPS)/venv $(STAMPS)/tools
 # else python3.X on PATH), in its own virtualenv .venv-py3.X with a regular
 # `pip install .` as a user would: make test-python PYTHON_VERSION=3.12
 PYTHON_VERSION ?= 3.12
+# torch (~5 GB per interpreter) and its clients are installed and tested on the
+# Python of .venv (make test); the other versions run every other suite.
+OTHER_PYTEST_IGNORE := --ignore-glob='tests/test_torch_*'
 OTHER_VENV := .venv-py$(PYTHON_VERSION)
 OTHER_PYTHON := $(or $(wildcard $(shell pyenv prefix $(PYTHON_VERSION) 2>/dev/null)/bin/python$(PYTHON_VERSION)),python$(PYTHON_VERSION))
 test-python: $(STAMPS)/tools
@@ -157,7 +169,7 @@ test-python: $(STAMPS)/tools
 	$(OTHER_VENV)/bin/python -m pip install -q --upgrade pip
 	$(OTHER_VENV)/bin/python -m pip install -q numpy scipy pytest $(PY_TEST_DEPS) $(DASK_DEPS)
 	$(OTHER_VENV)/bin/python -m pip install -q .
-	$(OTHER_VENV)/bin/python -m pytest $(PYTEST_ARGS) tests/
+	$(OTHER_VENV)/bin/python -m pytest $(PYTEST_ARGS) $(OTHER_PYTEST_IGNORE) tests/
 
 clean:
 	rm -rf build dist python/pykeops_go/_ext python/*.egg-info .pytest_cache

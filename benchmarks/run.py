@@ -67,7 +67,8 @@ F32, F64 = "float32", "float64"
 NAMES = {"W1": "W1 Gaussian sum", "W2": "W2 GMM LogSumExp", "W3": "W3 kNN K=10, dim 100",
          "W4": "W4 KernelSolve", "W5": "W5 Grad", "W6": "W6 call overhead (per call)",
          "W7": "W7 first call", "W8": "W8 block-sparse (ranges)", "W8d": "W8 no ranges (same data)",
-         "W9": "W9 LazyTensor"}
+         "W9": "W9 LazyTensor", "T1": "T1 torch: W1 forward", "T2": "T2 torch: W2 forward",
+         "T5": "T5 torch: W1 forward + backward", "T6": "T6 torch: call overhead (per call)"}
 
 
 def rows(quick):
@@ -79,6 +80,9 @@ def rows(quick):
     out += [("W3", 10_000, n3, F32), ("W4", 10_000, 10_000, F64), ("W5", 10_000, 10_000, F64),
             ("W6", 10, 10, F64), ("W7", 1_000, 1_000, F64), ("W8", big, big, F32),
             ("W8d", big, big, F32), ("W9", 10_000, 10_000, F64)]
+    # pykeops.torch rows (tensors on the CPU, autograd for T5).
+    out += [(wid, 10_000, 10_000, dt) for wid in ("T1", "T2") for dt in (F32, F64)]
+    out += [("T5", 10_000, 10_000, F64), ("T6", 10, 10, F64)]
     return out
 
 
@@ -100,7 +104,7 @@ def sub(python, lib, wid, m, n, dt, reps, budget, timeout, env=None):
         out = json.loads(lines[-1][7:])
         path = os.path.join(tmp, "result.npy")
         out["result"] = np.load(path) if os.path.exists(path) else None
-    if wid == "W6":
+    if wid in ("W6", "T6"):
         out["times"] = [t / W.W6_CALLS for t in out["times"]]
     return out
 
@@ -183,7 +187,7 @@ def run_row(row, cfg):
     r = {"go": sub(sys.executable, "gokeops", wid, m, n, dt, cfg.reps, cfg.budget, KEOPS_TIMEOUT,
                    env=cfg.go_env)}
     size = W.dense_bytes(wid, m, n, np.dtype(dt).itemsize)
-    if wid in ("W7", "W8"):
+    if wid in ("W7", "W8") or wid in W.TORCH_WIDS:
         r["np"] = {"skip": "—"}
     elif size > DENSE_BYTES:
         r["np"] = {"skip": f"skip: {size / 1e9:.0f} GB"}
@@ -204,6 +208,7 @@ def check(row, r):
     go = r["go"].get("result")
     if go is None:
         return "—", None
+    wid = W.TORCH_OF.get(wid, wid)  # torch rows are checked like the workload they mirror
     d = W.data(wid, m, n, np.dtype(dt))
     pk = r.get("pk", {}).get("result")
     if wid == "W3":
@@ -298,6 +303,18 @@ def targets(results, mem):
         worst = min(vals, default=None, key=lambda v: v[0])
         out.append((f"{wid} >= 3x pykeops", f"min {worst[0]:.2f}x ({worst[1]})" if worst else "—",
                     verdict(vals, lambda v: v >= 3, wid)))
+    # torch rows: at least the speed-up over pykeops of the NumPy row they mirror
+    # (T5, forward + backward, against W5, the gradient alone).
+    for wid in ("T1", "T2", "T5"):
+        base = {k: r for k, r in by.get(W.TORCH_OF[wid], [])}
+        vals = []
+        for k, r in by.get(wid, []):
+            b = base.get(k)
+            if b and med(r.get("pk")) and med(r["go"]) and med(b.get("pk")) and med(b["go"]):
+                t, w = med(r["pk"]) / med(r["go"]), med(b["pk"]) / med(b["go"])
+                vals.append((t / w, f"{t:.2f}x vs {w:.2f}x ({k[2]})", r["ok"]))
+        out.append((f"{wid} vs pykeops.torch >= {W.TORCH_OF[wid]} vs pykeops",
+                    ", ".join(l for _, l, _ in vals) or "—", verdict(vals, lambda v: v >= 1, wid)))
     w1 = {k: r for k, r in by.get("W1", [])}
     vals = [(med(w1[(m, n, F64)]["go"]) / med(w1[(m, n, F32)]["go"]), size_label("W1", m, n), None)
             for (m, n, dt) in w1 if dt == F32 and (m, n, F64) in w1
@@ -308,7 +325,8 @@ def targets(results, mem):
             if med(r.get("fa")) and med(r["go"])]
     out.append(("W3 within 1.5x faiss (time go/faiss <= 1.5)",
                 ", ".join(f"{v:.2f}" for v, _, _ in vals) or "—", verdict(vals, lambda v: v <= 1.5, "W3")))
-    for wid, limit, label in (("W6", 10e-6, "W6 < 10 us per call"), ("W7", 1e-3, "W7 < 1 ms")):
+    for wid, limit, label in (("W6", 10e-6, "W6 < 10 us per call"), ("W7", 1e-3, "W7 < 1 ms"),
+                              ("T6", 15e-6, "T6 torch < 15 us per call")):
         vals = [(med(r["go"]), "", r["ok"]) for _, r in by.get(wid, []) if med(r["go"])]
         out.append((label, ", ".join(fmt_t(v) for v, _, _ in vals) or "—",
                     verdict(vals, lambda v: v < limit, wid)))

@@ -32,8 +32,17 @@ import numpy as np
 import workloads as W
 
 
-def load(lib):
-    """(keops-like module, its cluster module) or the faiss module."""
+def load(lib, wid="W1"):
+    """(keops-like module, its cluster module) or the faiss module; the torch modules for
+    the torch rows (W.TORCH_WIDS)."""
+    if wid in W.TORCH_WIDS and lib == "gokeops":
+        import pykeops_go.torch as mod
+        return mod, None
+    if wid in W.TORCH_WIDS and lib == "pykeops":
+        import pykeops
+        pykeops.set_verbose(False)
+        import pykeops.torch as mod
+        return mod, None
     if lib == "gokeops":
         import pykeops_go.numpy as mod
         from pykeops_go.numpy import cluster
@@ -126,7 +135,7 @@ def main():
     args = p.parse_args()
     out = {"times": [], "error": None}
     try:
-        mod, cluster = load(args.lib)
+        mod, cluster = load(args.lib, args.wid)
         d = W.data(args.wid, args.m, args.n, np.dtype(args.dtype))
         if args.rss:
             return rss(args, mod, cluster, d)

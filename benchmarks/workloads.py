@@ -123,9 +123,39 @@ def w8_ranges(cluster, d, voxel=W8_VOXEL):
     return sd, px, cluster.from_matrix(rx, ry, keep), float(keep.sum()) / keep.size
 
 
+# ---- torch rows: the same workloads on CPU tensors (lib = pykeops_go.torch / pykeops.torch) ----
+TORCH_WIDS = ("T1", "T2", "T5", "T6")
+TORCH_OF = {"T1": "W1", "T2": "W2", "T5": "W5", "T6": "W6"}  # the NumPy workload each one mirrors
+
+
+def _torch_setup(wid, lib, d):
+    """T1 / T2: W1 / W2 forward on tensors; T5: W1 forward + backward to x (x.grad, which is
+    W5's gradient with e as the incoming gradient); T6: W6's tiny W1 calls on tensors."""
+    import torch
+
+    t = {k: torch.from_numpy(v) for k, v in d.items()}
+    if wid == "T2":
+        return _w2(lib, t), lambda r: r.numpy()
+    if wid == "T6":
+        return _w6(lib, t), lambda r: r.numpy()
+    call = _w1(lib, t)
+    if wid == "T1":
+        return call, lambda r: r.numpy()
+    x = t["x"].requires_grad_(True)
+
+    def fwd_bwd():
+        x.grad = None
+        call().backward(t["e"])
+        return x.grad
+
+    return fwd_bwd, lambda r: r.numpy()
+
+
 def setup(wid, lib, d, cluster=None, const=None):
     """(fn, post) for a keops-like library: see the module docstring."""
     ident = lambda r: r  # noqa: E731
+    if wid in TORCH_WIDS:
+        return _torch_setup(wid, lib, d)
     if wid == "W8":  # with ranges
         sd, perm, ranges, _ = w8_ranges(cluster, d)
         inv = np.empty_like(perm)

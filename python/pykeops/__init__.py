@@ -22,3 +22,13 @@ from pykeops.config import numpy_found, pykeops_nvrtc_name, torch_found  # noqa:
 from pykeops import common, numpy  # noqa: E402,F401
 
 keops_get_build_folder = get_build_folder
+
+default_device_id = 0  # default GPU number (no GPU in this build)
+
+
+def __getattr__(name):
+    # pykeops.test_torch_bindings, loaded on first use: `import pykeops` never imports torch.
+    if name == "test_torch_bindings":
+        from pykeops.torch.test_install import test_torch_bindings
+        return test_torch_bindings
+    raise AttributeError(f"module 'pykeops' has no attribute {name!r}")

@@ -204,13 +204,7 @@ class CallPlan:
         self.ranges = ranges  # kept alive: the descriptor holds their addresses
         self.buffers = {}  # thread id -> (descriptor copy, its address)
 
-    def run(self, arrays: Sequence[np.ndarray], vals: np.ndarray | None, idx: np.ndarray | None) -> None:
-        """Run on arrays of the planned shapes, C-contiguous and of the planned dtype.
-
-        vals / idx are the preallocated outputs (or None when absent).
-        """
-        if _child is not None:
-            return _child.run(self, arrays, vals, idx)
+    def _descriptor(self):
         # Each thread fills its own copy of the descriptor; only the
         # per-call words change.
         thread = threading.get_ident()
@@ -218,7 +212,16 @@ class CallPlan:
         if entry is None:
             desc = self.words.copy()
             entry = self.buffers[thread] = (desc, desc.ctypes.data)
-        desc, addr = entry
+        return entry
+
+    def run(self, arrays: Sequence[np.ndarray], vals: np.ndarray | None, idx: np.ndarray | None) -> None:
+        """Run on arrays of the planned shapes, C-contiguous and of the planned dtype.
+
+        vals / idx are the preallocated outputs (or None when absent).
+        """
+        if _child is not None:
+            return _child.run(self, arrays, vals, idx)
+        desc, addr = self._descriptor()
         for pos, a in zip(self.arg_pos, arrays):
             desc[pos] = _address(a)
             desc[pos + 1] = a.size
@@ -226,6 +229,32 @@ class CallPlan:
             desc[self.out_pos] = _address(vals)
         if idx is not None:
             desc[self.out_pos + 2] = _address(idx)
+        self._launch(desc, addr)
+
+    def run_addresses(self, addresses: Sequence[int], sizes: Sequence[int], vals: int, idx: int) -> None:
+        """:meth:`run` for buffers given by address and number of elements (e.g. torch
+        tensors' ``data_ptr()`` and ``numel()``); vals / idx are 0 when absent.
+
+        The caller guarantees what :meth:`run` asks of arrays: the planned shapes and
+        dtype, C-contiguous, alive until the call returns.
+        """
+        if _child is not None:
+            # A forked child never calls Go: its engine process gets views of the buffers.
+            dtype, nvals, nidx = self.plan_args[0], self.plan_args[5], self.plan_args[6]
+            return _child.run(self, [_view_of(a, n, dtype) for a, n in zip(addresses, sizes)],
+                              _view_of(vals, nvals, dtype) if vals else None,
+                              _view_of(idx, nidx, np.int64) if idx else None)
+        desc, addr = self._descriptor()
+        for pos, a, n in zip(self.arg_pos, addresses, sizes):
+            desc[pos] = a
+            desc[pos + 1] = n
+        if vals:
+            desc[self.out_pos] = vals
+        if idx:
+            desc[self.out_pos + 2] = idx
+        self._launch(desc, addr)
+
+    def _launch(self, desc, addr) -> None:
         token = next(_tokens)
         desc[_TOKEN_WORD] = token
         args = (self.handle, self.code, addr, desc.size)
@@ -233,7 +262,6 @@ class CallPlan:
             call(_go.Run, *args)
         else:
             _run_interruptible(token, args)
-
 
     def run_partial(self, arrays: Sequence[np.ndarray], state: np.ndarray, offset: int) -> None:
         """Run on arrays of the planned shapes (planned with no values and no indices), writing
@@ -246,6 +274,14 @@ class CallPlan:
         desc[_TOKEN_WORD] = next(_tokens)
         call(_go.RunPartial, self.handle, self.code, desc.ctypes.data, desc.size,
              _address(state), state.size, int(offset))
+
+
+def _view_of(address: int, n: int, dtype) -> np.ndarray:
+    """A NumPy array over the n elements of dtype at address (memory owned by the caller)."""
+    dtype = np.dtype(dtype)
+    if n == 0:
+        return np.empty(0, dtype)
+    return np.frombuffer((ctypes.c_char * (n * dtype.itemsize)).from_address(address), dtype)
 
 
 def _run_interruptible(token, args):

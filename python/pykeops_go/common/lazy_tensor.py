@@ -1,4 +1,4 @@
-"""GenericLazyTensor: the symbolic wrapper shared by the NumPy (and future torch) bindings.
+"""GenericLazyTensor: the symbolic wrapper shared by the NumPy and torch bindings.
 
 A LazyTensor is a formula string plus the small arrays it reads. Each data
 array is a leaf written ``Var(@<token>,<dim>,<cat>)`` where the token is
@@ -16,6 +16,12 @@ The operations live in mixins, by category: ``lazy_tensor_math`` (operators,
 elementwise functions), ``lazy_tensor_vector`` (norms, selection, linear
 algebra, derivatives), ``lazy_tensor_reductions`` (reductions, ``K @ v``,
 ``solve``) and ``lazy_tensor_complex`` (ComplexGenericLazyTensor).
+
+The few places that touch arrays go through small methods (``_is_array``,
+``_array_dtype``, ``_list_array``, ``_as_array``, ``_is_complex_data``,
+``_complex_data_to_real``), NumPy here, overridden by the torch binding
+(``pykeops_go/torch/lazytensor/LazyTensor.py``) together with the Genred and
+KernelSolve classes it reduces with.
 """
 
 from __future__ import annotations
@@ -142,9 +148,9 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
     def __init__(self, x: Any = None, axis: int | None = None, is_complex: bool = False):
         if x is None:
             return
-        if is_complex or is_complex_input(x):
+        if is_complex or self._is_complex_data(x):
             self.is_complex = True
-            x = _complex_to_real(x)
+            x = self._complex_data_to_real(x)
         if isinstance(x, tuple):
             self._init_symbolic(x, axis)
         elif is_int(x):
@@ -153,11 +159,11 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
             self._init_list([float(x)], axis)
         elif isinstance(x, list):
             self._init_list(x, axis)
-        elif isinstance(x, np.ndarray):
+        elif self._is_array(x):
             self._init_array(x, axis)
         else:
-            raise TypeError("LazyTensors should be built from NumPy arrays, float/integer numbers, "
-                            f"lists of floats or 3-uples of integers. Received: {type(x)}")
+            raise TypeError(f"LazyTensors should be built from {self._array_kind} arrays, float/integer "
+                            f"numbers, lists of floats or 3-uples of integers. Received: {type(x)}")
         if self.is_complex and self.ndim % 2:
             raise ValueError("complex data must have an even number of interleaved real values")
 
@@ -184,8 +190,8 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
             raise TypeError(f"LazyTensor(list) needs a non-empty list of real numbers, got {x!r}")
         self._leaf([float(v) for v in x], len(x), 2)
 
-    def _init_array(self, x: np.ndarray, axis):
-        self._dtype = x.dtype.name
+    def _init_array(self, x: Any, axis):
+        self._dtype = self._array_dtype(x)
         if x.ndim >= 3:
             if axis is not None:
                 raise ValueError("'axis' parameter should not be given when 'x' is a 3D tensor.")
@@ -227,6 +233,37 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
         self.ndim, self.axis = dim, cat
         self.formula = f"Var(@{tok},{dim},{cat})"
 
+    # ------------------------------------------------------- array adapter (NumPy)
+    _array_kind = "NumPy"
+
+    @staticmethod
+    def _is_array(x: Any) -> bool:
+        """Whether x is an array of this binding."""
+        return isinstance(x, np.ndarray)
+
+    @staticmethod
+    def _array_dtype(x: Any) -> str:
+        """The dtype name of an array (``"float32"``...)."""
+        return x.dtype.name
+
+    @staticmethod
+    def _list_array(values: list, dtype: str | None) -> Any:
+        """A 1-D array of a list of floats, of the dtype named (float64 when None)."""
+        return np.asarray(values, dtype=dtype if dtype is not None else np.float64)
+
+    @staticmethod
+    def _as_array(v: Any) -> Any:
+        """An operand (array, list) as an array of this binding."""
+        return np.asarray(v)
+
+    @staticmethod
+    def _is_complex_data(x: Any) -> bool:
+        return is_complex_input(x)
+
+    @staticmethod
+    def _complex_data_to_real(x: Any) -> Any:
+        return _complex_to_real(x)
+
     # --------------------------------------------------------- bookkeeping
     def _class(self, is_complex: bool) -> type:
         if not is_complex:
@@ -242,7 +279,7 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
     def lt_constructor(self, x: Any = None, axis: int | None = None,
                        is_complex: bool = False) -> "GenericLazyTensor":
         """A new LazyTensor of this binding (pykeops' name); complex data gives a complex one."""
-        cls = self._class(is_complex or is_complex_input(x))
+        cls = self._class(is_complex or self._is_complex_data(x))
         return cls(x, axis=axis, is_complex=is_complex)
 
     def _lift(self, x: Any, axis: int | None = None) -> "GenericLazyTensor":
@@ -373,7 +410,7 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
         for tok, cat in leaves:
             v = self._vars[tok]
             if isinstance(v, list):
-                v = np.asarray(v, dtype=dtype if dtype is not None else np.float64)
+                v = self._list_array(v, dtype)
             want = nb + (2 if cat in (0, 1) else 1)
             if v.ndim < want:
                 v = v.reshape((1,) * (want - v.ndim) + v.shape)

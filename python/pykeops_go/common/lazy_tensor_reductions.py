@@ -201,7 +201,7 @@ class ReductionMixin:
             if not args:
                 raise ValueError("this LazyTensor holds no array: its dtype is unknown until it is "
                                  "called with arrays for its symbolic variables")
-            dtype = np.asarray(args[0]).dtype
+            dtype = self._array_dtype(self._as_array(args[0]))
         user_out = kw.get("out")
         if user_out is not None:
             kw["out"] = self._out_arg(user_out)
@@ -292,7 +292,7 @@ class ReductionMixin:
         if self._shape[-1] != 1:
             raise ValueError("The 'K @ v' syntax is only supported for LazyTensors 'K' whose trailing "
                              f"dimension is equal to 1. Here, K.shape = {self.shape}.")
-        v = np.asarray(v)
+        v = self._as_array(v)
         is_vector = v.ndim == 1
         if is_vector:
             v = v[:, None]
@@ -305,12 +305,12 @@ class ReductionMixin:
             kwargs["out"] = out
         kv = self * self.lt_constructor(v[..., None, :, :])
         kv = kv.sum(kv.dim() - 2, **kwargs)
-        if is_vector and isinstance(kv, np.ndarray):
+        if is_vector and self._is_array(kv):
             kv = out if out is not None else kv.reshape(-1)
         return kv
 
     def _as_operand(self, v: Any) -> np.ndarray:
-        v = np.asarray(v)
+        v = self._as_array(v)
         if self._dtype is not None and v.dtype != self._dtype and v.dtype.kind == "f":
             v = v.astype(self._dtype)
         return v
@@ -343,8 +343,8 @@ class ReductionMixin:
         self._check_not_reduced()
         vector = False
         if not hasattr(other, "_apply"):
-            other = np.asarray(other) if isinstance(other, (list, tuple)) else other
-            if isinstance(other, np.ndarray) and other.ndim == 1:
+            other = self._as_array(other) if isinstance(other, (list, tuple)) else other
+            if self._is_array(other) and other.ndim == 1:
                 other, vector = other[:, None], True
             other = self.lt_constructor(other, axis=0)
         if not other.symbolic_variables and self.symbolic_variables:

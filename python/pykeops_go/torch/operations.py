@@ -1,0 +1,123 @@
+"""KernelSolve for torch tensors: ``(alpha Id + K) a = b`` by conjugate gradient, differentiable.
+
+The solve runs with gradients off; its backward is another solve, as in
+pykeops: for ``a = (alpha Id + K)^-1 b`` and an incoming gradient ``g``,
+``e = (alpha Id + K)^-1 g`` gives ``db = e`` and, for every other variable
+``v``, ``dv = -d/dv <e, K(v) a>``, i.e. the gradient of the torch Genred of K
+evaluated at ``a`` with incoming gradient ``-e``. Since K is symmetric, the
+same operator solves both systems.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Sequence
+
+import torch
+
+from pykeops_go.common.arguments import get_type
+from pykeops_go.common.operations import check_square, conjugate_gradient
+from pykeops_go.numpy.generic.generic_red import complete_aliases
+from pykeops_go.torch.generic.generic_red import Genred
+
+
+class KernelSolve:
+    """``pykeops.torch.KernelSolve``: same constructor as the NumPy one (see there)."""
+
+    def __init__(self, formula: str, aliases: Sequence[str], varinvalias: str, axis: int = 0,
+                 dtype: Any = None, opt_arg: int | None = None, dtype_acc: str = "auto",
+                 use_double_acc: bool = False, sum_scheme: str = "auto", enable_chunks: bool = True,
+                 rec_multVar_highdim: bool | None = None, use_fast_math: bool = True):
+        from pykeops_go.numpy.operations import KernelSolve as _NumpySolve
+
+        if dtype is not None:
+            warnings.warn("[pyKeOps] keyword argument dtype in KernelSolve is deprecated; argument "
+                          "is ignored.", stacklevel=2)
+        self.aliases = complete_aliases(formula, aliases if isinstance(aliases, list) else list(aliases))
+        self.genred = Genred(formula, self.aliases, reduction_op="Sum", axis=axis, opt_arg=opt_arg,
+                             dtype_acc=dtype_acc, use_double_acc=use_double_acc,
+                             sum_scheme=sum_scheme, enable_chunks=enable_chunks,
+                             rec_multVar_highdim=bool(rec_multVar_highdim),
+                             use_fast_math=use_fast_math)
+        self.formula = formula
+        self.varinvalias = varinvalias
+        # The position of the unknown, parsed and checked as the NumPy KernelSolve does.
+        self.varinvpos = _NumpySolve._position(self, varinvalias)
+        self.axis = axis
+        self.reduction_op = "Sum"
+
+    def __call__(self, *args: torch.Tensor, backend: str = "auto", device_id: int = -1,
+                 alpha: float = 1e-10, eps: float = 1e-6, ranges: Sequence[torch.Tensor] | None = None,
+                 x0: torch.Tensor | None = None, maxiter: int | None = None) -> torch.Tensor:
+        """Solve ``(alpha Id + K) a = b`` where ``b = args[varinvpos]``; differentiable in every
+        tensor argument (and in b). Arguments as for the NumPy KernelSolve."""
+        if len(args) != len(self.aliases):
+            raise ValueError(f"Invalid number of arguments in call to KernelSolve (should be "
+                             f"{len(self.aliases)} and got {len(args)}).")
+        b = args[self.varinvpos]
+        if not isinstance(b, torch.Tensor):
+            raise TypeError(f"KernelSolve: argument {self.varinvpos} (the right-hand side b) must be "
+                            f"a torch.Tensor, got {type(b).__name__}")
+        opts = dict(backend=backend, device_id=device_id, alpha=alpha, eps=eps, ranges=ranges,
+                    x0=x0, maxiter=maxiter)
+        if torch.is_grad_enabled() and any(isinstance(a, torch.Tensor) and a.requires_grad for a in args):
+            return KernelSolveAutograd.apply(self, opts, *args)
+        return self._solve(args, opts)
+
+    def _solve(self, args: Sequence[torch.Tensor], opts: dict) -> torch.Tensor:
+        pos = self.varinvpos
+        args = [a.detach() if isinstance(a, torch.Tensor) else a for a in args]
+        alpha = opts["alpha"]
+
+        def linop(v):
+            res = self.genred(*args[:pos], v, *args[pos + 1:], backend=opts["backend"],
+                              device_id=opts["device_id"], ranges=opts["ranges"])
+            check_square(res, v)
+            if alpha:
+                res = res + alpha * v
+            return res
+
+        with torch.no_grad():
+            return conjugate_gradient(linop, args[pos], eps=opts["eps"], x0=opts["x0"],
+                                      maxiter=opts["maxiter"])
+
+
+class KernelSolveAutograd(torch.autograd.Function):
+    """A KernelSolve call in torch.autograd; backward solves the adjoint system."""
+
+    @staticmethod
+    def forward(solver: KernelSolve, opts: dict, *args: torch.Tensor) -> torch.Tensor:
+        return solver._solve(args, opts)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        solver, opts, *args = inputs
+        ctx.solver, ctx.opts = solver, opts
+        ctx.save_for_backward(*args, output)
+
+    @staticmethod
+    def backward(ctx, g):
+        solver, opts = ctx.solver, ctx.opts
+        saved = ctx.saved_tensors
+        args, a = list(saved[:-1]), saved[-1]
+        pos = solver.varinvpos
+        # e = (alpha Id + K)^-1 g: the gradient with respect to b (K is symmetric).
+        e_args = list(args)
+        e_args[pos] = g.contiguous()
+        e = solver(*e_args, **{**opts, "x0": None})
+        grads = [None] * len(args)
+        others = [k for k in range(len(args)) if k != pos and ctx.needs_input_grad[k + 2]]
+        if others:
+            # d<a, b>: -e^T dK a, the gradient of the Genred K(v) a with incoming -e.
+            with torch.enable_grad():
+                leaves = [args[k].detach().requires_grad_(True) if k in others else args[k]
+                          for k in range(len(args))]
+                leaves[pos] = a.detach()
+                ka = solver.genred(*leaves, backend=opts["backend"], ranges=opts["ranges"])
+                gs = torch.autograd.grad(ka, [leaves[k] for k in others], -e.detach(),
+                                         allow_unused=True)
+            for k, gk in zip(others, gs):
+                grads[k] = gk if gk is not None else torch.zeros_like(args[k])
+        if ctx.needs_input_grad[pos + 2]:
+            grads[pos] = e
+        return (None, None, *grads)

@@ -1,0 +1,177 @@
+package solve
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
+)
+
+// Nystrom is the preconditioner P = C Kmm^-1 C^T + alpha Id of alpha Id + K,
+// where C = K[:, S] holds the columns of m landmark points S and Kmm =
+// K[S, S]. It is applied by the Woodbury identity in O(N m):
+//
+//	P^-1 v = (v - B (alpha Id + B^T B)^-1 B^T v) / alpha,  B = C L^-T,  Kmm = L L^T,
+//
+// where every m x m matrix is well conditioned (H = alpha Id + B^T B has its
+// eigenvalues in [alpha, alpha + ||K||]), unlike the textbook form with
+// alpha Kmm + C^T C, whose condition number is that of Kmm squared.
+type Nystrom struct {
+	n, m  int
+	alpha float64
+	c     []float64 // N x m, row-major
+	l     []float64 // m x m lower Cholesky factor of Kmm + jitter Id
+	h     []float64 // m x m lower Cholesky factor of H
+	u, w  []float64 // m-vectors of scratch
+	mu    sync.Mutex
+}
+
+// Errors of NewNystrom; the caller decides between an error and plain CG.
+var (
+	ErrNotSymmetric = errors.New("the kernel is not symmetric")
+	ErrIndefinite   = errors.New("the kernel is not positive semi-definite")
+	ErrAlpha        = errors.New("the Nystrom preconditioner needs alpha > 0")
+)
+
+// NystromOptions tune NewNystrom. SymTol bounds |Kmm - Kmm^T| relative to
+// max |Kmm| (the precision the kernel values were computed at); Jitter,
+// relative to the largest diagonal entry of Kmm, is added to Kmm before its
+// factorisation (landmarks that nearly coincide make it numerically
+// singular); a Kmm that still fails is indefinite.
+type NystromOptions struct {
+	SymTol, Jitter float64
+}
+
+// NewNystrom builds the preconditioner from C (n x m, row-major: C[i*m+s] is
+// K[i, S[s]]) and the landmark indices S. C is kept, not copied.
+func NewNystrom(c []float64, n int, landmarks []int, alpha float64, opt NystromOptions) (*Nystrom, error) {
+	m := len(landmarks)
+	if !(alpha > 0) {
+		return nil, ErrAlpha
+	}
+	if m == 0 || n <= 0 || len(c) != n*m {
+		return nil, fmt.Errorf("C has %d values; expected n x m = %d x %d", len(c), n, m)
+	}
+	kmm := make([]float64, m*m)
+	for s, i := range landmarks {
+		if i < 0 || i >= n {
+			return nil, fmt.Errorf("landmark %d is %d, out of [0, %d)", s, i, n)
+		}
+		copy(kmm[s*m:(s+1)*m], c[i*m:(i+1)*m])
+	}
+	var maxAbs, maxDiag, asym float64
+	worst := [2]int{}
+	for s := 0; s < m; s++ {
+		maxDiag = math.Max(maxDiag, kmm[s*m+s])
+		for t := 0; t < m; t++ {
+			v := kmm[s*m+t]
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, ErrNotFinite
+			}
+			maxAbs = math.Max(maxAbs, math.Abs(v))
+			if d := math.Abs(v - kmm[t*m+s]); d > asym {
+				asym, worst = d, [2]int{s, t}
+			}
+		}
+	}
+	if asym > opt.SymTol*maxAbs {
+		i, j := landmarks[worst[0]], landmarks[worst[1]]
+		return nil, fmt.Errorf("%w: K[%d, %d] = %g but K[%d, %d] = %g", ErrNotSymmetric,
+			i, j, kmm[worst[0]*m+worst[1]], j, i, kmm[worst[1]*m+worst[0]])
+	}
+	if !(maxDiag > 0) {
+		return nil, fmt.Errorf("%w: its largest diagonal entry is %g", ErrIndefinite, maxDiag)
+	}
+	for s := 0; s < m; s++ {
+		for t := 0; t < s; t++ {
+			v := 0.5 * (kmm[s*m+t] + kmm[t*m+s])
+			kmm[s*m+t], kmm[t*m+s] = v, v
+		}
+		kmm[s*m+s] += opt.Jitter * maxDiag
+	}
+	L := blas64.Symmetric{Uplo: blas.Lower, N: m, Stride: m, Data: kmm}
+	if _, ok := lapack64.Potrf(L); !ok {
+		return nil, fmt.Errorf("%w: the Cholesky factorisation of its %d x %d landmark block failed", ErrIndefinite, m, m)
+	}
+	// H = alpha Id + L^-1 (C^T C) L^-T.
+	h := gram(c, n, m)
+	tri := blas64.Triangular{Uplo: blas.Lower, Diag: blas.NonUnit, N: m, Stride: m, Data: kmm}
+	hg := blas64.General{Rows: m, Cols: m, Stride: m, Data: h}
+	blas64.Trsm(blas.Left, blas.NoTrans, 1, tri, hg)
+	blas64.Trsm(blas.Right, blas.Trans, 1, tri, hg)
+	for s := 0; s < m; s++ {
+		for t := 0; t < s; t++ {
+			v := 0.5 * (h[s*m+t] + h[t*m+s])
+			h[s*m+t], h[t*m+s] = v, v
+		}
+		h[s*m+s] += alpha
+	}
+	if _, ok := lapack64.Potrf(blas64.Symmetric{Uplo: blas.Lower, N: m, Stride: m, Data: h}); !ok {
+		return nil, fmt.Errorf("%w: the Cholesky factorisation of alpha Id + B^T B failed", ErrIndefinite)
+	}
+	return &Nystrom{n: n, m: m, alpha: alpha, c: c, l: kmm, h: h,
+		u: make([]float64, m), w: make([]float64, m)}, nil
+}
+
+// Rank is the number of landmarks.
+func (p *Nystrom) Rank() int { return p.m }
+
+// Apply computes dst = P^-1 src.
+func (p *Nystrom) Apply(dst, src []float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n, m := p.n, p.m
+	C := blas64.General{Rows: n, Cols: m, Stride: m, Data: p.c}
+	L := blas64.Triangular{Uplo: blas.Lower, Diag: blas.NonUnit, N: m, Stride: m, Data: p.l}
+	H := blas64.Triangular{Uplo: blas.Lower, Diag: blas.NonUnit, N: m, Stride: m, Data: p.h}
+	u := blas64.Vector{N: m, Inc: 1, Data: p.u}
+	blas64.Gemv(blas.Trans, 1, C, blas64.Vector{N: n, Inc: 1, Data: src}, 0, u) // C^T v
+	blas64.Trsv(blas.NoTrans, L, u)                                              // B^T v = L^-1 C^T v
+	blas64.Trsv(blas.NoTrans, H, u)                                              // H^-1 (B^T v)
+	blas64.Trsv(blas.Trans, H, u)
+	blas64.Trsv(blas.Trans, L, u) // L^-T: B w = C (L^-T w)
+	d := blas64.Vector{N: n, Inc: 1, Data: dst}
+	copy(dst, src)
+	blas64.Gemv(blas.NoTrans, -1, C, u, 1, d)
+	inv := 1 / p.alpha
+	for i := range dst {
+		dst[i] *= inv
+	}
+}
+
+// gram returns C^T C (m x m, full) for C n x m row-major, the row blocks
+// summed by one goroutine each.
+func gram(c []float64, n, m int) []float64 {
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/256))
+	parts := make([][]float64, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g := make([]float64, m*m)
+			a := blas64.General{Rows: hi - lo, Cols: m, Stride: m, Data: c[lo*m : hi*m]}
+			blas64.Syrk(blas.Trans, 1, a, 0, blas64.Symmetric{Uplo: blas.Lower, N: m, Stride: m, Data: g})
+			parts[w] = g
+		}()
+	}
+	wg.Wait()
+	g := parts[0]
+	for _, p := range parts[1:] {
+		for k := range g {
+			g[k] += p[k]
+		}
+	}
+	for s := 0; s < m; s++ {
+		for t := s + 1; t < m; t++ {
+			g[s*m+t] = g[t*m+s]
+		}
+	}
+	return g
+}

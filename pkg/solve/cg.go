@@ -37,10 +37,10 @@ type Options struct {
 type Stop int
 
 const (
-	Converged   Stop = iota // the residual reached the tolerance
-	MaxIter                 // the iteration cap was reached
-	Stagnated               // the residual stopped decreasing
-	Breakdown               // p'Ap <= 0 or not finite: A is singular, indefinite or not finite
+	Converged Stop = iota // the residual reached the tolerance
+	MaxIter               // the iteration cap was reached
+	Stagnated             // the residual stopped decreasing
+	Breakdown             // p'Ap <= 0 or not finite: A is singular, indefinite or not finite
 )
 
 func (s Stop) String() string {

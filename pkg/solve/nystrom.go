@@ -131,8 +131,8 @@ func (p *Nystrom) Apply(dst, src []float64) {
 	H := blas64.Triangular{Uplo: blas.Lower, Diag: blas.NonUnit, N: m, Stride: m, Data: p.h}
 	u := blas64.Vector{N: m, Inc: 1, Data: p.u}
 	blas64.Gemv(blas.Trans, 1, C, blas64.Vector{N: n, Inc: 1, Data: src}, 0, u) // C^T v
-	blas64.Trsv(blas.NoTrans, L, u)                                              // B^T v = L^-1 C^T v
-	blas64.Trsv(blas.NoTrans, H, u)                                              // H^-1 (B^T v)
+	blas64.Trsv(blas.NoTrans, L, u)                                             // B^T v = L^-1 C^T v
+	blas64.Trsv(blas.NoTrans, H, u)                                             // H^-1 (B^T v)
 	blas64.Trsv(blas.Trans, H, u)
 	blas64.Trsv(blas.Trans, L, u) // L^-T: B w = C (L^-T w)
 	d := blas64.Vector{N: n, Inc: 1, Data: dst}
@@ -175,3 +175,6 @@ func gram(c []float64, n, m int) []float64 {
 	}
 	return g
 }
+
+// Size is the order N of the system.
+func (p *Nystrom) Size() int { return p.n }

@@ -32,10 +32,11 @@ var nystroms = struct {
 
 // NystromBuild builds a Nystrom preconditioner of alpha Id + K from C =
 // K[:, landmarks] (float64, n x m row-major) and the m landmark indices
-// (int64), both copied, and returns its handle. symTol and jitter are those
+// (int64), both copied, and returns its handle. It applies to vectors of
+// n x cols values (cols columns solved at once, each by K). symTol and jitter are those
 // of solve.NystromOptions. Errors start with "ValueError: not symmetric",
 // "ValueError: not positive definite" or "ValueError: alpha".
-func NystromBuild(c uintptr, n, m int, landmarks uintptr, alpha, symTol, jitter float64) (h int64, err error) {
+func NystromBuild(c uintptr, n, m int, landmarks uintptr, cols int, alpha, symTol, jitter float64) (h int64, err error) {
 	defer guard(&err)
 	if n <= 0 || m <= 0 || m > n || n > math.MaxInt/m {
 		return 0, fmt.Errorf("ValueError: bad Nystrom sizes n=%d, m=%d", n, m)
@@ -63,6 +64,10 @@ func NystromBuild(c uintptr, n, m int, landmarks uintptr, alpha, symTol, jitter 
 	case err != nil:
 		return 0, fmt.Errorf("ValueError: %v", err)
 	}
+	if cols < 1 {
+		return 0, fmt.Errorf("ValueError: bad column count %d", cols)
+	}
+	p.SetColumns(cols)
 	nystroms.Lock()
 	defer nystroms.Unlock()
 	nystroms.next++

@@ -23,6 +23,7 @@ import (
 // alpha Kmm + C^T C, whose condition number is that of Kmm squared.
 type Nystrom struct {
 	n, m  int
+	cols  int // Apply works on n x cols row-major blocks, column by column (K ⊗ Id)
 	alpha float64
 	c     []float64 // N x m, row-major
 	l     []float64 // m x m lower Cholesky factor of Kmm + jitter Id
@@ -121,6 +122,13 @@ func NewNystrom(c []float64, n int, landmarks []int, alpha float64, opt NystromO
 // Rank is the number of landmarks.
 func (p *Nystrom) Rank() int { return p.m }
 
+// SetColumns makes Apply work on n x cols blocks (row-major), the
+// preconditioner of (alpha Id + K) ⊗ Id_cols: one per column of a
+// KernelSolve whose unknown has cols components.
+func (p *Nystrom) SetColumns(cols int) {
+	p.cols = max(cols, 1)
+}
+
 // Apply computes dst = P^-1 src.
 func (p *Nystrom) Apply(dst, src []float64) {
 	p.mu.Lock()
@@ -176,5 +184,5 @@ func gram(c []float64, n, m int) []float64 {
 	return g
 }
 
-// Size is the order N of the system.
-func (p *Nystrom) Size() int { return p.n }
+// Size is the length of the vectors Apply takes: N times the columns.
+func (p *Nystrom) Size() int { return p.n * max(p.cols, 1) }

@@ -233,12 +233,13 @@ def op_names() -> list[str]:
 SOLVER_DONE, SOLVER_PRODUCT, SOLVER_ITERATION = 0, 1, 2
 
 
-def nystrom_build(c: np.ndarray, landmarks: np.ndarray, alpha: float, sym_tol: float,
+def nystrom_build(c: np.ndarray, landmarks: np.ndarray, cols: int, alpha: float, sym_tol: float,
                   jitter: float) -> int:
     """Handle of the Nystrom preconditioner of ``alpha Id + K`` from ``C = K[:, landmarks]``
-    (float64, C-contiguous, n x m) and the landmark indices (int64); both are copied."""
+    (float64, C-contiguous, n x m) and the landmark indices (int64), both copied, for
+    unknowns of ``cols`` columns."""
     n, m = c.shape
-    return call(_go.NystromBuild, c.ctypes.data, n, m, landmarks.ctypes.data, float(alpha),
+    return call(_go.NystromBuild, c.ctypes.data, n, m, landmarks.ctypes.data, int(cols), float(alpha),
                 float(sym_tol), float(jitter))
 
 

@@ -51,7 +51,8 @@ class SolveInfo:
     rank : int
         Number of Nystrom landmarks (0 without).
     products : int
-        Kernel products computed, including the set-up and checks.
+        Products by the operator ``alpha Id + K`` (the Nystrom set-up adds the
+        equivalent of ``rank / N`` of one).
     info : int
         scipy's convention: 0 converged, else the number of iterations.
     """
@@ -135,14 +136,23 @@ def choose_landmarks(n: int, rank: int | None, landmarks: Any, points: np.ndarra
     from pykeops_go.numpy.cluster import grid_cluster
     pts = np.asarray(points, dtype=np.float64)
     lo, hi = pts.min(0), pts.max(0)
-    extent = float(np.prod(np.maximum(hi - lo, 1e-12)))
-    voxel = (extent / m) ** (1 / pts.shape[1])
-    for _ in range(30):  # grow the voxel until there are at most m clusters
+    span = float(np.max(hi - lo)) or 1.0
+
+    def clusters(voxel):
         labels = grid_cluster(pts, voxel).astype(np.int64)
-        counts = np.bincount(labels)
-        if np.count_nonzero(counts) <= m:
-            break
-        voxel *= 1.15
+        return labels, np.count_nonzero(np.bincount(labels))
+
+    # Bisection on log(voxel) for the smallest voxel giving at most m clusters.
+    small, big = math.log(span / n), math.log(2 * span)
+    labels, _ = clusters(math.exp(big))
+    for _ in range(25):
+        mid = 0.5 * (small + big)
+        lab, count = clusters(math.exp(mid))
+        if count <= m:
+            big, labels = mid, lab
+        else:
+            small = mid
+    counts = np.bincount(labels)
     cent = np.zeros((counts.size, pts.shape[1]))
     np.add.at(cent, labels, pts)
     cent /= np.maximum(counts, 1)[:, None]

@@ -32,7 +32,7 @@ var nystroms = struct {
 
 // NystromBuild builds a Nystrom preconditioner of alpha Id + K from C =
 // K[:, landmarks] (float64, n x m row-major) and the m landmark indices
-// (int64), both copied, and returns its handle. It applies to vectors of
+// (int64), not kept, and returns its handle. It applies to vectors of
 // n x cols values (cols columns solved at once, each by K). symTol and jitter are those
 // of solve.NystromOptions. Errors start with "ValueError: not symmetric",
 // "ValueError: not positive definite" or "ValueError: alpha".
@@ -53,7 +53,7 @@ func NystromBuild(c uintptr, n, m int, landmarks uintptr, cols int, alpha, symTo
 	for s, i := range lv {
 		idx[s] = int(i)
 	}
-	p, err := solve.NewNystrom(append([]float64(nil), cv...), n, idx, alpha, solve.NystromOptions{SymTol: symTol, Jitter: jitter})
+	p, err := solve.NewNystrom(cv, n, idx, alpha, solve.NystromOptions{SymTol: symTol, Jitter: jitter})
 	switch {
 	case errors.Is(err, solve.ErrNotSymmetric):
 		return 0, fmt.Errorf("ValueError: not symmetric: %v", err)

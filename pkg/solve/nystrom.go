@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"sync"
 
 	"gonum.org/v1/gonum/blas"
@@ -25,10 +24,9 @@ type Nystrom struct {
 	n, m  int
 	cols  int // Apply works on n x cols row-major blocks, column by column (K ⊗ Id)
 	alpha float64
-	c     []float64 // N x m, row-major
-	l     []float64 // m x m lower Cholesky factor of Kmm + jitter Id
+	bt    []float64 // B^T = L^-1 C^T, m x N row-major
 	h     []float64 // m x m lower Cholesky factor of H
-	u, w  []float64 // m-vectors of scratch
+	u, v  []float64 // scratch: m and N values
 	mu    sync.Mutex
 }
 
@@ -95,28 +93,31 @@ func NewNystrom(c []float64, n int, landmarks []int, alpha float64, opt NystromO
 		}
 		kmm[s*m+s] += opt.Jitter * maxDiag
 	}
-	L := blas64.Symmetric{Uplo: blas.Lower, N: m, Stride: m, Data: kmm}
-	if _, ok := lapack64.Potrf(L); !ok {
+	if _, ok := lapack64.Potrf(blas64.Symmetric{Uplo: blas.Lower, N: m, Stride: m, Data: kmm}); !ok {
 		return nil, fmt.Errorf("%w: the Cholesky factorisation of its %d x %d landmark block failed", ErrIndefinite, m, m)
 	}
-	// H = alpha Id + L^-1 (C^T C) L^-T.
-	h := gram(c, n, m)
-	tri := blas64.Triangular{Uplo: blas.Lower, Diag: blas.NonUnit, N: m, Stride: m, Data: kmm}
-	hg := blas64.General{Rows: m, Cols: m, Stride: m, Data: h}
-	blas64.Trsm(blas.Left, blas.NoTrans, 1, tri, hg)
-	blas64.Trsm(blas.Right, blas.Trans, 1, tri, hg)
-	for s := 0; s < m; s++ {
-		for t := 0; t < s; t++ {
-			v := 0.5 * (h[s*m+t] + h[t*m+s])
-			h[s*m+t], h[t*m+s] = v, v
+	for s := 0; s < m; s++ { // Potrf leaves the upper triangle as it was
+		clear(kmm[s*m+s+1 : (s+1)*m])
+	}
+	// Bt = L^-1 C^T (m x n), then H = alpha Id + Bt Bt^T: the Gram matrix of a
+	// computed Bt is positive semi-definite whatever the rounding, so H is
+	// always positive definite; L^-1 (C^T C) L^-T would amplify the rounding
+	// of C^T C by the condition number of Kmm.
+	bt := make([]float64, m*n)
+	for i := 0; i < n; i++ {
+		for s := 0; s < m; s++ {
+			bt[s*n+i] = c[i*m+s]
 		}
+	}
+	forwardSubst(kmm, m, bt, n)
+	h := gramRows(bt, m, n)
+	for s := 0; s < m; s++ {
 		h[s*m+s] += alpha
 	}
 	if _, ok := lapack64.Potrf(blas64.Symmetric{Uplo: blas.Lower, N: m, Stride: m, Data: h}); !ok {
 		return nil, fmt.Errorf("%w: the Cholesky factorisation of alpha Id + B^T B failed", ErrIndefinite)
 	}
-	return &Nystrom{n: n, m: m, alpha: alpha, c: c, l: kmm, h: h,
-		u: make([]float64, m), w: make([]float64, m)}, nil
+	return &Nystrom{n: n, m: m, alpha: alpha, bt: bt, h: h, u: make([]float64, m), v: make([]float64, n)}, nil
 }
 
 // Rank is the number of landmarks.
@@ -134,54 +135,30 @@ func (p *Nystrom) Apply(dst, src []float64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n, m := p.n, p.m
-	C := blas64.General{Rows: n, Cols: m, Stride: m, Data: p.c}
-	L := blas64.Triangular{Uplo: blas.Lower, Diag: blas.NonUnit, N: m, Stride: m, Data: p.l}
 	H := blas64.Triangular{Uplo: blas.Lower, Diag: blas.NonUnit, N: m, Stride: m, Data: p.h}
 	u := blas64.Vector{N: m, Inc: 1, Data: p.u}
-	blas64.Gemv(blas.Trans, 1, C, blas64.Vector{N: n, Inc: 1, Data: src}, 0, u) // C^T v
-	blas64.Trsv(blas.NoTrans, L, u)                                             // B^T v = L^-1 C^T v
-	blas64.Trsv(blas.NoTrans, H, u)                                             // H^-1 (B^T v)
-	blas64.Trsv(blas.Trans, H, u)
-	blas64.Trsv(blas.Trans, L, u) // L^-T: B w = C (L^-T w)
-	d := blas64.Vector{N: n, Inc: 1, Data: dst}
-	copy(dst, src)
-	blas64.Gemv(blas.NoTrans, -1, C, u, 1, d)
+	cols := max(p.cols, 1)
 	inv := 1 / p.alpha
-	for i := range dst {
-		dst[i] *= inv
-	}
-}
-
-// gram returns C^T C (m x m, full) for C n x m row-major, the row blocks
-// summed by one goroutine each.
-func gram(c []float64, n, m int) []float64 {
-	workers := min(runtime.GOMAXPROCS(0), max(1, n/256))
-	parts := make([][]float64, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*n/workers, (w+1)*n/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			g := make([]float64, m*m)
-			a := blas64.General{Rows: hi - lo, Cols: m, Stride: m, Data: c[lo*m : hi*m]}
-			blas64.Syrk(blas.Trans, 1, a, 0, blas64.Symmetric{Uplo: blas.Lower, N: m, Stride: m, Data: g})
-			parts[w] = g
-		}()
-	}
-	wg.Wait()
-	g := parts[0]
-	for _, p := range parts[1:] {
-		for k := range g {
-			g[k] += p[k]
+	for c := 0; c < cols; c++ {
+		v := p.v
+		for i := range v {
+			v[i] = src[i*cols+c]
+		}
+		for s := 0; s < m; s++ { // u = B^T v
+			p.u[s] = dot(p.bt[s*n:(s+1)*n], v)
+		}
+		blas64.Trsv(blas.NoTrans, H, u) // u = H^-1 u
+		blas64.Trsv(blas.Trans, H, u)
+		for s := 0; s < m; s++ { // v -= B u
+			us, row := p.u[s], p.bt[s*n:(s+1)*n]
+			for i := range v {
+				v[i] -= us * row[i]
+			}
+		}
+		for i := range v {
+			dst[i*cols+c] = v[i] * inv
 		}
 	}
-	for s := 0; s < m; s++ {
-		for t := s + 1; t < m; t++ {
-			g[s*m+t] = g[t*m+s]
-		}
-	}
-	return g
 }
 
 // Size is the length of the vectors Apply takes: N times the columns.

@@ -21,7 +21,9 @@ from pykeops_go.common import engine
 # Iterations without lowering the best residual by 1% after which a solve stops.
 STAGNATION = 200
 PRECONDITIONERS = (None, "nystrom")
-LANDMARK_METHODS = ("uniform", "cluster")
+LANDMARK_METHODS = ("auto", "uniform", "cluster")
+# "auto" picks "cluster" up to this point dimension (grids suit low dimensions only).
+CLUSTER_MAX_DIM = 8
 
 
 class ConvergenceWarning(RuntimeWarning):
@@ -99,7 +101,7 @@ def check_options(precond: Any, rank: Any, landmarks: Any, rtol: Any, maxiter: A
     if not (isinstance(landmarks, str) and landmarks in LANDMARK_METHODS):
         arr = np.asarray(landmarks) if not isinstance(landmarks, str) else None
         if arr is None or arr.ndim != 1 or arr.dtype.kind not in "iu" or arr.size == 0:
-            raise ValueError("KernelSolve: landmarks must be 'uniform', 'cluster' or a 1-D array of "
+            raise ValueError("KernelSolve: landmarks must be 'auto', 'uniform', 'cluster' or a 1-D array of "
                              f"point indices, got {landmarks!r}")
     for name, v in (("rtol", rtol), ("eps", eps)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer))
@@ -119,6 +121,7 @@ def choose_landmarks(n: int, rank: int | None, landmarks: Any, points: np.ndarra
     """Indices (int64, sorted, distinct) of the Nystrom landmarks among n points.
 
     ``"uniform"``: rank points drawn without replacement (``np.random.default_rng(seed)``).
+    ``"auto"``: ``"cluster"`` for points of dimension at most 8, else ``"uniform"``.
     ``"cluster"``: ``grid_cluster`` of ``points`` with a voxel giving about rank
     clusters, one point per non-empty cluster (the one nearest its centroid), so
     that sparse regions get landmarks too. An array: those indices.
@@ -130,6 +133,9 @@ def choose_landmarks(n: int, rank: int | None, landmarks: Any, points: np.ndarra
                              f"[{idx[0]}, {idx[-1]}]")
         return idx
     m = min(n, rank if rank is not None else default_rank(n))
+    if landmarks == "auto":
+        dim = 0 if points is None else np.asarray(points).reshape(n, -1).shape[1]
+        landmarks = "cluster" if 0 < dim <= CLUSTER_MAX_DIM else "uniform"
     if landmarks == "uniform" or points is None or m == n:
         rng = np.random.default_rng(seed)
         return np.sort(rng.choice(n, size=m, replace=False)).astype(np.int64)

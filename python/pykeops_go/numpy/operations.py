@@ -88,10 +88,10 @@ class KernelSolve:
         return pos
 
     def __call__(self, *args: np.ndarray, backend: str = "auto", device_id: int = -1,
-                 alpha: float = 1e-10, eps: float | None = 1e-6,
+                 alpha: float = 1e-10, eps: float | None = None,
                  ranges: Sequence[np.ndarray] | None = None, x0: np.ndarray | None = None,
                  maxiter: int | None = None, rtol: float | None = None, precond: str | None = None,
-                 rank: int | None = None, landmarks: Any = "uniform", seed: int = 0,
+                 rank: int | None = None, landmarks: Any = "auto", seed: int = 0,
                  callback: Callable | None = None, verbose: bool | float = False,
                  return_info: bool = False) -> np.ndarray:
         """Solve ``(alpha Id + K) a = b`` where ``b = args[varinvpos]``.
@@ -104,8 +104,9 @@ class KernelSolve:
             As for :meth:`Genred.__call__`.
         alpha : float
             Ridge added to the diagonal (skipped when 0).
-        eps : float or None
-            The iteration stops when the RMS residual is below eps (pykeops' rule).
+        eps : float, optional
+            The iteration stops when the RMS residual is below eps (pykeops' rule);
+            default 1e-6 when rtol is not given.
         x0 : numpy.ndarray, optional
             Initial guess, shaped like b (default 0, as pykeops 2.3).
         maxiter : int, optional
@@ -113,7 +114,8 @@ class KernelSolve:
             stops once 200 iterations have not lowered the residual by 1%. Either way a
             :class:`ConvergenceWarning` is issued and the best iterate returned.
         rtol : float, optional
-            Also stop when ``||b - A a|| <= rtol ||b||`` (relative tolerance).
+            Stop when ``||b - A a|| <= rtol ||b||`` (relative tolerance); with eps
+            too, when either holds.
         precond : None or "nystrom"
             None (default): pykeops' plain conjugate gradient. ``"nystrom"``: the
             conjugate gradient of the Go engine preconditioned by the Nystrom
@@ -124,9 +126,11 @@ class KernelSolve:
             to plain CG with a warning.
         rank : int, optional
             Number of landmarks (default ``min(N, 1000)``).
-        landmarks : "uniform", "cluster" or array of int
+        landmarks : "auto", "uniform", "cluster" or array of int
             How landmarks are chosen: uniformly at random (``seed``), one per
-            ``grid_cluster`` voxel of the points, or these point indices.
+            ``grid_cluster`` voxel of the points (spread over the data, fewer
+            iterations), or these point indices. "auto" (default): "cluster" for
+            points of dimension <= 8, else "uniform".
         seed : int
             Seed of the uniform choice of landmarks.
         callback : callable, optional
@@ -152,7 +156,7 @@ class KernelSolve:
                 or not math.isfinite(alpha):
             raise ValueError(f"KernelSolve: alpha must be a finite number, got {alpha!r}")
         if eps is None and rtol is None:
-            raise ValueError("KernelSolve: give eps or rtol (a tolerance)")
+            eps = 1e-6
         pos = self.varinvpos
         b = args[pos]
         if not isinstance(b, np.ndarray):
@@ -327,3 +331,37 @@ class KernelSolve:
         if not info.converged:
             S.warn_unconverged(info, f"eps={eps}" + (f", rtol={rtol}" if rtol is not None else ""), 4)
         return x.reshape(n, D).astype(dt), info
+
+    # ------------------------------------------------------------- scipy
+    def aslinearoperator(self, *args: np.ndarray, alpha: float = 1e-10, inverse: bool = False,
+                         **kwargs) -> Any:
+        """A ``scipy.sparse.linalg.LinearOperator`` of ``alpha Id + K`` on the flattened
+        unknown (``b.size`` values; b is ``args[varinvpos]``, only its shape and dtype
+        are used), or of its inverse by this solver when ``inverse`` (kwargs are passed
+        to the solve: ``precond``, ``eps``...). Both are symmetric: scipy's ``cg``,
+        ``eigsh`` and ``minres`` take them.
+        """
+        from scipy.sparse.linalg import LinearOperator
+
+        if len(args) != len(self.aliases):
+            raise ValueError(f"KernelSolve.aslinearoperator: expected {len(self.aliases)} arrays, "
+                             f"got {len(args)}")
+        pos = self.varinvpos
+        b = args[pos]
+        shape, dt = b.shape, b.dtype
+
+        def forward(v):
+            v = np.ascontiguousarray(np.asarray(v).reshape(shape), dtype=dt)
+            res = self.genred(*args[:pos], v, *args[pos + 1:])
+            check_square(res, v)
+            if alpha:
+                res += alpha * v
+            return res.reshape(-1)
+
+        def backward(v):
+            v = np.ascontiguousarray(np.asarray(v).reshape(shape), dtype=dt)
+            return self(*args[:pos], v, *args[pos + 1:], alpha=alpha, **kwargs).reshape(-1)
+
+        f = backward if inverse else forward
+        n = math.prod(shape)
+        return LinearOperator((n, n), matvec=f, rmatvec=f, dtype=dt)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gokeops/gokeops/pkg/solve"
 )
@@ -100,8 +101,8 @@ type solverRun struct {
 	quit    chan struct{}
 	pending *solverEvent // the event the caller answers at its next call
 	mu      sync.Mutex   // one SolverNext at a time
-	iter    int
-	resid   float64
+	iter    atomic.Int64  // progress so far, written by the solver goroutine
+	resid   atomic.Uint64 // float64 bits
 	res     solve.Result
 	err     error
 	closed  bool
@@ -169,7 +170,8 @@ func SolverStart(n int, b, x0 uintptr, precond int64, rtol, atol float64, maxIte
 	}
 	opt := solve.Options{RTol: rtol, ATol: atol, MaxIter: maxIter, Stagnation: stagnation, StagnationFactor: 0.99}
 	opt.Progress = func(it int, r float64, xk []float64) error {
-		s.iter, s.resid = it, r
+		s.iter.Store(int64(it))
+		s.resid.Store(math.Float64bits(r))
 		if !progress {
 			return nil
 		}
@@ -273,7 +275,7 @@ func SolverInfo(h int64) (s string, err error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	info := solverInfo{Iterations: r.iter, Residual: r.resid}
+	info := solverInfo{Iterations: int(r.iter.Load()), Residual: math.Float64frombits(r.resid.Load())}
 	if r.closed {
 		info = solverInfo{Converged: r.res.Converged(), Stop: r.res.Stop.String(), Iterations: r.res.Iterations,
 			Residual: r.res.Residual, BNorm: r.res.BNorm, PAP: r.res.PAP}

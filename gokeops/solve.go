@@ -99,8 +99,8 @@ type solverRun struct {
 	events  chan solverEvent
 	resume  chan struct{}
 	quit    chan struct{}
-	pending *solverEvent // the event the caller answers at its next call
-	mu      sync.Mutex   // one SolverNext at a time
+	pending *solverEvent  // the event the caller answers at its next call
+	mu      sync.Mutex    // one SolverNext at a time
 	iter    atomic.Int64  // progress so far, written by the solver goroutine
 	resid   atomic.Uint64 // float64 bits
 	res     solve.Result

@@ -285,7 +285,7 @@ func SolverInfo(h int64) (s string, err error) {
 	}
 	for _, v := range []*float64{&info.Residual, &info.BNorm, &info.PAP} {
 		if math.IsNaN(*v) || math.IsInf(*v, 0) {
-			*v = -1 // JSON has no NaN; the error field says what happened
+			*v = 0 // JSON has no NaN; the error field says what happened
 		}
 	}
 	js, err := json.Marshal(info)

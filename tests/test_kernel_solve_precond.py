@@ -319,4 +319,4 @@ def test_eps_zero_reaches_machine_precision(precond):
         warnings.simplefilter("ignore", ConvergenceWarning)  # eps=0 may stop on stagnation
         a, info = ks(x, x, b, alpha=1.0, eps=0, precond=precond, rank=20, return_info=True)
     assert rel_residual(A, a, b) <= 1e-13
-    assert info.converged or info.stop == "the residual stopped decreasing"
+    assert info.converged or info.stop != "maximum number of iterations reached"

@@ -56,7 +56,9 @@ type Result struct {
 	Iterations int
 	Residual   float64
 	BNorm      float64 // ||b||_2, so that Residual / BNorm is the relative residual
-	PAP        float64 // p'Ap at a breakdown (negative: A is not positive definite)
+	// PAP is p'Ap / (|A| p'p) at a breakdown, |A| the largest |Ap| / |p| met:
+	// about -1 for an indefinite A, within rounding of 0 for a singular one.
+	PAP float64
 }
 
 // Converged reports whether the tolerance was reached.
@@ -113,6 +115,7 @@ func CG(A Operator, P Preconditioner, b, x []float64, opt Options) (Result, erro
 		factor = 1
 	}
 	res.Stop = MaxIter
+	var anorm float64 // the largest |Ap| / |p| so far: a lower bound of ||A||
 	for it := 1; it <= opt.MaxIter; it++ {
 		if err := A(ap, p); err != nil {
 			return res, err
@@ -121,8 +124,17 @@ func CG(A Operator, P Preconditioner, b, x []float64, opt Options) (Result, erro
 		if math.IsNaN(pap) || math.IsInf(pap, 0) {
 			return res, ErrNotFinite
 		}
-		if pap <= 0 {
-			res.Stop, res.PAP = Breakdown, pap
+		if pp := dot(p, p); pp > 0 {
+			anorm = math.Max(anorm, math.Sqrt(dot(ap, ap)/pp))
+			if pap <= 0 {
+				res.Stop, res.PAP = Breakdown, 0
+				if anorm > 0 {
+					res.PAP = pap / (anorm * pp)
+				}
+				break
+			}
+		} else { // p vanished (underflow): no direction left
+			res.Stop = Breakdown
 			break
 		}
 		alpha := rz / pap

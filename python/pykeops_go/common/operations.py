@@ -10,6 +10,8 @@ import math
 import warnings
 from typing import Any, Callable
 
+import numpy as np
+
 
 def _copy(x: Any) -> Any:
     return x.clone() if hasattr(x, "clone") else x.copy()
@@ -93,6 +95,12 @@ def conjugate_gradient(linop: Callable[[Any], Any], b: Any, eps: float | None = 
     if nr2 < delta or nr2_start == 0:
         return finish(a, 0, nr2_start, "converged")
     best, best_nr2, anchor, since = a, nr2_start, nr2_start, 0
+    anorm = 0.0  # the largest |Ap| / |p| so far, the scale of p'Ap
+    dtype = getattr(b, "dtype", None)
+    try:
+        negligible = math.sqrt(float(np.finfo(np.dtype(str(dtype).replace("torch.", ""))).eps))
+    except TypeError:
+        negligible = 1.5e-8
     p = _copy(r)
     stop = "maximum number of iterations reached"
     it = 0
@@ -101,15 +109,21 @@ def conjugate_gradient(linop: Callable[[Any], Any], b: Any, eps: float | None = 
         pMp = (p * Mp).sum()
         if not float(pMp) > 0:
             if not math.isfinite(float(pMp)):
-                raise ValueError("KernelSolve: the conjugate gradient diverged (p'Ap is NaN or inf): "
-                                 "the operator and the data must be finite")
-            if float(pMp) < 0:
+                raise ValueError(f"KernelSolve: the conjugate gradient diverged (the residual is NaN "
+                                 f"or inf: p'Ap = {float(pMp)}): the operator and the data must "
+                                 "be finite")
+            pp = float((p * p).sum())
+            anorm = max(anorm, math.sqrt(float((Mp * Mp).sum()) / pp)) if pp > 0 else anorm
+            if float(pMp) < -negligible * anorm * pp:
                 raise ValueError(
                     f"KernelSolve: the operator alpha*Id + K is not positive definite (p'Ap = "
                     f"{float(pMp):.3g} < 0 at iteration {it + 1}): the conjugate gradient needs a "
                     "symmetric positive definite system; use a larger alpha")
             stop = "breakdown (p'Ap = 0: the operator is singular)"
             break
+        if it % 8 == 0 or anorm == 0:  # |A| estimate, for the test above
+            pp = float((p * p).sum())
+            anorm = max(anorm, math.sqrt(float((Mp * Mp).sum()) / pp)) if pp > 0 else anorm
         it += 1
         alp = nr2 / pMp
         a = a + alp * p

@@ -210,6 +210,6 @@ def warn_unconverged(info: SolveInfo, eps_text: str, stacklevel: int) -> None:
     warnings.warn(
         f"KernelSolve: the conjugate gradient did not reach the tolerance ({eps_text}) in "
         f"{info.iterations} iterations ({info.stop}); RMS residual {info.residual_rms:.3g}, "
-        f"relative residual {info.residual:.3g}; returning the best iterate. Is alpha*Id + K "
+        f"relative residual {info.residual:.3g}; returning the best iterate (or the start if none is better). Is alpha*Id + K "
         "positive definite? A larger alpha, maxiter or tolerance helps.",
         ConvergenceWarning, stacklevel=stacklevel)

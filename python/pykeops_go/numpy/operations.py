@@ -318,9 +318,9 @@ class KernelSolve:
             engine.nystrom_free(h)
         if st["error"]:
             raise ValueError(f"KernelSolve: the conjugate gradient failed: {st['error']}")
-        if st["pap"] < 0:
+        if st["pap"] < -math.sqrt(np.finfo(dt).eps):
             raise ValueError(f"KernelSolve: the operator alpha*Id + K is not positive definite "
-                             f"(p'Ap = {st['pap']:.3g} < 0)")
+                             f"(p'Ap = {st['pap']:.3g} |A| |p|^2 < 0)")
         bn = st["bnorm"]
         info = S.SolveInfo(converged=st["converged"], iterations=st["iterations"],
                            residual=st["residual"] / bn if bn > 0 else st["residual"],

@@ -10,27 +10,23 @@ tool (
 require (
 	codeberg.org/sbinet/npyio v0.14.0
 	github.com/dave/jennifer v1.7.1
-	github.com/go-python/gopy v0.4.10
+	gonum.org/v1/gonum v0.17.0
+	gorgonia.org/cu v0.9.6
 )
-
-// Imported by no package yet, so go mod tidy would drop it: kept for the
-// CUDA backend under way.
-require gorgonia.org/cu v0.9.6 // indirect
 
 require (
 	github.com/campoy/embedmd v1.0.0 // indirect
+	github.com/go-python/gopy v0.4.10 // indirect
 	github.com/gonuts/commander v0.1.0 // indirect
 	github.com/gonuts/flag v0.1.0 // indirect
 	github.com/google/uuid v1.1.1 // indirect
 	github.com/nlpodyssey/gopickle v0.3.0 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
-	github.com/sbinet/npyio v0.6.0 // indirect
 	golang.org/x/mod v0.42.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/telemetry v0.0.0-20261009151841-97e8ea77aa2a // indirect
 	golang.org/x/text v0.34.0 // indirect
 	golang.org/x/tools v0.52.0 // indirect
-	gonum.org/v1/gonum v0.17.0 // indirect
 )

@@ -312,13 +312,15 @@ def test_kernelsolve_wrong_number_of_arrays():
 
 
 def test_kernelsolve_no_convergence_warns():
-    """A singular operator (rank 3) with alpha = 0: pykeops loops forever; we stop
-    after 10 * b.size iterations with a RuntimeWarning."""
+    """A singular operator (rank 3) with alpha = 0 and b outside its range: pykeops
+    loops forever; we stop at the breakdown with a RuntimeWarning and return the best
+    iterate, here the start (CG's residual grows on this inconsistent system)."""
     K = KernelSolve("(x|y) * b", A + ["b = Vj(1)"], "b", axis=1)
     y, b = rng.normal(size=(30, 3)), rng.random((30, 1))
-    with pytest.warns(RuntimeWarning, match="did not reach the tolerance eps=1e-06 in 300 iterations"):
+    with pytest.warns(RuntimeWarning, match=r"did not reach the tolerance \(eps=1e-06\) in \d+ iterations"):
         a = K(y, y, b, alpha=0)
     assert a.shape == b.shape
+    assert np.linalg.norm((y @ y.T) @ a - b) <= np.linalg.norm(b)
 
 
 def test_kernelsolve_nan_data():

@@ -373,3 +373,48 @@ def op_names() -> list[str]:
 def elementwise_methods() -> list[tuple[str, str, str]]:
     """(op, LazyTensor method, what it computes) of each op the Go op table gives a method."""
     return [tuple(line.split("\t")) for line in call(_go.ElementwiseMethods).split("\n")]
+
+
+# ---- the conjugate gradient of KernelSolve (gokeops/solve.go) ----------------------
+
+SOLVER_DONE, SOLVER_PRODUCT, SOLVER_ITERATION = 0, 1, 2
+
+
+def nystrom_build(c: np.ndarray, landmarks: np.ndarray, cols: int, alpha: float, sym_tol: float,
+                  jitter: float) -> int:
+    """Handle of the Nystrom preconditioner of ``alpha Id + K`` from ``C = K[:, landmarks]``
+    (float64, C-contiguous, n x m) and the landmark indices (int64), both copied, for
+    unknowns of ``cols`` columns."""
+    n, m = c.shape
+    return call(_go.NystromBuild, c.ctypes.data, n, m, landmarks.ctypes.data, int(cols), float(alpha),
+                float(sym_tol), float(jitter))
+
+
+def nystrom_free(h: int) -> None:
+    call(_go.NystromFree, h)
+
+
+class Solver:
+    """A conjugate gradient running in Go, driven by :meth:`next` (reverse communication):
+    it asks for products ``A v`` and reports iterations; float64 vectors of size n."""
+
+    def __init__(self, b: np.ndarray, x0: np.ndarray | None, precond: int, rtol: float,
+                 atol: float, maxiter: int, stagnation: int, progress: bool):
+        self.n = b.size
+        self.out = np.zeros(self.n)
+        self.h = call(_go.SolverStart, self.n, b.ctypes.data, 0 if x0 is None else x0.ctypes.data,
+                      precond, float(rtol), float(atol), int(maxiter), int(stagnation), bool(progress))
+
+    def next(self, product: np.ndarray | None) -> int:
+        """Pass the product asked for last (or None) and get the next request; its vector
+        (or the iterate, or the solution) is then in ``self.out``."""
+        inp = self.out if product is None else product
+        return call(_go.SolverNext, self.h, inp.ctypes.data, self.out.ctypes.data, self.n)
+
+    def info(self) -> dict:
+        return json.loads(call(_go.SolverInfo, self.h))
+
+    def close(self) -> None:
+        if self.h:
+            call(_go.SolverClose, self.h)
+            self.h = 0

@@ -338,7 +338,10 @@ class ReductionMixin:
             Solve now (when possible) rather than return a callable LazyTensor.
         **kwargs
             ``alpha`` (ridge, default 1e-10), ``eps`` (default 1e-6), ``backend``,
-            ``ranges``... and KernelSolve options (``dtype_acc``...).
+            ``ranges``..., KernelSolve options (``dtype_acc``...) and its solver options:
+            ``x0``, ``maxiter``, ``rtol``, ``precond="nystrom"`` (with ``rank``,
+            ``landmarks``, ``seed``), ``callback``, ``verbose``, ``return_info``; see
+            :meth:`pykeops_go.numpy.KernelSolve.__call__`.
         """
         self._check_not_reduced()
         vector = False

@@ -8,11 +8,14 @@ from pykeops_go.numpy.generic.generic_ops import (
     generic_sum,
 )
 from pykeops_go.numpy.operations import KernelSolve
+from pykeops_go.common.solve import ConvergenceWarning, SolveInfo
 from pykeops_go.numpy.lazytensor.LazyTensor import ComplexLazyTensor, LazyTensor, Pm, Vi, Vj
 
 __all__ = [
     "Genred",
     "KernelSolve",
+    "ConvergenceWarning",
+    "SolveInfo",
     "generic_sum",
     "generic_logsumexp",
     "generic_argmin",

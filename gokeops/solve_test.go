@@ -1,0 +1,103 @@
+package gokeops
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+func bufAddr(v []float64) uintptr { return uintptr(unsafe.Pointer(&v[0])) }
+
+// TestSolverReverseCommunication drives a solve of a 3 x 3 SPD system through
+// SolverNext, as the Python front end does, and checks the solution.
+func TestSolverReverseCommunication(t *testing.T) {
+	A := [3][3]float64{{4, 1, 0}, {1, 3, 1}, {0, 1, 2}}
+	b := []float64{1, 2, 3}
+	h, err := SolverStart(3, bufAddr(b), 0, 0, 1e-12, 0, 100, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer SolverClose(h)
+	in, out := make([]float64, 3), make([]float64, 3)
+	products, iterations := 0, 0
+	for {
+		code, err := SolverNext(h, bufAddr(in), bufAddr(out), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code == SolverDone {
+			break
+		}
+		if code == SolverIteration {
+			iterations++
+			continue
+		}
+		products++
+		for i := range in {
+			in[i] = A[i][0]*out[0] + A[i][1]*out[1] + A[i][2]*out[2]
+		}
+	}
+	for i := range b {
+		r := A[i][0]*out[0] + A[i][1]*out[1] + A[i][2]*out[2] - b[i]
+		if math.Abs(r) > 1e-10 {
+			t.Fatalf("residual %d: %g (x = %v)", i, r, out)
+		}
+	}
+	s, err := SolverInfo(h)
+	var info solverInfo
+	if err != nil || json.Unmarshal([]byte(s), &info) != nil || !info.Converged || info.Iterations != iterations || products != iterations {
+		t.Fatalf("info %s (%v): %d products, %d iterations", s, err, products, iterations)
+	}
+	if _, err := SolverNext(h, bufAddr(in), bufAddr(out), 3); err == nil || !strings.Contains(err.Error(), "finished") {
+		t.Fatalf("next after done: %v", err)
+	}
+}
+
+// TestSolverCloseWhileWaiting closes a solver that waits for a product: its
+// goroutine ends and later calls fail cleanly.
+func TestSolverCloseWhileWaiting(t *testing.T) {
+	b := []float64{1, 2}
+	h, err := SolverStart(2, bufAddr(b), 0, 0, 1e-12, 0, 10, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, out := make([]float64, 2), make([]float64, 2)
+	if code, err := SolverNext(h, bufAddr(in), bufAddr(out), 2); err != nil || code != SolverProduct {
+		t.Fatalf("first request: %d %v", code, err)
+	}
+	if ok, err := SolverClose(h); !ok || err != nil {
+		t.Fatalf("close: %v %v", ok, err)
+	}
+	if _, err := SolverNext(h, bufAddr(in), bufAddr(out), 2); err == nil {
+		t.Fatal("next after close succeeded")
+	}
+	if _, err := SolverNext(h+1000, bufAddr(in), bufAddr(out), 2); err == nil {
+		t.Fatal("unknown handle accepted")
+	}
+	if _, err := SolverStart(2, bufAddr(b), 0, 12345, 1e-12, 0, 10, 0, false); err == nil {
+		t.Fatal("unknown preconditioner accepted")
+	}
+}
+
+func TestNystromBuildErrors(t *testing.T) {
+	c := []float64{1, 0.5, 0.5, 1, 0.2, 0.3} // 3 x 2, landmarks 0 and 1
+	lm := []int64{0, 1}
+	if h, err := NystromBuild(bufAddr(c), 3, 2, uintptr(unsafe.Pointer(&lm[0])), 1, 0.1, 1e-9, 1e-12); err != nil {
+		t.Fatal(err)
+	} else if ok, _ := NystromFree(h); !ok {
+		t.Fatal("free failed")
+	}
+	asym := []float64{1, 0.5, 0.4, 1, 0.2, 0.3}
+	if _, err := NystromBuild(bufAddr(asym), 3, 2, uintptr(unsafe.Pointer(&lm[0])), 1, 0.1, 1e-9, 1e-12); err == nil || !strings.HasPrefix(err.Error(), "ValueError: not symmetric") {
+		t.Fatalf("asymmetric: %v", err)
+	}
+	if _, err := NystromBuild(bufAddr(c), 3, 2, uintptr(unsafe.Pointer(&lm[0])), 1, 0, 1e-9, 1e-12); err == nil || !strings.HasPrefix(err.Error(), "ValueError: alpha") {
+		t.Fatalf("alpha 0: %v", err)
+	}
+	bad := []int64{0, 7}
+	if _, err := NystromBuild(bufAddr(c), 3, 2, uintptr(unsafe.Pointer(&bad[0])), 1, 0.1, 1e-9, 1e-12); err == nil {
+		t.Fatal("landmark out of range accepted")
+	}
+}

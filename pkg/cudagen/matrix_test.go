@@ -16,7 +16,7 @@ var matrixAliases = []string{"x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "p=Pm(1)", "s=Vi(1
 // matrixOps cover every primitive family; each has dimension 3 or less.
 var matrixOps = []struct{ name, f string }{
 	{"gauss", "Exp(-p*SqDist(x,y))*b"},
-	{"elem1", "Log(Abs(x*y)+1) + Cos(x)*Sin(y) - Inv(y*y+1) + Sqrt(Abs(x)) + Rsqrt(y*y+1) + Atan(x) + Asin(y/3) + Acos(x/3) + XLogX(Abs(y)) + SinXDivX(x)"},
+	{"elem1", "Log(Abs(x*y)+1) + Cos(x)*Sin(y) - Inv(y*y+1) + Sqrt(Abs(x)) + Rsqrt(y*y+1) + Atan(x) + Asin(y/3) + Acos(x/3) + XLogX(Abs(y)) + SinXDivX(x) + Erf(x-y)"},
 	{"elem2", "Sign(x-y) + Step(y-x) + ReLU(x-y) + Floor(x*y) + Round(x*y, 1) + Pow(x-y, 3) + Square(y) + Powf(Abs(x)+1, y) + Atan2(y, x)"},
 	{"elem3", "Mod(x*y, p+1, p) + Clamp(x, y, y+1) + ClampInt(x*y, -1, 1) + IfElse(x-y, x, y) + Equal(x,y) + LessThan(x,y) + LessOrEqual(x,y) + NotEqual(x,y)"},
 	{"vector", "Concat(Elem(x,0)*Max(y), Extract(y,1,2)) * Min(x) + ArgMax(y) - ArgMin(x) + Sum(x*y) + (x|y) + SqNorm2(x-y)"},

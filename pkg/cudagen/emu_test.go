@@ -49,6 +49,25 @@ type emuCall struct {
 	emuIdx  []int64
 }
 
+// emuSpecialArg is b, the argument of the special cases' special values.
+const emuSpecialArg = 2
+
+// emuSpecial is the value of b at row r: +inf at rows 3 and 9, -inf at 18
+// and 30, NaN at 45, else a multiple of 1/4. Of emuRanges' reduced spans
+// [0,17) has infinities of one sign and no NaN, [5,20) of both signs, the
+// others NaN.
+func emuSpecial(r int) float64 {
+	switch r {
+	case 3, 9:
+		return math.Inf(1)
+	case 18, 30:
+		return math.Inf(-1)
+	case 45:
+		return math.NaN()
+	}
+	return float64(r%9-4) / 4
+}
+
 // emuRanges is a block-sparse structure over outer x inner rows: three
 // row blocks, one overlapping the next (the last wins), rows 30.. of none,
 // an empty reduced list for the middle block's second row range.
@@ -96,6 +115,8 @@ func newEmuCall(t *testing.T, c matrixCase, seed uint64) *emuCall {
 		for q := range vals {
 			if v.Cat == formula.CatParm {
 				vals[q] = emuParmValue
+			} else if c.special && a == emuSpecialArg {
+				vals[q] = emuSpecial(q % rows)
 			} else {
 				vals[q] = float64(rng.IntN(16)-8) / 4 // multiples of 1/4 in [-2, 2): exact in every dtype
 			}
@@ -318,6 +339,11 @@ func (e *emuCall) compare(t *testing.T) {
 	if e.c.approx {
 		tol = 0.1
 	}
+	// Indices alone over axis 1 see NaN and infinities in every row but are
+	// finite (the NaN skipped): the comparison checks them.
+	if e.c.special && (e.nvals > 0 || e.c.spec.Axis == 0) && !e.hasSpecialResult() {
+		t.Errorf("%s: the special values gave only finite results and no absent index", e.c.name)
+	}
 	bad := 0
 	for q, want := range e.vals {
 		got := e.emuVals[q]
@@ -342,6 +368,21 @@ func (e *emuCall) compare(t *testing.T) {
 	if bad > 3 {
 		t.Errorf("%s: %d mismatches in all", e.c.name, bad)
 	}
+}
+
+// hasSpecialResult: some engine output is NaN or infinite, or an index is absent.
+func (e *emuCall) hasSpecialResult() bool {
+	for _, v := range e.vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return true
+		}
+	}
+	for _, j := range e.idx {
+		if j < 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func firstLines(s string, n int) string {

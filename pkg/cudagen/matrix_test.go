@@ -16,7 +16,7 @@ var matrixAliases = []string{"x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "p=Pm(1)", "s=Vi(1
 // matrixOps cover every primitive family; each has dimension 3 or less.
 var matrixOps = []struct{ name, f string }{
 	{"gauss", "Exp(-p*SqDist(x,y))*b"},
-	{"elem1", "Log(Abs(x*y)+1) + Cos(x)*Sin(y) - Inv(y*y+1) + Sqrt(Abs(x)) + Rsqrt(y*y+1) + Atan(x) + Asin(y/3) + Acos(x/3) + XLogX(Abs(y)) + SinXDivX(x)"},
+	{"elem1", "Log(Abs(x*y)+1) + Cos(x)*Sin(y) - Inv(y*y+1) + Sqrt(Abs(x)) + Rsqrt(y*y+1) + Atan(x) + Asin(y/3) + Acos(x/3) + XLogX(Abs(y)) + SinXDivX(x) + Erf(x-y)"},
 	{"elem2", "Sign(x-y) + Step(y-x) + ReLU(x-y) + Floor(x*y) + Round(x*y, 1) + Pow(x-y, 3) + Square(y) + Powf(Abs(x)+1, y) + Atan2(y, x)"},
 	{"elem3", "Mod(x*y, p+1, p) + Clamp(x, y, y+1) + ClampInt(x*y, -1, 1) + IfElse(x-y, x, y) + Equal(x,y) + LessThan(x,y) + LessOrEqual(x,y) + NotEqual(x,y)"},
 	{"vector", "Concat(Elem(x,0)*Max(y), Extract(y,1,2)) * Min(x) + ArgMax(y) - ArgMin(x) + Sum(x*y) + (x|y) + SqNorm2(x-y)"},
@@ -63,11 +63,15 @@ type matrixCase struct {
 	opt    Options
 	batch  bool // run with a batch dimension (not with ranges)
 	approx bool // a float16 accumulator: compare loosely
+	// special: the emulation's data puts NaN and infinities in b
+	// (emuSpecial), which F = x*y-b and the LogSumExp family's -F pass on.
+	special bool
 }
 
 // matrix lists the cases; every generated kernel variant is in it.
 func matrix() []matrixCase {
 	var cs []matrixCase
+	special := false
 	add := func(name string, spec core.Spec, opt Options, batch bool) {
 		if spec.Aliases == nil {
 			spec.Aliases = matrixAliases
@@ -79,7 +83,10 @@ func matrix() []matrixCase {
 		case batch:
 			name += "_batch"
 		}
-		cs = append(cs, matrixCase{name: name, spec: spec, opt: opt, batch: batch, approx: spec.DtypeAcc == "float16"})
+		if special {
+			name += "_special"
+		}
+		cs = append(cs, matrixCase{name: name, spec: spec, opt: opt, batch: batch, approx: spec.DtypeAcc == "float16", special: special})
 	}
 	dtypes := []Dtype{Float32, Float64, Float16}
 	for n, op := range matrixOps {
@@ -128,6 +135,40 @@ func matrix() []matrixCase {
 		add(name+"_sum", core.Spec{Formula: "Exp(-SqDist(u,v)/100)", Aliases: al, Reduction: "Sum", Axis: 1}, Options{Dtype: Float64}, false)
 		add(name+"_argkmin", core.Spec{Formula: "SqDist(u,v)", Aliases: al, Reduction: "ArgKMin", OptArg: 5, Axis: 0}, Options{Dtype: Float32, Scheme: Scheme2D}, false)
 	}
+	// Special values: NaN, +-inf terms, all-infinite and all-NaN rows
+	// (axis 0, where b is the output row's), pieces and spans without
+	// terms, K larger than the reduced rows and than a 2D piece.
+	special = true
+	specials := append(matrixReductions[:len(matrixReductions):len(matrixReductions)],
+		struct {
+			red  string
+			k    int
+			f, g string
+		}{"KMin_ArgKMin", emuM + 3, redF, ""})
+	for _, r := range specials {
+		name := r.red
+		if r.g != "" {
+			name += "_weight"
+		}
+		if r.k > emuM {
+			name += "_bigk"
+		}
+		spec := core.Spec{Formula: r.f, Formula2: r.g, Reduction: r.red, OptArg: r.k}
+		spec.Axis = 0
+		add(name, spec, Options{Dtype: Float64}, false)
+		add(name, spec, Options{Dtype: Float32, Scheme: Scheme2D}, false)
+		add(name, spec, Options{Dtype: Float64, Ranges: true}, false)
+		spec.Axis = 1
+		add(name, spec, Options{Dtype: Float64, Scheme: Scheme2D}, false)
+		add(name, spec, Options{Dtype: Float32, Ranges: true}, false)
+	}
+	for _, ax := range []int{0, 1} {
+		spec := core.Spec{Formula: redF, Reduction: "Sum", Axis: ax, SumScheme: "kahan_scheme"}
+		add("kahan", spec, Options{Dtype: Float32}, false)
+		add("kahan", spec, Options{Dtype: Float64, Scheme: Scheme2D}, false)
+		add("kahan", spec, Options{Dtype: Float64, Ranges: true}, false)
+	}
+	special = false
 	add("elem1_fastmath", core.Spec{Formula: matrixOps[1].f, Reduction: "Sum", Axis: 1}, Options{Dtype: Float32, UseFastMath: true}, false)
 	return cs
 }

@@ -36,6 +36,7 @@ var primTable = [formula.NumPrims]primCode{
 	formula.PrimAsin:     {elem: un("asin(%s)")},
 	formula.PrimAcos:     {elem: un("acos(%s)")},
 	formula.PrimAtan:     {elem: un("atan(%s)")},
+	formula.PrimErf:      {elem: un("erf(%s)")},
 	formula.PrimSqrt:     {elem: un("sqrt(%s)")},
 	formula.PrimRsqrt:    {elem: un("gk_rsqrt(%s)")},
 	formula.PrimSquare:   {elem: func(a []string, _ []int, _ string) string { return fmt.Sprintf("(%s * %s)", a[0], a[0]) }},

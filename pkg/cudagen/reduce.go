@@ -94,10 +94,10 @@ func (r *redCode) decl(w *writer, tiles bool) {
 			break
 		}
 		w.line("ct best[%d]; long long arg[%d];", d, d)
-		w.line("for (int k = 0; k < %d; k++) { best[k] = %s; arg[k] = 0; }", d, init)
+		w.line("for (int k = 0; k < %d; k++) { best[k] = %s; arg[k] = -1; }", d, init)
 	case famKMin:
 		w.line("ct kv[%d]; long long ki[%d];", k*d, k*d)
-		w.line("for (int k = 0; k < %d; k++) { kv[k] = gk_inf<ct>(); ki[k] = 0; }", k*d)
+		w.line("for (int k = 0; k < %d; k++) { kv[k] = gk_inf<ct>(); ki[k] = -1; }", k*d)
 	case famLSE:
 		w.line("acc_t m = -gk_inf<acc_t>(), s[%d];", r.p.DimG)
 		w.line("for (int k = 0; k < %d; k++) s[k] = 0;", r.p.DimG)
@@ -132,35 +132,51 @@ func (r *redCode) term(w *writer, f, g, j string) {
 			w.line("const acc_t y = acc_round((acc_t)%s[k] - comp[k]);", f)
 			w.line("const acc_t t = acc_round(acc[k] + y);")
 			w.line("comp[k] = acc_round(acc_round(t - acc[k]) - y);")
+			w.line("if (isinf(t)) comp[k] = 0; // inf - inf would make the sum NaN: an infinite sum stays infinite")
 			w.line("acc[k] = t;")
 			w.close()
 		}
 	case famExtreme:
+		// NaN terms are skipped; the first other term is taken whatever its
+		// value (ArgMin over +inf terms is the first of them), later ones by
+		// a strict comparison: the first index wins ties. Without an index
+		// the strict comparison with the +-inf start does the same.
 		if r.p.IdxDim == 0 {
 			w.line("for (int k = 0; k < %d; k++) if (%s[k] %s best[k]) best[k] = %s[k];", d, f, r.cmpOp(), f)
 			break
 		}
-		w.line("for (int k = 0; k < %d; k++) if (%s[k] %s best[k]) { best[k] = %s[k]; arg[k] = %s; }", d, f, r.cmpOp(), f, j)
+		w.line("for (int k = 0; k < %d; k++) if (%s[k] == %s[k] && (arg[k] < 0 || %s[k] %s best[k])) { best[k] = %s[k]; arg[k] = %s; }", d, f, f, f, r.cmpOp(), f, j)
 	case famKMin:
+		// Empty slots (+inf, -1) stay after every value, +inf included;
+		// NaN terms never enter; equal values keep the first index first.
 		w.open("for (int c = 0; c < %d; c++)", d)
 		w.line("const ct v = %s[c];", f)
-		w.open("if (v < kv[c * %d + %d])", k, k-1)
+		w.open("if (v == v && (v < kv[c * %d + %d] || ki[c * %d + %d] < 0))", k, k-1, k, k-1)
 		w.line("int l = %d;", k-1)
-		w.line("while (l > 0 && v < kv[c * %d + l - 1]) { kv[c * %d + l] = kv[c * %d + l - 1]; ki[c * %d + l] = ki[c * %d + l - 1]; l--; }", k, k, k, k, k)
+		w.line("while (l > 0 && (ki[c * %d + l - 1] < 0 || v < kv[c * %d + l - 1])) { kv[c * %d + l] = kv[c * %d + l - 1]; ki[c * %d + l] = ki[c * %d + l - 1]; l--; }", k, k, k, k, k, k)
 		w.line("kv[c * %d + l] = v; ki[c * %d + l] = %s;", k, k, j)
 		w.close()
 		w.close()
 	case famLSE:
 		// A -inf term adds nothing (even times an infinite weight); a NaN
-		// one poisons the sums.
+		// one poisons the sums. Once m = +inf, exp(F - m) is its limit: 1
+		// for the +inf terms (their weights are summed), 0 for the others.
 		w.open("")
 		w.line("const acc_t fv = (acc_t)%s[0];", f)
 		w.open("if (fv > m)")
 		w.line("const acc_t sc = exp(m - fv);")
-		w.line("for (int k = 0; k < %d; k++) s[k] *= sc;", r.p.DimG)
+		w.line("for (int k = 0; k < %d; k++) s[k] = gk_rescaled(s[k], sc);", r.p.DimG)
 		w.line("m = fv;")
 		w.close()
-		w.open("if (fv != -gk_inf<acc_t>())")
+		w.open("if (m == gk_inf<acc_t>())")
+		if g == "" {
+			w.line("if (fv == m) s[0] += 1; else if (fv != fv) s[0] = fv;")
+		} else {
+			w.line("if (fv == m) for (int k = 0; k < %d; k++) s[k] += (acc_t)%s[k];", r.p.DimG, g)
+			w.line("else if (fv != fv) for (int k = 0; k < %d; k++) s[k] = fv;", r.p.DimG)
+		}
+		w.close()
+		w.open("else if (fv != -gk_inf<acc_t>())")
 		w.line("const acc_t e = exp(fv - m);")
 		if g == "" {
 			w.line("s[0] += e;")
@@ -210,14 +226,19 @@ func (r *redCode) merge(w *writer, part string) {
 			w.line("for (int k = 0; k < %d; k++) if ((ct)%s[k] %s best[k]) best[k] = (ct)%s[k];", d, part, r.cmpOp(), part)
 			break
 		}
-		w.line("for (int k = 0; k < %d; k++) if ((ct)%s[k] %s best[k]) { best[k] = (ct)%s[k]; arg[k] = (long long)%s[%d + k]; }", d, part, r.cmpOp(), part, part, d)
+		// An absent partial (index -1) adds nothing; an absent accumulator
+		// takes any partial.
+		w.line("for (int k = 0; k < %d; k++) if (%s[%d + k] >= 0 && (arg[k] < 0 || (ct)%s[k] %s best[k])) { best[k] = (ct)%s[k]; arg[k] = (long long)%s[%d + k]; }", d, part, d, part, r.cmpOp(), part, part, d)
 	case famKMin:
+		// The partial's slots are sorted, empty ones last: the first that
+		// does not enter ends the piece.
 		w.open("for (int c = 0; c < %d; c++) for (int q = 0; q < %d; q++)", d, k)
 		w.line("const ct v = (ct)%s[c * %d + q];", part, 2*k)
-		w.line("if (!(v < kv[c * %d + %d])) break;", k, k-1)
+		w.line("const long long j = (long long)%s[c * %d + %d + q];", part, 2*k, k)
+		w.line("if (j < 0 || !(v < kv[c * %d + %d] || ki[c * %d + %d] < 0)) break;", k, k-1, k, k-1)
 		w.line("int l = %d;", k-1)
-		w.line("while (l > 0 && v < kv[c * %d + l - 1]) { kv[c * %d + l] = kv[c * %d + l - 1]; ki[c * %d + l] = ki[c * %d + l - 1]; l--; }", k, k, k, k, k)
-		w.line("kv[c * %d + l] = v; ki[c * %d + l] = (long long)%s[c * %d + %d + q];", k, k, part, 2*k, k)
+		w.line("while (l > 0 && (ki[c * %d + l - 1] < 0 || v < kv[c * %d + l - 1])) { kv[c * %d + l] = kv[c * %d + l - 1]; ki[c * %d + l] = ki[c * %d + l - 1]; l--; }", k, k, k, k, k, k)
+		w.line("kv[c * %d + l] = v; ki[c * %d + l] = j;", k, k)
 		w.close()
 	case famLSE:
 		dg := r.p.DimG
@@ -225,12 +246,13 @@ func (r *redCode) merge(w *writer, part string) {
 		w.line("const acc_t pm = (acc_t)%s[0];", part)
 		w.open("if (pm > m)")
 		w.line("const acc_t sc = exp(m - pm);")
-		w.line("for (int k = 0; k < %d; k++) s[k] = s[k] * sc + (acc_t)%s[1 + k];", dg, part)
+		w.line("for (int k = 0; k < %d; k++) s[k] = gk_rescaled(s[k], sc) + (acc_t)%s[1 + k];", dg, part)
 		w.line("m = pm;")
 		w.close()
 		w.open("else")
-		w.line("const acc_t sc = pm != -gk_inf<acc_t>() ? exp(pm - m) : (acc_t)0;")
-		w.line("for (int k = 0; k < %d; k++) { const acc_t p = (acc_t)%s[1 + k]; if (p != 0 || p != p) s[k] += p * sc; }", dg, part)
+		// Equal maxima scale by 1, also both +inf (where exp(inf - inf) is NaN).
+		w.line("const acc_t sc = pm == m ? (acc_t)1 : (pm != -gk_inf<acc_t>() ? exp(pm - m) : (acc_t)0);")
+		w.line("for (int k = 0; k < %d; k++) { const acc_t p = (acc_t)%s[1 + k]; if (p != 0 || p != p) s[k] += gk_rescaled(p, sc); }", dg, part)
 		w.close()
 		w.close()
 	}

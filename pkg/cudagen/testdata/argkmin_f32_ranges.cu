@@ -19,6 +19,9 @@ __device__ __forceinline__ void gk_st(float* p, float v) { *p = v; }
 __device__ __forceinline__ void gk_st(double* p, double v) { *p = v; }
 __device__ __forceinline__ void gk_st(unsigned short* p, float v) { *p = gk_f2h(v); }
 __device__ __forceinline__ float gk_hround(float x) { return gk_h2f(gk_f2h(x)); }
+// gk_rescaled is a shifted sum a times exp(old max - new max) = scale: an
+// underflowed scale drops even an infinite sum (0 * inf would be NaN); NaN stays.
+template <typename T> __device__ __forceinline__ T gk_rescaled(T a, T scale) { return scale == 0 && a == a ? (T)0 : a * scale; }
 template <typename T> __device__ __forceinline__ T gk_xlogx(T x) { return x == 0 ? (T)0 : x * log(x); }
 template <typename T> __device__ __forceinline__ T gk_sinxdivx(T x) { return x == 0 ? (T)1 : sin(x) / x; }
 template <typename T> __device__ __forceinline__ T gk_rsqrt(T x) { return x == 0 ? (T)0 : (T)1 / sqrt(x); }
@@ -63,7 +66,7 @@ namespace gk {
     ct v0[3];
     for (int k = 0; k < 3; k++) v0[k] = gk_ld(&a0[ir * 3 + k]);
     ct kv[3]; long long ki[3];
-    for (int k = 0; k < 3; k++) { kv[k] = gk_inf<ct>(); ki[k] = 0; }
+    for (int k = 0; k < 3; k++) { kv[k] = gk_inf<ct>(); ki[k] = -1; }
     for (long long sp = it[2]; sp < it[3]; sp++) {
       const long long lo = spans[2 * sp], hi = spans[2 * sp + 1];
       for (long long j0 = lo; j0 < hi; j0 += BLOCK) {
@@ -82,9 +85,9 @@ namespace gk {
             for (int k = 0; k < 3; k++) { const ct dd = v0[k] - v1[k]; v2[0] += dd * dd; }
             for (int c = 0; c < 1; c++) {
               const ct v = v2[c];
-              if (v < kv[c * 3 + 2]) {
+              if (v == v && (v < kv[c * 3 + 2] || ki[c * 3 + 2] < 0)) {
                 int l = 2;
-                while (l > 0 && v < kv[c * 3 + l - 1]) { kv[c * 3 + l] = kv[c * 3 + l - 1]; ki[c * 3 + l] = ki[c * 3 + l - 1]; l--; }
+                while (l > 0 && (ki[c * 3 + l - 1] < 0 || v < kv[c * 3 + l - 1])) { kv[c * 3 + l] = kv[c * 3 + l - 1]; ki[c * 3 + l] = ki[c * 3 + l - 1]; l--; }
                 kv[c * 3 + l] = v; ki[c * 3 + l] = j0 + t;
               }
             }

@@ -19,6 +19,9 @@ __device__ __forceinline__ void gk_st(float* p, float v) { *p = v; }
 __device__ __forceinline__ void gk_st(double* p, double v) { *p = v; }
 __device__ __forceinline__ void gk_st(unsigned short* p, float v) { *p = gk_f2h(v); }
 __device__ __forceinline__ float gk_hround(float x) { return gk_h2f(gk_f2h(x)); }
+// gk_rescaled is a shifted sum a times exp(old max - new max) = scale: an
+// underflowed scale drops even an infinite sum (0 * inf would be NaN); NaN stays.
+template <typename T> __device__ __forceinline__ T gk_rescaled(T a, T scale) { return scale == 0 && a == a ? (T)0 : a * scale; }
 template <typename T> __device__ __forceinline__ T gk_xlogx(T x) { return x == 0 ? (T)0 : x * log(x); }
 template <typename T> __device__ __forceinline__ T gk_sinxdivx(T x) { return x == 0 ? (T)1 : sin(x) / x; }
 template <typename T> __device__ __forceinline__ T gk_rsqrt(T x) { return x == 0 ? (T)0 : (T)1 / sqrt(x); }

@@ -19,6 +19,9 @@ __device__ __forceinline__ void gk_st(float* p, float v) { *p = v; }
 __device__ __forceinline__ void gk_st(double* p, double v) { *p = v; }
 __device__ __forceinline__ void gk_st(unsigned short* p, float v) { *p = gk_f2h(v); }
 __device__ __forceinline__ float gk_hround(float x) { return gk_h2f(gk_f2h(x)); }
+// gk_rescaled is a shifted sum a times exp(old max - new max) = scale: an
+// underflowed scale drops even an infinite sum (0 * inf would be NaN); NaN stays.
+template <typename T> __device__ __forceinline__ T gk_rescaled(T a, T scale) { return scale == 0 && a == a ? (T)0 : a * scale; }
 template <typename T> __device__ __forceinline__ T gk_xlogx(T x) { return x == 0 ? (T)0 : x * log(x); }
 template <typename T> __device__ __forceinline__ T gk_sinxdivx(T x) { return x == 0 ? (T)1 : sin(x) / x; }
 template <typename T> __device__ __forceinline__ T gk_rsqrt(T x) { return x == 0 ? (T)0 : (T)1 / sqrt(x); }
@@ -64,7 +67,7 @@ namespace gk {
     ct v0[3];
     for (int k = 0; k < 3; k++) v0[k] = gk_ld(&a0[ir * 3 + k]);
     ct best[1]; long long arg[1];
-    for (int k = 0; k < 1; k++) { best[k] = gk_inf<ct>(); arg[k] = 0; }
+    for (int k = 0; k < 1; k++) { best[k] = gk_inf<ct>(); arg[k] = -1; }
     for (long long j0 = jlo; j0 < jhi; j0 += BLOCK) {
       const long long jl = j0 + threadIdx.x;
       if (jl < jhi) {
@@ -83,7 +86,7 @@ namespace gk {
           const ct* v3 = ys + 3;
           ct v4[1];
           for (int k = 0; k < 1; k++) v4[k] = (v2[0] - v3[0]);
-          for (int k = 0; k < 1; k++) if (v4[k] < best[k]) { best[k] = v4[k]; arg[k] = j0 + t; }
+          for (int k = 0; k < 1; k++) if (v4[k] == v4[k] && (arg[k] < 0 || v4[k] < best[k])) { best[k] = v4[k]; arg[k] = j0 + t; }
         }
       }
       __syncthreads();
@@ -99,10 +102,10 @@ namespace gk {
     const long long i = (long long)blockIdx.x * BLOCK + threadIdx.x;
     if (i >= nx) return;
     ct best[1]; long long arg[1];
-    for (int k = 0; k < 1; k++) { best[k] = gk_inf<ct>(); arg[k] = 0; }
+    for (int k = 0; k < 1; k++) { best[k] = gk_inf<ct>(); arg[k] = -1; }
     for (long long y = 0; y < nby; y++) {
       const double* prow = part + ((b * nby + y) * nx + i) * PART;
-      for (int k = 0; k < 1; k++) if ((ct)prow[k] < best[k]) { best[k] = (ct)prow[k]; arg[k] = (long long)prow[1 + k]; }
+      for (int k = 0; k < 1; k++) if (prow[1 + k] >= 0 && (arg[k] < 0 || (ct)prow[k] < best[k])) { best[k] = (ct)prow[k]; arg[k] = (long long)prow[1 + k]; }
     }
     data_t* vo = vals + (b * nx + i) * VALS;
     long long* io = idx + (b * nx + i) * IDX;

@@ -20,6 +20,9 @@ __device__ __forceinline__ void gk_st(float* p, float v) { *p = v; }
 __device__ __forceinline__ void gk_st(double* p, double v) { *p = v; }
 __device__ __forceinline__ void gk_st(unsigned short* p, float v) { *p = gk_f2h(v); }
 __device__ __forceinline__ float gk_hround(float x) { return gk_h2f(gk_f2h(x)); }
+// gk_rescaled is a shifted sum a times exp(old max - new max) = scale: an
+// underflowed scale drops even an infinite sum (0 * inf would be NaN); NaN stays.
+template <typename T> __device__ __forceinline__ T gk_rescaled(T a, T scale) { return scale == 0 && a == a ? (T)0 : a * scale; }
 template <typename T> __device__ __forceinline__ T gk_xlogx(T x) { return x == 0 ? (T)0 : x * log(x); }
 template <typename T> __device__ __forceinline__ T gk_sinxdivx(T x) { return x == 0 ? (T)1 : sin(x) / x; }
 template <typename T> __device__ __forceinline__ T gk_rsqrt(T x) { return x == 0 ? (T)0 : (T)1 / sqrt(x); }
@@ -89,10 +92,14 @@ namespace gk {
             const acc_t fv = (acc_t)v3[0];
             if (fv > m) {
               const acc_t sc = exp(m - fv);
-              for (int k = 0; k < 4; k++) s[k] *= sc;
+              for (int k = 0; k < 4; k++) s[k] = gk_rescaled(s[k], sc);
               m = fv;
             }
-            if (fv != -gk_inf<acc_t>()) {
+            if (m == gk_inf<acc_t>()) {
+              if (fv == m) for (int k = 0; k < 4; k++) s[k] += (acc_t)v5[k];
+              else if (fv != fv) for (int k = 0; k < 4; k++) s[k] = fv;
+            }
+            else if (fv != -gk_inf<acc_t>()) {
               const acc_t e = exp(fv - m);
               for (int k = 0; k < 4; k++) s[k] += e * (acc_t)v5[k];
             }
@@ -120,12 +127,12 @@ namespace gk {
         const acc_t pm = (acc_t)prow[0];
         if (pm > m) {
           const acc_t sc = exp(m - pm);
-          for (int k = 0; k < 4; k++) s[k] = s[k] * sc + (acc_t)prow[1 + k];
+          for (int k = 0; k < 4; k++) s[k] = gk_rescaled(s[k], sc) + (acc_t)prow[1 + k];
           m = pm;
         }
         else {
-          const acc_t sc = pm != -gk_inf<acc_t>() ? exp(pm - m) : (acc_t)0;
-          for (int k = 0; k < 4; k++) { const acc_t p = (acc_t)prow[1 + k]; if (p != 0 || p != p) s[k] += p * sc; }
+          const acc_t sc = pm == m ? (acc_t)1 : (pm != -gk_inf<acc_t>() ? exp(pm - m) : (acc_t)0);
+          for (int k = 0; k < 4; k++) { const acc_t p = (acc_t)prow[1 + k]; if (p != 0 || p != p) s[k] += gk_rescaled(p, sc); }
         }
       }
     }

@@ -19,7 +19,7 @@
 
 using std::exp; using std::log; using std::sin; using std::cos; using std::sqrt; using std::fabs;
 using std::floor; using std::round; using std::trunc; using std::pow; using std::atan2; using std::asin;
-using std::acos; using std::atan;
+using std::acos; using std::atan; using std::erf; using std::isinf;
 
 struct gk_dim3 { unsigned x = 1, y = 1, z = 1; };
 static thread_local gk_dim3 threadIdx, blockIdx;

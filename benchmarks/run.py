@@ -30,6 +30,11 @@ Set-up, and the choices made:
   pykeops' own error is shown beside it.
 - W8 runs W1 with ranges on clustered data (workloads.data, w8_ranges); "W8 no ranges" is
   gokeops' plain W1 on the same data, the baseline of the W8 target.
+- C column: benchmarks/cref.c, the W1 and W2 kernels written as the machine's practical
+  limit (AVX2 + FMA intrinsics, two rows per y load, inline exp, OpenMP threads), built
+  with gcc when present; "gokeops / C" is gokeops' speed as a share of it. The scaling
+  section runs W1 and W2 at 1 and 2 threads (set_num_threads; OMP_NUM_THREADS for C) and
+  W1 f32 at 1e6 x 1e5, extrapolated to 1e6 x 1e6 (--no-scaling skips it).
 - Memory: W1 at M=N=1e6 f32 in a subprocess whose peak RSS (VmHWM, reset once the data
   are in memory) this process reads while the call runs, for at most --rss-seconds
   (the call, 1e12 pairs, takes far longer: the peak of a streaming engine comes early).
@@ -83,11 +88,12 @@ def rows(quick):
 
 # ---- subprocesses ---------------------------------------------------------------
 
-def sub(python, lib, wid, m, n, dt, reps, budget, timeout, env=None):
+def sub(python, lib, wid, m, n, dt, reps, budget, timeout, env=None, threads=0):
     """Run runone.py; {"times", "error", "result"}; W6 times are per call."""
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [python, RUNONE, "--lib", lib, "--wid", wid, "--m", str(m), "--n", str(n),
-               "--dtype", dt, "--reps", str(reps), "--budget", str(budget), "--out", tmp]
+               "--dtype", dt, "--reps", str(reps), "--budget", str(budget), "--out", tmp,
+               "--threads", str(threads)]
         try:
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
@@ -193,6 +199,9 @@ def run_row(row, cfg):
         r["pk"] = sub(REF_PY, "pykeops", wid, m, n, dt, cfg.reps, cfg.budget, KEOPS_TIMEOUT)
     if cfg.faiss and wid == "W3":
         r["fa"] = sub(cfg.faiss, "faiss", wid, m, n, dt, cfg.reps, cfg.budget, KEOPS_TIMEOUT)
+    if cfg.cref and wid in ("W1", "W2"):
+        r["c"] = sub(sys.executable, "cref", wid, m, n, dt, cfg.reps, cfg.budget, KEOPS_TIMEOUT,
+                     env=cref_env(cfg))
     r["check"], r["ok"] = check(row, r)
     return r
 
@@ -224,6 +233,64 @@ def check(row, r):
     tol = 1e-5 if wid in ("W8", "W8d") else (1e-4 if dt == F32 else 1e-10)
     text = f"err {e:.1e}" + (f"; pykeops {W.rel_err(pk[idx], ref):.1e}" if pk is not None else "")
     return text, e <= tol
+
+
+# ---- the C reference kernel and the scaling rows -------------------------------------
+
+def build_cref(tmp):
+    """Path of cref.c compiled to a shared library, or None without gcc (or on failure)."""
+    gcc = shutil.which("gcc")
+    if not gcc:
+        return None
+    so = os.path.join(tmp, "cref.so")
+    cmd = [gcc, "-O3", "-mavx2", "-mfma", "-fopenmp", "-shared", "-fPIC",
+           os.path.join(HERE, "cref.c"), "-o", so, "-lm"]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        log("cref.c does not build: " + (p.stderr.strip().splitlines() or ["?"])[-1])
+        return None
+    return so
+
+
+def cref_env(cfg, threads=0):
+    env = dict(os.environ, GOKEOPS_CREF_SO=cfg.cref)
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
+    return env
+
+
+def scaling(cfg):
+    """Rows of the scaling table: W1 and W2 throughput at 1 and 2 threads (gokeops,
+    set_num_threads; C, OMP_NUM_THREADS), and W1 1e6 x 1e6 f32 extrapolated from a
+    measured 1e6 x 1e5 call (time x 10: the cost is linear in N at fixed M)."""
+    out = ["| workload | size | dtype | threads | gokeops | Mpairs/s | C | Mpairs/s | gokeops / C |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    m = 10_000
+    for wid in ("W1", "W2"):
+        for dt in (F32, F64):
+            for th in (1, 2):
+                go = sub(sys.executable, "gokeops", wid, m, m, dt, cfg.reps, cfg.budget,
+                         KEOPS_TIMEOUT, env=cfg.go_env, threads=th)
+                c = (sub(sys.executable, "cref", wid, m, m, dt, cfg.reps, cfg.budget, KEOPS_TIMEOUT,
+                         env=cref_env(cfg, th)) if cfg.cref else None)
+                rate = lambda x: f"{m * m / med(x) / 1e6:.0f}" if med(x) else "—"  # noqa: E731
+                out.append(f"| {NAMES[wid]} | 1e4 | {dt.replace('float', 'f')} | {th} | "
+                           f"{cell(go, cfg.reps, True)} | {rate(go)} | {cell(c, cfg.reps)} | "
+                           f"{rate(c) if c else '—'} | {pct(c, go)} |")
+                log(out[-1])
+    big = sub(sys.executable, "gokeops", "W1", 1_000_000, 100_000, F32, 1, cfg.budget,
+              KEOPS_TIMEOUT, env=cfg.go_env)
+    t = med(big)
+    out.append("")
+    out.append(f"W1 f32 1e6 x 1e5 measured: {cell(big, 1, True)}; 1e6 x 1e6 extrapolated (x 10): "
+               + (fmt_t(10 * t) + f" ({1e12 / (10 * t) / 1e6:.0f} Mpairs/s)" if t else "—"))
+    return "\n".join(out)
+
+
+def pct(c, go):
+    """gokeops' speed as a share of the C kernel's (C time / gokeops time)."""
+    a, b = med(c), med(go)
+    return f"{100 * a / b:.0f}%" if a and b else "—"
 
 
 # ---- the table ----------------------------------------------------------------------
@@ -262,16 +329,17 @@ def size_label(wid, m, n):
 
 
 def table(results, cfg):
-    head = ["workload", "size", "dtype", "gokeops", "NumPy dense", "pykeops", "faiss",
-            "speed-up vs NumPy", "vs pykeops", "vs faiss", "check (gokeops vs f64 NumPy)"]
+    head = ["workload", "size", "dtype", "gokeops", "NumPy dense", "pykeops", "faiss", "C (AVX2)",
+            "speed-up vs NumPy", "vs pykeops", "vs faiss", "gokeops / C", "check (gokeops vs f64 NumPy)"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for (wid, m, n, dt), r in results:
         flag = {True: "", False: " **BAD**", None: ""}[r["ok"]]
         out.append("| " + " | ".join([
             NAMES[wid], size_label(wid, m, n), dt.replace("float", "f"),
             cell(r["go"], cfg.reps, True), cell(r.get("np"), cfg.reps), cell(r.get("pk"), cfg.reps),
-            cell(r.get("fa"), cfg.reps), ratio(r.get("np"), r["go"]), ratio(r.get("pk"), r["go"]),
-            ratio(r.get("fa"), r["go"]), r["check"] + flag]) + " |")
+            cell(r.get("fa"), cfg.reps), cell(r.get("c"), cfg.reps), ratio(r.get("np"), r["go"]),
+            ratio(r.get("pk"), r["go"]), ratio(r.get("fa"), r["go"]), pct(r.get("c"), r["go"]),
+            r["check"] + flag]) + " |")
     return "\n".join(out)
 
 
@@ -297,6 +365,11 @@ def targets(results, mem):
         worst = min(vals, default=None, key=lambda v: v[0])
         out.append((f"{wid} >= 3x pykeops", f"min {worst[0]:.2f}x ({worst[1]})" if worst else "—",
                     verdict(vals, lambda v: v >= 3, wid)))
+    vals = [(med(r["c"]) / med(r["go"]), f"{wid} {size_label(wid, *k[:2])} {k[2]}", r["ok"])
+            for wid in ("W1", "W2") for k, r in by.get(wid, []) if med(r.get("c")) and med(r["go"])]
+    worst = min(vals, default=None, key=lambda v: v[0])
+    out.append(("W1, W2 >= 70% of the C kernel", f"min {100 * worst[0]:.0f}% ({worst[1]})" if worst else "—",
+                verdict(vals, lambda v: v >= 0.7, "W1", "W2")))
     w1 = {k: r for k, r in by.get("W1", [])}
     vals = [(med(w1[(m, n, F64)]["go"]) / med(w1[(m, n, F32)]["go"]), size_label("W1", m, n), None)
             for (m, n, dt) in w1 if dt == F32 and (m, n, F64) in w1
@@ -337,6 +410,7 @@ def main():
     p.add_argument("--budget", type=float, default=60, help="seconds per cell before stopping repeats")
     p.add_argument("--no-ref", action="store_true", help="skip pykeops and faiss")
     p.add_argument("--rss-seconds", type=float, default=None, help="memory probe length (20; quick: 5)")
+    p.add_argument("--no-scaling", action="store_true", help="skip the 1- and 2-thread scaling rows")
     cfg = p.parse_args()
     cfg.reps = cfg.reps or (1 if cfg.quick else 3)
     only = set(cfg.only.split(",")) - {""}
@@ -352,18 +426,23 @@ def main():
     todo = [r for r in rows(cfg.quick) if not only or r[0] in only]
     snap = tempfile.TemporaryDirectory()
     cfg.go_env = snapshot_engine(snap.name)
+    cfg.cref = build_cref(snap.name)
     t0 = time.time()
     results = []
     for row in todo:
         log(f"{row[0]} {size_label(*row[:3])} {row[3]} ...")
         r = run_row(row, cfg)
-        log("   " + ", ".join(f"{k} {cell(r.get(k), cfg.reps, k == 'go')}" for k in ("go", "np", "pk", "fa")
+        log("   " + ", ".join(f"{k} {cell(r.get(k), cfg.reps, k == 'go')}" for k in ("go", "np", "pk", "fa", "c")
                                if k in r) + f"; {r['check']}")
         results.append((row, r))
     mem = None
     if not only or "MEM" in only or "W1" in only:
         log("memory probe: W1 1e6 f32 ...")
         mem = rss_probe(1_000_000, cfg.rss_seconds or (5 if cfg.quick else 20), cfg.go_env)
+    scale = None
+    if not cfg.no_scaling and (not only or "SCALE" in only):
+        log("scaling rows: W1, W2 at 1 and 2 threads; W1 1e6 x 1e5 f32 ...")
+        scale = scaling(cfg)
     import pykeops_go
     print(f"gokeops {pykeops_go.__version__}, NumPy {np.__version__}, pykeops {cfg.pykeops or '— (no .venv-ref)'}, "
           f"faiss {'yes' if cfg.faiss else '—'}; {os.cpu_count()} cores; reps {cfg.reps}, budget {cfg.budget:.0f} s"
@@ -372,6 +451,8 @@ def main():
     print("\n## Targets\n\n| target | measured | result |\n|---|---|---|")
     for t in targets(results, mem):
         print("| " + " | ".join(t) + " |")
+    if scale:
+        print("\n## Scaling (1 and 2 threads; C = cref.c)\n\n" + scale)
     print(f"\n(total {time.time() - t0:.0f} s)")
 
 

@@ -14,6 +14,10 @@ type frame[T float] struct {
 	argv                    []vec[T]
 	data                    [][]T // the arguments of the current batch
 	n                       int   // length of the current tile
+	fold                    foldArgs[T]
+	ones                    []T // tileSize ones: the column factor of a fold without one
+	foldTail                []float64
+	foldTail32              []float32
 }
 
 // maxRowBlock bounds the rows of a work item, so that pooled frames fit
@@ -45,6 +49,13 @@ func getFrame[T float](r *runner[T]) *frame[T] {
 			argv:    make([]vec[T], maxArgs),
 			scratch: make([]T, tileSize),
 			data:    make([][]T, len(r.k.Sig)),
+		}
+		if fd := p.fold; fd != nil {
+			f.ones = make([]T, tileSize)
+			for t := range f.ones {
+				f.ones[t] = 1
+			}
+			f.foldTail, f.foldTail32 = make([]float64, fd.dim), make([]float32, fd.dim)
 		}
 	}
 	if p := r.k.prog; p.gemm != nil && f.gemm == nil {
@@ -124,6 +135,13 @@ func (f *frame[T]) run(it *workItem) bool {
 				f.loadTile(ld, j0)
 			}
 			f.exec(levelTile)
+			if fd := p.fold; fd != nil {
+				for row := 0; row < rows; row += 2 {
+					r1 := min(row+1, rows-1)
+					f.foldTile(fd, row, r1, f.acc[row*al:(row+1)*al], f.acc[r1*al:(r1+1)*al])
+				}
+				continue
+			}
 			if p.gemm != nil {
 				f.gemm.distances(f, p.gemm, rows)
 				for row := 0; row < rows; row++ {

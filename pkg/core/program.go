@@ -60,10 +60,11 @@ type program struct {
 	instrs [4][]instr
 	loads  [4][]load
 	consts []constant
-	size   [4]int    // arena size per level
-	f, g   int       // result slots; g < 0 when there is no weight formula
-	dot    *dotFold  // a Sum folded as dot products (then f is unused)
-	gemm   *gemmDist // F is a high-dimensional squared distance (gemm.go)
+	size   [4]int      // arena size per level
+	f, g   int         // result slots; g < 0 when there is no weight formula
+	dot    *dotFold    // a Sum folded as dot products (then f is unused)
+	gemm   *gemmDist   // F is a high-dimensional squared distance (gemm.go)
+	fold   *radialFold // a Sum of a radial kernel times factors (radialfold.go)
 }
 
 // planner builds a program, sharing identical sub-formulas.
@@ -80,6 +81,12 @@ func newProgram(f, g formula.Expr, outer formula.Cat, sumDot bool) *program {
 	if g == nil {
 		if gd, ok := p.matchGemm(f); ok {
 			p.prog.gemm, p.prog.f = gd, -1
+			return p.prog
+		}
+	}
+	if sumDot && g == nil {
+		if fd, ok := p.matchFold(f); ok {
+			p.prog.fold, p.prog.f = fd, -1
 			return p.prog
 		}
 	}

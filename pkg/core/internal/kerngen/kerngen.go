@@ -79,7 +79,7 @@ func Files() []Output {
 		}
 		files = append(files, Output{Name: o.name, Src: src})
 	}
-	return files
+	return append(files, foldFile())
 }
 
 // IsGenerated reports whether src starts with Header.

@@ -10,7 +10,7 @@ import (
 )
 
 // foldKernelsF64[mode][profile][dim-1] is the generated loop of a radial fold.
-var foldKernelsF64 = [2][profileCauchy + 1][4]func(*foldArgs[float64], *[2][foldMaxDim][4]float64) int{
+var foldKernelsF64 = [3][profileAffine + 1][4]func(*foldArgs[float64], *[2][foldMaxDim][4]float64) int{
 	0: {
 		profileExp:     {foldDotExp1F64, foldDotExp2F64, foldDotExp3F64, foldDotExp4F64},
 		profileExpSqrt: {foldDotExpSqrt1F64, foldDotExpSqrt2F64, foldDotExpSqrt3F64, foldDotExpSqrt4F64},
@@ -20,6 +20,12 @@ var foldKernelsF64 = [2][profileCauchy + 1][4]func(*foldArgs[float64], *[2][fold
 		profileExp:     {foldDiffExp1F64, foldDiffExp2F64, foldDiffExp3F64, foldDiffExp4F64},
 		profileExpSqrt: {foldDiffExpSqrt1F64, foldDiffExpSqrt2F64, foldDiffExpSqrt3F64, foldDiffExpSqrt4F64},
 		profileCauchy:  {foldDiffCauchy1F64, foldDiffCauchy2F64, foldDiffCauchy3F64, foldDiffCauchy4F64},
+	},
+	2: {
+		profileExp:     {foldStoreExp1F64, foldStoreExp2F64, foldStoreExp3F64, foldStoreExp4F64},
+		profileExpSqrt: {foldStoreExpSqrt1F64, foldStoreExpSqrt2F64, foldStoreExpSqrt3F64, foldStoreExpSqrt4F64},
+		profileCauchy:  {foldStoreCauchy1F64, foldStoreCauchy2F64, foldStoreCauchy3F64, foldStoreCauchy4F64},
+		profileAffine:  {foldStoreAffine1F64, foldStoreAffine2F64, foldStoreAffine3F64, foldStoreAffine4F64},
 	},
 }
 
@@ -2043,6 +2049,1125 @@ func foldDiffCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 	return n
 }
 
+// foldStoreExp1F64 is the store fold of the Exp profile at dimension 1, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExp2F64 is the store fold of the Exp profile at dimension 2, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExp3F64 is the store fold of the Exp profile at dimension 3, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExp4F64 is the store fold of the Exp profile at dimension 4, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExpSqrt1F64 is the store fold of the ExpSqrt profile at dimension 1, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExpSqrt2F64 is the store fold of the ExpSqrt profile at dimension 2, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExpSqrt3F64 is the store fold of the ExpSqrt profile at dimension 3, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExpSqrt4F64 is the store fold of the ExpSqrt profile at dimension 4, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreCauchy1F64 is the store fold of the Cauchy profile at dimension 1, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreCauchy2F64 is the store fold of the Cauchy profile at dimension 2, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreCauchy3F64 is the store fold of the Cauchy profile at dimension 3, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreCauchy4F64 is the store fold of the Cauchy profile at dimension 4, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreAffine1F64 is the store fold of the Affine profile at dimension 1, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreAffine1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreAffine2F64 is the store fold of the Affine profile at dimension 2, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreAffine2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreAffine3F64 is the store fold of the Affine profile at dimension 3, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreAffine3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreAffine4F64 is the store fold of the Affine profile at dimension 4, two rows per
+// pass; it returns how many columns it took (a multiple of 4).
+func foldStoreAffine4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, st := (a.n+3)/4*4, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// expShiftSumLoopF64 adds exp(x_t - m) over the first len(x)/8*8 values of x to two
+// vectors of partial sums, stored to o[0][0] and o[1][0]; it returns how many it took.
+func expShiftSumLoopF64(x []float64, m float64, o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n := len(x) / 8 * 8
+	if n == 0 {
+		return 0
+	}
+	xs := unsafe.Pointer(unsafe.SliceData(x))
+	bm := bc(m)
+	var sa, sb archsimd.Float64x4
+	for t := 0; t < n; t += 8 {
+		offa := uintptr(t) * 8
+		offb := offa + 32
+		ea := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(xs, offa))).Sub(bm)
+		eb := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(xs, offb))).Sub(bm)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = sa.Add(ka)
+		sb = sb.Add(kb)
+	}
+	sa.Store(&o[0][0])
+	sb.Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
 // foldConstF64 holds the constants of the loops, one vector each: a
 // load is one instruction, a broadcast two.
 var foldConstF64 = [...][4]float64{
@@ -2070,7 +3195,7 @@ var foldConstF64 = [...][4]float64{
 }
 
 // foldKernelsF32[mode][profile][dim-1] is the generated loop of a radial fold.
-var foldKernelsF32 = [2][profileCauchy + 1][4]func(*foldArgs[float32], *[2][foldMaxDim][8]float32) int{
+var foldKernelsF32 = [3][profileAffine + 1][4]func(*foldArgs[float32], *[2][foldMaxDim][8]float32) int{
 	0: {
 		profileExp:     {foldDotExp1F32, foldDotExp2F32, foldDotExp3F32, foldDotExp4F32},
 		profileExpSqrt: {foldDotExpSqrt1F32, foldDotExpSqrt2F32, foldDotExpSqrt3F32, foldDotExpSqrt4F32},
@@ -2080,6 +3205,12 @@ var foldKernelsF32 = [2][profileCauchy + 1][4]func(*foldArgs[float32], *[2][fold
 		profileExp:     {foldDiffExp1F32, foldDiffExp2F32, foldDiffExp3F32, foldDiffExp4F32},
 		profileExpSqrt: {foldDiffExpSqrt1F32, foldDiffExpSqrt2F32, foldDiffExpSqrt3F32, foldDiffExpSqrt4F32},
 		profileCauchy:  {foldDiffCauchy1F32, foldDiffCauchy2F32, foldDiffCauchy3F32, foldDiffCauchy4F32},
+	},
+	2: {
+		profileExp:     {foldStoreExp1F32, foldStoreExp2F32, foldStoreExp3F32, foldStoreExp4F32},
+		profileExpSqrt: {foldStoreExpSqrt1F32, foldStoreExpSqrt2F32, foldStoreExpSqrt3F32, foldStoreExpSqrt4F32},
+		profileCauchy:  {foldStoreCauchy1F32, foldStoreCauchy2F32, foldStoreCauchy3F32, foldStoreCauchy4F32},
+		profileAffine:  {foldStoreAffine1F32, foldStoreAffine2F32, foldStoreAffine3F32, foldStoreAffine4F32},
 	},
 }
 
@@ -3843,6 +4974,981 @@ func foldDiffCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 	sb1.Store(&o[1][1])
 	sb2.Store(&o[1][2])
 	sb3.Store(&o[1][3])
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExp1F32 is the store fold of the Exp profile at dimension 1, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExp2F32 is the store fold of the Exp profile at dimension 2, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExp3F32 is the store fold of the Exp profile at dimension 3, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExp4F32 is the store fold of the Exp profile at dimension 4, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExpSqrt1F32 is the store fold of the ExpSqrt profile at dimension 1, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExpSqrt2F32 is the store fold of the ExpSqrt profile at dimension 2, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExpSqrt3F32 is the store fold of the ExpSqrt profile at dimension 3, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreExpSqrt4F32 is the store fold of the ExpSqrt profile at dimension 4, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreCauchy1F32 is the store fold of the Cauchy profile at dimension 1, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreCauchy2F32 is the store fold of the Cauchy profile at dimension 2, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreCauchy3F32 is the store fold of the Cauchy profile at dimension 3, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreCauchy4F32 is the store fold of the Cauchy profile at dimension 4, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreAffine1F32 is the store fold of the Affine profile at dimension 1, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreAffine1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreAffine2F32 is the store fold of the Affine profile at dimension 2, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreAffine2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreAffine3F32 is the store fold of the Affine profile at dimension 3, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreAffine3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// foldStoreAffine4F32 is the store fold of the Affine profile at dimension 4, two rows per
+// pass; it returns how many columns it took (a multiple of 8).
+func foldStoreAffine4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, st := (a.n+7)/8*8, a.stride
+	if n == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// expShiftSumLoopF32 adds exp(x_t - m) over the first len(x)/16*16 values of x to two
+// vectors of partial sums, stored to o[0][0] and o[1][0]; it returns how many it took.
+func expShiftSumLoopF32(x []float32, m float32, o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n := len(x) / 16 * 16
+	if n == 0 {
+		return 0
+	}
+	xs := unsafe.Pointer(unsafe.SliceData(x))
+	bm := bc(m)
+	var sa, sb archsimd.Float32x8
+	for t := 0; t < n; t += 16 {
+		offa := uintptr(t) * 4
+		offb := offa + 32
+		ea := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(xs, offa))).Sub(bm)
+		eb := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(xs, offb))).Sub(bm)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = sa.Add(ka)
+		sb = sb.Add(kb)
+	}
+	sa.Store(&o[0][0])
+	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return n
 }

@@ -16,6 +16,7 @@ type frame[T float] struct {
 	n                       int   // length of the current tile
 	fold                    foldArgs[T]
 	ones                    []T // tileSize ones: the column factor of a fold without one
+	foldOut                 []T // the store mode's two tiles of F
 	foldTail                []float64
 	foldTail32              []float32
 }
@@ -56,6 +57,7 @@ func getFrame[T float](r *runner[T]) *frame[T] {
 				f.ones[t] = 1
 			}
 			f.foldTail, f.foldTail32 = make([]float64, fd.dim), make([]float32, fd.dim)
+			f.foldOut = make([]T, 2*tileSize)
 		}
 	}
 	if p := r.k.prog; p.gemm != nil && f.gemm == nil {
@@ -138,7 +140,15 @@ func (f *frame[T]) run(it *workItem) bool {
 			if fd := p.fold; fd != nil {
 				for row := 0; row < rows; row += 2 {
 					r1 := min(row+1, rows-1)
-					f.foldTile(fd, row, r1, f.acc[row*al:(row+1)*al], f.acc[r1*al:(r1+1)*al])
+					if fd.mode != foldStore {
+						f.foldTile(fd, row, r1, f.acc[row*al:(row+1)*al], f.acc[r1*al:(r1+1)*al])
+						continue
+					}
+					f.foldStoreTile(fd, row, r1)
+					for o := row; o <= r1; o++ {
+						out := vec[T]{data: f.foldOut[(o-row)*tileSize:], stride: tileSize, width: f.n}
+						r.red.fold(f.acc[o*al:(o+1)*al], out, vec[T]{}, f.n, j0, f.scratch)
+					}
 				}
 				continue
 			}

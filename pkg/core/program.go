@@ -106,6 +106,7 @@ func newProgram(f, g formula.Expr, outer formula.Cat, sumDot bool) *program {
 	if g != nil {
 		p.prog.g = p.atPair(p.node(g))
 	}
+	p.foldStoreOnly()
 	return p.prog
 }
 

@@ -21,8 +21,9 @@ import "github.com/gokeops/gokeops/pkg/formula"
 type foldMode uint8
 
 const (
-	foldDot  foldMode = iota // sum_j F_ij, F scalar
-	foldDiff                 // sum_j K_ij (x_i - y_j), per component
+	foldDot   foldMode = iota // sum_j F_ij, F scalar
+	foldDiff                  // sum_j K_ij (x_i - y_j), per component
+	foldStore                 // K_ij of two rows to tiles, for any reducer
 )
 
 // foldMaxDim is the largest dimension with a generated loop (kerngen's
@@ -48,7 +49,8 @@ type foldArgs[T float] struct {
 	ys     []T // component k of column t at ys[k*stride+t]
 	stride int
 	n      int
-	w      []T // the column factor, n values
+	w      []T    // the column factor (store: the weight of profileAffine)
+	out    [2][]T // store: the two rows' tiles
 	// lanes receives the loop's accumulators: [2][foldMaxDim][lanes]T.
 	lanes [2 * foldMaxDim * 8]T
 }
@@ -183,13 +185,29 @@ func product(fs []formula.Expr) formula.Expr {
 	return e
 }
 
-// foldTile adds the tile's terms of rows r0 and r1 (r1 may equal r0, then
-// only r0's accumulator is written) to their accumulators.
-func (f *frame[T]) foldTile(fd *radialFold, row0, row1 int, acc0, acc1 []float64) {
+// foldStoreOnly plans the store mode: the only per-pair step of the
+// program is a fused radial kernel (fuse.go) whose value is F, with no
+// weight formula. Then two rows go through the kernel's loop at a time and
+// each row's reducer folds its tile.
+func (p *planner) foldStoreOnly() {
+	ins := p.prog.instrs[levelPair]
+	if p.prog.g >= 0 || len(ins) != 1 || ins[0].fused == profileNone || ins[0].dst != p.prog.f {
+		return
+	}
+	in := ins[0]
+	fd := &radialFold{mode: foldStore, prof: in.fused, x: in.args[0], y: in.args[1], s: in.args[2],
+		row: -1, col: -1, dim: in.argDims[0]}
+	if len(in.args) > 3 {
+		fd.col = in.args[3]
+	}
+	p.prog.fold = fd
+}
+
+// foldSetup fills f.fold for rows row0 and row1 and the current tile.
+func (f *frame[T]) foldSetup(fd *radialFold, rows [2]int) {
 	p := f.r.k.prog
 	so := p.size[levelOuter]
 	a := &f.fold
-	rows := [2]int{row0, row1}
 	for r, row := range rows {
 		outer := f.outer[row*so : (row+1)*so]
 		x := outer[p.slots[fd.x].off:]
@@ -213,6 +231,38 @@ func (f *frame[T]) foldTile(fd *radialFold, row0, row1 int, acc0, acc1 []float64
 	if fd.col >= 0 {
 		a.w = f.tile[p.slots[fd.col].off*tileSize:][:f.n]
 	}
+}
+
+// foldStoreTile writes F of rows row0 and row1 over the tile to
+// f.foldOut[0:tileSize] and [tileSize:2*tileSize].
+func (f *frame[T]) foldStoreTile(fd *radialFold, row0, row1 int) {
+	f.foldSetup(fd, [2]int{row0, row1})
+	a := &f.fold
+	a.out = [2][]T{f.foldOut[:tileSize], f.foldOut[tileSize:]}
+	if _, ok := foldSIMD(fd.mode, fd.prof, a, fd.dim, nil); ok {
+		return
+	}
+	p := f.r.k.prog
+	so := p.size[levelOuter]
+	y := f.view(fd.y)
+	var w vec[T]
+	if fd.col >= 0 {
+		w = f.view(fd.col)
+	}
+	for r, row := range [2]int{row0, row1} {
+		x := vec[T]{data: f.outer[row*so+p.slots[fd.x].off:][:fd.dim], stride: 1, width: 1}
+		radialTile(fd.prof, a.out[r][:f.n], x, y, f.view(fd.s), w, fd.dim)
+	}
+}
+
+// foldTile adds the tile's terms of rows r0 and r1 (r1 may equal r0, then
+// only r0's accumulator is written) to their accumulators.
+func (f *frame[T]) foldTile(fd *radialFold, row0, row1 int, acc0, acc1 []float64) {
+	p := f.r.k.prog
+	so := p.size[levelOuter]
+	rows := [2]int{row0, row1}
+	f.foldSetup(fd, rows)
+	a := &f.fold
 	ncomp := 1
 	if fd.mode == foldDiff {
 		ncomp = fd.dim

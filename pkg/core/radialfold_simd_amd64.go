@@ -13,8 +13,16 @@ import (
 // stores its accumulators in a.lanes (in the frame: a local array handed
 // to a function value would be allocated on every call).
 func foldSIMD[T float](mode foldMode, prof profile, a *foldArgs[T], dim int, sums *[2][foldMaxDim]float64) (int, bool) {
-	if !simdOK || dim > foldMaxDim || prof > profileCauchy || prof == profileNone {
+	if !simdOK || dim > foldMaxDim || prof == profileNone || prof == profileAffine && mode != foldStore {
 		return 0, false
+	}
+	if mode == foldStore {
+		if isFloat64[T]() {
+			foldKernelsF64[mode][prof][dim-1]((*foldArgs[float64])(unsafe.Pointer(a)), nil)
+		} else {
+			foldKernelsF32[mode][prof][dim-1]((*foldArgs[float32])(unsafe.Pointer(a)), nil)
+		}
+		return 0, true
 	}
 	if a.n < lanes[T]() {
 		return 0, true // the loop would take nothing (nor write its accumulators)

@@ -45,7 +45,6 @@ func TestFoldPlanned(t *testing.T) {
 		"Exp(-SqDist(x,y))*Exp(-SqDist(x,y))", // two kernels
 		"Exp(-SqDist(x,y))*b*SqNorm2(x-y)",    // a factor of both i and j
 		"Exp(-SqDist(x,y))*(x-x)",             // not x - y
-		"-SqDist(x,y)+b",                      // an affine exponent: no fold
 	} {
 		k, err := Compile(Spec{Formula: f, Aliases: foldAliases(3), Reduction: "Sum", Axis: 1})
 		if err != nil {
@@ -53,6 +52,19 @@ func TestFoldPlanned(t *testing.T) {
 		}
 		if k.prog.fold != nil {
 			t.Errorf("%s: planned as a fold", f)
+		}
+	}
+	// A radial kernel alone, under any reduction: the store mode.
+	for _, c := range []struct{ f, red string }{
+		{"-SqDist(x,y)+b", "Sum"}, {"-p*SqDist(x,y)+b", "LogSumExp"}, {"Exp(-SqDist(x,y))", "ArgMin"},
+		{"Inv(1+SqDist(x,y))", "KMin"},
+	} {
+		k, err := Compile(Spec{Formula: c.f, Aliases: foldAliases(3), Reduction: c.red, Axis: 1, OptArg: map[bool]int{true: 3}[c.red == "KMin"]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fd := k.prog.fold; fd == nil || fd.mode != foldStore {
+			t.Errorf("%s %s: fold %+v, want the store mode", c.red, c.f, fd)
 		}
 	}
 	k, _ := Compile(Spec{Formula: foldCases[0].f, Aliases: foldAliases(3), Reduction: "Sum", Axis: 1, SumScheme: "kahan_scheme"})

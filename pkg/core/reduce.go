@@ -268,6 +268,19 @@ func (r *lseReducer[T]) fold(acc []float64, f, g vec[T], n, _ int, scratch []T) 
 		r.foldScalar(acc, fc, g, m)
 		return
 	}
+	if g.data == nil || g.width == 1 {
+		// One pass: sum_t exp(F_t - m), times the weight when it is uniform.
+		if s, ok := expShiftSum(fc, T(m)); ok {
+			for c := 0; c < r.dg; c++ {
+				if g.data != nil {
+					acc[1+c] += s * float64(g.col(c)[0])
+				} else {
+					acc[1+c] += s
+				}
+			}
+			return
+		}
+	}
 	// e_t = exp(F_t - m), vectorised; -inf terms give 0 and NaN stays NaN.
 	e := scratch[:n]
 	binaryVS(formula.PrimSubtract, e, fc, T(m))

@@ -25,11 +25,18 @@ var foldProfiles = []struct{ Name, Const string }{
 	{"Exp", "profileExp"},
 	{"ExpSqrt", "profileExpSqrt"},
 	{"Cauchy", "profileCauchy"},
+	{"Affine", "profileAffine"}, // store mode only: s*d + w
 }
 
 // foldModes: dot adds K * w (w a column), diff adds K * wk * (x_c - y_c)
-// per component (wk a column), reusing the differences of the distance.
-var foldModes = []string{"Dot", "Diff"}
+// per component (wk a column), reusing the differences of the distance;
+// store writes K of both rows to two tiles for their reducers, every
+// column through the vector code (the last vector past n, inside the tile
+// arena) so that equal terms stay equal.
+var foldModes = []string{"Dot", "Diff", "Store"}
+
+// hasKernel reports whether the mode has a loop for the profile.
+func hasKernel(mode, prof string) bool { return prof != "Affine" || mode == "Store" }
 
 var foldRows = []string{"a", "b"}
 
@@ -62,11 +69,12 @@ func foldFile() Output {
 		foldConsts = nil
 		for _, mode := range foldModes {
 			for _, prof := range foldProfiles {
-				for d := 1; d <= foldDims; d++ {
+				for d := 1; d <= foldDims && hasKernel(mode, prof.Name); d++ {
 					writeFoldKernel(&b, dt, mode, prof.Name, d)
 				}
 			}
 		}
+		writeExpShiftSum(&b, dt)
 		fmt.Fprintf(&b, "// foldConst%s holds the constants of the loops, one vector each: a\n", dt.Suffix)
 		b.WriteString("// load is one instruction, a broadcast two.\n")
 		fmt.Fprintf(&b, "var foldConst%s = [...][%d]%s{\n", dt.Suffix, dt.Lanes, dt.Go)
@@ -89,10 +97,13 @@ func foldName(dt dtype, mode, prof string, d int) string {
 // writeFoldTable writes the table of kernels by mode, profile and dimension.
 func writeFoldTable(b *strings.Builder, dt dtype) {
 	fmt.Fprintf(b, "// foldKernels%s[mode][profile][dim-1] is the generated loop of a radial fold.\n", dt.Suffix)
-	fmt.Fprintf(b, "var foldKernels%s = [2][profileCauchy + 1][%d]func(*foldArgs[%s], *[2][foldMaxDim][%d]%s) int{\n", dt.Suffix, foldDims, dt.Go, dt.Lanes, dt.Go)
+	fmt.Fprintf(b, "var foldKernels%s = [%d][profileAffine + 1][%d]func(*foldArgs[%s], *[2][foldMaxDim][%d]%s) int{\n", dt.Suffix, len(foldModes), foldDims, dt.Go, dt.Lanes, dt.Go)
 	for mi, mode := range foldModes {
 		fmt.Fprintf(b, "\t%d: {\n", mi)
 		for _, prof := range foldProfiles {
+			if !hasKernel(mode, prof.Name) {
+				continue
+			}
 			var names []string
 			for d := 1; d <= foldDims; d++ {
 				names = append(names, foldName(dt, mode, prof.Name, d))
@@ -121,7 +132,11 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	w("// pass; it returns how many columns it took (a multiple of %d).", l)
 	w("func %s(a *foldArgs[%s], o *[2][foldMaxDim][%d]%s) int {", name, dt.Go, dt.Lanes, dt.Go)
 	w("bc := archsimd.Broadcast%s", v)
-	w("n, st := a.n/%d*%d, a.stride", l, l)
+	if mode == "Store" {
+		w("n, st := (a.n+%d)/%d*%d, a.stride", l-1, l, l)
+	} else {
+		w("n, st := a.n/%d*%d, a.stride", l, l)
+	}
 	w("if n == 0 {")
 	w("return 0")
 	w("}")
@@ -130,15 +145,27 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	for k := 0; k < d; k++ {
 		w("ys%d := unsafe.Pointer(unsafe.SliceData(a.ys[%d*st : %d*st+n]))", k, k, k)
 	}
-	w("ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))")
+	if mode != "Store" || prof == "Affine" {
+		w("ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))")
+	}
+	if mode == "Store" {
+		for r := range foldRows {
+			w("out%d := unsafe.Pointer(unsafe.SliceData(a.out[%d][:n]))", r, r)
+		}
+	}
 	for r, row := range foldRows {
 		for k := 0; k < d; k++ {
 			w("x%s%d := bc(a.x[%d][%d])", row, k, r, k)
 		}
-		w("o%s := bc(a.ou[%d])", row, r)
+		if mode != "Store" {
+			w("o%s := bc(a.ou[%d])", row, r)
+		}
 	}
 	w("bs := bc(a.s)")
 	for _, row := range foldRows {
+		if mode == "Store" {
+			continue
+		}
 		if mode == "Dot" {
 			w("var s%s archsimd.%s", row, v)
 		} else {
@@ -152,7 +179,9 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	for k := 0; k < d; k++ {
 		w("y%d := archsimd.Load%s((*[%d]%s)(unsafe.Add(ys%d, off)))", k, v, l, dt.Go, k)
 	}
-	w("wv := archsimd.Load%s((*[%d]%s)(unsafe.Add(ws, off)))", v, l, dt.Go)
+	if mode != "Store" || prof == "Affine" {
+		w("wv := archsimd.Load%s((*[%d]%s)(unsafe.Add(ws, off)))", v, l, dt.Go)
+	}
 	for k := 0; k < d; k++ {
 		both(fmt.Sprintf("d@%d := x@%d.Sub(y%d)", k, k, k))
 		if k == 0 {
@@ -163,9 +192,14 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	}
 	inLoop := func(f string) { both(constLoads(dt, f)) }
 	writeProfile(inLoop, func(f string, args ...any) { w("%s", constLoads(dt, fmt.Sprintf(f, args...))) }, dt, prof)
-	if mode == "Dot" {
+	switch mode {
+	case "Store":
+		for r, row := range foldRows {
+			w("k%s.Store((*[%d]%s)(unsafe.Add(out%d, off)))", row, l, dt.Go, r)
+		}
+	case "Dot":
 		both("s@ = k@.Mul(o@).MulAdd(wv, s@)")
-	} else {
+	default:
 		both("k@ = k@.Mul(o@).Mul(wv)")
 		for k := 0; k < d; k++ {
 			both(fmt.Sprintf("s@%d = k@.MulAdd(d@%d, s@%d)", k, k, k))
@@ -173,6 +207,9 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	}
 	w("}")
 	for r, row := range foldRows {
+		if mode == "Store" {
+			break
+		}
 		if mode == "Dot" {
 			w("s%s.Store(&o[%d][0])", row, r)
 		} else {
@@ -194,10 +231,14 @@ func writeProfile(both func(string), w func(string, ...any), dt dtype, prof stri
 	case "Cauchy":
 		both("k@ := bc(1).Div(q@.MulAdd(bs, bc(1)))")
 		return
+	case "Affine":
+		both("k@ := q@.MulAdd(bs, wv)")
+		return
 	case "Exp":
 		both("e@ := q@.Mul(bs)")
 	case "ExpSqrt":
 		both("e@ := q@.Sqrt().Mul(bs)")
+	case "ExpOf": // e@ is given
 	}
 	if dt.Go == "float64" {
 		both("xc@ := e@.Max(bc(expMin64)).Min(bc(expMax64))")
@@ -238,4 +279,41 @@ func writeProfile(both func(string), w func(string, ...any), dt dtype, prof stri
 		w("}")
 	}
 	both("k@ = e@.Merge(k@, e@.IsNaN())")
+}
+
+// writeExpShiftSum writes the loop of expShiftSum (lse_simd_amd64.go):
+// sum_t exp(x_t - m) over pairs of vectors, two partial sums, the exp
+// written out inline.
+func writeExpShiftSum(b *strings.Builder, dt dtype) {
+	v, l := dt.Vec, dt.Lanes
+	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	both := func(format string) {
+		for _, row := range foldRows {
+			w(constLoads(dt, strings.ReplaceAll(format, "@", row)))
+		}
+	}
+	name := "expShiftSumLoop" + dt.Suffix
+	w("// %s adds exp(x_t - m) over the first len(x)/%d*%d values of x to two", name, 2*l, 2*l)
+	w("// vectors of partial sums, stored to o[0][0] and o[1][0]; it returns how many it took.")
+	w("func %s(x []%s, m %s, o *[2][foldMaxDim][%d]%s) int {", name, dt.Go, dt.Go, l, dt.Go)
+	w("bc := archsimd.Broadcast%s", v)
+	w("n := len(x) / %d * %d", 2*l, 2*l)
+	w("if n == 0 {")
+	w("return 0")
+	w("}")
+	w("xs := unsafe.Pointer(unsafe.SliceData(x))")
+	w("bm := bc(m)")
+	w("var sa, sb archsimd.%s", v)
+	w("for t := 0; t < n; t += %d {", 2*l)
+	w("offa := uintptr(t) * %d", map[string]int{"float64": 8, "float32": 4}[dt.Go])
+	w("offb := offa + %d", l*map[string]int{"float64": 8, "float32": 4}[dt.Go])
+	both("e@ := archsimd.Load" + v + "((*[" + fmt.Sprint(l) + "]" + dt.Go + ")(unsafe.Add(xs, off@))).Sub(bm)")
+	writeProfile(both, func(f string, args ...any) { w("%s", constLoads(dt, fmt.Sprintf(f, args...))) }, dt, "ExpOf")
+	both("s@ = s@.Add(k@)")
+	w("}")
+	w("sa.Store(&o[0][0])")
+	w("sb.Store(&o[1][0])")
+	w("archsimd.ClearAVXUpperBits()")
+	w("return n")
+	w("}\n")
 }

@@ -534,6 +534,11 @@ func TestSumSchemes(t *testing.T) {
 	if acc64 > 0x1p-24 { // the rounding of the result to float32
 		t.Errorf("dtype_acc=float64: relative error %.2e, want at most 2^-24", acc64)
 	}
+	// block_sum keeps the running sum of the tile sums in float64: the
+	// error is that of one tile's float32 sum and the final rounding.
+	if block > 4*0x1p-24 {
+		t.Errorf("block_sum: relative error %.2e, want at most 2^-22", block)
+	}
 }
 
 // TestSplitReduction compares the j-split path (2 output rows, 5000

@@ -306,7 +306,7 @@ func (f *frame[T]) foldTile(fd *radialFold, row0, row1 int, acc0, acc1 []float64
 		acc := accs[r]
 		for c := range tails {
 			if s := sums[r][min(c, foldMaxDim-1)]; round32 {
-				acc[c] = float64(float32(acc[c]) + (float32(s) + tails32[c]))
+				acc[c] += float64(float32(s) + tails32[c]) // the tile in float32, the row in float64
 			} else {
 				acc[c] += s + tails[c]
 			}

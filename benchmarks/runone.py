@@ -4,7 +4,9 @@
         --reps 3 --budget 60 --out DIR
 
 LIB is gokeops (.venv), pykeops or faiss (the reference interpreter .venv-ref, where
-the real pykeops is not shadowed by our shim) or numpy (dense NumPy). The data are
+the real pykeops is not shadowed by our shim), numpy (dense NumPy) or cref (the C
+machine-limit kernels of cref.c, W1 and W2 only, from the shared library named by
+$GOKEOPS_CREF_SO, which run.py builds). The data are
 regenerated from np.random.default_rng(0) (workloads.data), so every process sees
 the same numbers. Protocol: one warm-up call on the first 1000 rows (it compiles
 the kernel), then timed calls on the full data until --reps were run or --budget
@@ -59,6 +61,9 @@ def load(lib, wid="W1"):
     if lib == "faiss":
         import faiss
         return faiss, None
+    if lib == "cref":
+        import ctypes
+        return ctypes.CDLL(os.environ["GOKEOPS_CREF_SO"]), None
     return None, None
 
 
@@ -69,11 +74,36 @@ def build(lib, mod, cluster, wid, d, const=None):
         if fn is None:
             raise RuntimeError(f"no dense NumPy version of {wid}")
         return fn, (lambda r: r)
+    if lib == "cref":
+        return cref_call(mod, wid, d), (lambda r: r)
     if lib == "faiss":
         index = mod.IndexFlatL2(d["y"].shape[1])
         index.add(d["y"])
         return (lambda: index.search(d["x"], 10)[1]), (lambda r: r)
     return W.setup(wid, mod, d, cluster=cluster, const=const)
+
+
+def cref_call(so, wid, d):
+    """The C kernel of W1 or W2 on the data d (cref.c)."""
+    import ctypes
+    if wid not in ("W1", "W2"):
+        raise RuntimeError(f"no C reference kernel for {wid}")
+    dt = d["x"].dtype
+    suffix = "f64" if dt == np.float64 else "f32"
+    scalar = ctypes.c_double if dt == np.float64 else ctypes.c_float
+    fn = getattr(so, f"{wid.lower()}_{suffix}")
+    m, n = d["x"].shape[0], d["y"].shape[0]
+    ptr = lambda a: a.ctypes.data_as(ctypes.c_void_p)  # noqa: E731
+    L = ctypes.c_long
+
+    def call():
+        out = np.empty((m, 1), dtype=dt)
+        if wid == "W1":
+            fn(ptr(d["x"]), ptr(d["y"]), ptr(d["b"]), ptr(out), L(m), L(n))
+        else:
+            fn(scalar(d["g"][0]), ptr(d["x"]), ptr(d["y"]), ptr(d["b"]), ptr(out), L(m), L(n))
+        return out
+    return call
 
 
 def fresh_const():
@@ -124,7 +154,7 @@ def _status_kb(key, pid="self"):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--lib", required=True, choices=["gokeops", "pykeops", "numpy", "faiss"])
+    p.add_argument("--lib", required=True, choices=["gokeops", "pykeops", "numpy", "faiss", "cref"])
     p.add_argument("--wid", default="W1")
     p.add_argument("--m", type=int, default=10_000)
     p.add_argument("--n", type=int, default=10_000)
@@ -133,10 +163,14 @@ def main():
     p.add_argument("--budget", type=float, default=60.0)
     p.add_argument("--out", default=None)
     p.add_argument("--rss", action="store_true")
+    p.add_argument("--threads", type=int, default=0, help="gokeops: set_num_threads (0: default)")
     args = p.parse_args()
     out = {"times": [], "error": None}
     try:
         mod, cluster = load(args.lib, args.wid)
+        if args.threads and args.lib == "gokeops":
+            import pykeops_go
+            pykeops_go.set_num_threads(args.threads)
         d = W.data(args.wid, args.m, args.n, np.dtype(args.dtype))
         if args.rss:
             return rss(args, mod, cluster, d)

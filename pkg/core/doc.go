@@ -11,5 +11,7 @@
 //
 // Outputs are named dst. Accumulators are float64 arrays; float32
 // accumulation (the KeOps default for float32 data) is emulated by rounding
-// after every addition, so that sum schemes compare as in KeOps.
+// after every addition, so that sum schemes compare as in KeOps, except
+// that block_sum (the default) adds its float32 tile sums to a float64
+// running sum: more accurate than KeOps' float32 one at no cost per pair.
 package core

@@ -42,6 +42,11 @@ const (
 	rLaplace = "Exp(-Sqrt(SqDist(x,y)))*y"
 	rCauchy  = "Inv(1+p*p*SqDist(x,y))*q"
 	rAffine  = "-p*p*SqDist(x,y)+q"
+	// Radial folds (radialfold.go): row, column and parameter factors, and
+	// the gradient forms K*(x-y), K*(y-x).
+	rFold    = "-(s*Inv(1+p*p*SqDist(x,y)))*q"
+	rGrad    = "Grad(Exp(-p*p*SqDist(x,y))*q, x, s)"
+	rGradNeg = "(y-x)*Exp(-Sqrt(SqDist(x,y)))"
 	// A high-dimensional squared distance (gemm.go).
 	fGemm = "SqDist(u,v)"
 )
@@ -68,7 +73,7 @@ func (c redCase) compile(axis int) (*core.Kernel, error) {
 func (c redCase) label() string {
 	names := map[string]string{fScalar: "scalar", fVector: "vector", gScalar: "scalar", gVector: "vector", "": "none",
 		fOuter: "i-vector", fOuterScalar: "i-scalar", rGauss: "gauss", rGaussW: "gauss*q", rLaplace: "laplace*y",
-		rCauchy: "cauchy*q", rAffine: "affine", fGemm: "gemm"}
+		rCauchy: "cauchy*q", rAffine: "affine", fGemm: "gemm", rFold: "fold", rGrad: "grad", rGradNeg: "grad-neg"}
 	l := "F=" + names[c.f] + ",G=" + names[c.g]
 	if c.opt != "" {
 		l += "," + c.opt
@@ -102,6 +107,8 @@ var redCases = func() []redCase {
 		// Radial kernels.
 		redCase{"Sum", 0, rGaussW, "", ""}, redCase{"Sum", 0, rLaplace, "", ""}, redCase{"Sum", 0, rCauchy, "", ""},
 		redCase{"Sum", 0, rGaussW, "", "kahan_scheme"}, redCase{"Max_ArgMax", 0, rGauss, "", ""},
+		redCase{"Sum", 0, rFold, "", ""}, redCase{"Sum", 0, rGrad, "", ""}, redCase{"Sum", 0, rGradNeg, "", ""},
+		redCase{"Sum", 0, rGrad, "", "acc=float64"},
 		redCase{"ArgMin", 0, rAffine, "", ""}, redCase{"KMin_ArgKMin", 4, rAffine, "", ""},
 		redCase{"LogSumExp", 0, rAffine, "", ""}, redCase{"LogSumExp", 0, rAffine, gVector, ""},
 		// High-dimensional distances.
@@ -410,6 +417,11 @@ func TestSumSchemes(t *testing.T) {
 	}
 	if acc64 > 0x1p-24 { // the rounding of the result to float32
 		t.Errorf("dtype_acc=float64: relative error %.2e, want at most 2^-24", acc64)
+	}
+	// block_sum keeps the running sum of the tile sums in float64: the
+	// error is that of one tile's float32 sum and the final rounding.
+	if block > 4*0x1p-24 {
+		t.Errorf("block_sum: relative error %.2e, want at most 2^-22", block)
 	}
 }
 

@@ -14,6 +14,11 @@ type frame[T float] struct {
 	argv                    []vec[T]
 	data                    [][]T // the arguments of the current batch
 	n                       int   // length of the current tile
+	fold                    foldArgs[T]
+	ones                    []T // tileSize ones: the column factor of a fold without one
+	foldOut                 []T // the store mode's two tiles of F
+	foldTail                []float64
+	foldTail32              []float32
 }
 
 // maxRowBlock bounds the rows of a work item, so that pooled frames fit
@@ -45,6 +50,14 @@ func getFrame[T float](r *runner[T]) *frame[T] {
 			argv:    make([]vec[T], maxArgs),
 			scratch: make([]T, tileSize),
 			data:    make([][]T, len(r.k.Sig)),
+		}
+		if fd := p.fold; fd != nil {
+			f.ones = make([]T, tileSize)
+			for t := range f.ones {
+				f.ones[t] = 1
+			}
+			f.foldTail, f.foldTail32 = make([]float64, fd.dim), make([]float32, fd.dim)
+			f.foldOut = make([]T, 2*tileSize)
 		}
 	}
 	if p := r.k.prog; p.gemm != nil && f.gemm == nil {
@@ -124,6 +137,21 @@ func (f *frame[T]) run(it *workItem) bool {
 				f.loadTile(ld, j0)
 			}
 			f.exec(levelTile)
+			if fd := p.fold; fd != nil {
+				for row := 0; row < rows; row += 2 {
+					r1 := min(row+1, rows-1)
+					if fd.mode != foldStore {
+						f.foldTile(fd, row, r1, f.acc[row*al:(row+1)*al], f.acc[r1*al:(r1+1)*al])
+						continue
+					}
+					f.foldStoreTile(fd, row, r1)
+					for o := row; o <= r1; o++ {
+						out := vec[T]{data: f.foldOut[(o-row)*tileSize:], stride: tileSize, width: f.n}
+						r.red.fold(f.acc[o*al:(o+1)*al], out, vec[T]{}, f.n, j0, f.scratch)
+					}
+				}
+				continue
+			}
 			if p.gemm != nil {
 				f.gemm.distances(f, p.gemm, rows)
 				for row := 0; row < rows; row++ {

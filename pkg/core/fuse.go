@@ -107,7 +107,8 @@ func (p *planner) matchScaled(e formula.Expr, factors *[]formula.Expr, wantSqrt 
 }
 
 // matchDist recognises |x - y|^2 between an outer and an inner variable:
-// SqDist(x,y), SqNorm2(x-y) or Sum(Square(x-y)), either order.
+// SqDist(x,y), SqNorm2(x-y) or Sum(Square(x-y)) (Square(x-y) in dimension
+// 1), either order.
 func (p *planner) matchDist(e formula.Expr) (x, y *formula.Var, ok bool) {
 	c, isCall := e.(*formula.Call)
 	if !isCall {
@@ -117,8 +118,12 @@ func (p *planner) matchDist(e formula.Expr) (x, y *formula.Var, ok bool) {
 	switch c.Op {
 	case formula.OpSqDist:
 		a, b = c.Args[0], c.Args[1]
-	case formula.OpSqNorm2, formula.OpSum:
+	case formula.OpSquare, formula.OpSqNorm2, formula.OpSum:
+		// Square(x-y) is the distance of dimension 1, where Sum is dropped.
 		d, isCall := c.Args[0].(*formula.Call)
+		if c.Op == formula.OpSquare && c.Dim != 1 {
+			return nil, nil, false
+		}
 		if c.Op == formula.OpSum && isCall && d.Op == formula.OpSquare {
 			d, isCall = d.Args[0].(*formula.Call)
 		} else if c.Op == formula.OpSum {

@@ -19,3 +19,6 @@ func tileExtremes[T float](x []T) (hi, lo float64) {
 	}
 	return hi, lo
 }
+
+// expShiftSum does nothing here: the reducer subtracts, takes exp and sums.
+func expShiftSum[T float](x []T, m T) (float64, bool) { return 0, false }

@@ -89,3 +89,62 @@ func extremes32(x []float32, h, l *[8]float64) int {
 	}
 	return t
 }
+
+// expShiftSum is sum_t exp(x_t - m) in one pass, each term exp(T(x_t - m)),
+// without storing the terms: pairs of vectors in the generated loop (the
+// exp inline), then the vector exp on what is left.
+func expShiftSum[T float](x []T, m T) (float64, bool) {
+	if !simdOK {
+		return 0, false
+	}
+	if isFloat64[T]() {
+		return expShiftSum64(as64(x), float64(m)), true
+	}
+	return float64(expShiftSum32(as32(x), float32(m))), true
+}
+
+func expShiftSum64(x []float64, m float64) float64 {
+	var o [2][foldMaxDim][4]float64
+	t := expShiftSumLoopF64(x, m, &o)
+	bm := archsimd.BroadcastFloat64x4(m)
+	var tail [2][4]float64
+	if t+4 <= len(x) {
+		expF64x4(archsimd.LoadFloat64x4Slice(x[t:]).Sub(bm)).Store(&tail[0])
+		t += 4
+	}
+	if t < len(x) {
+		expF64x4(archsimd.LoadFloat64x4SlicePart(x[t:]).Sub(bm)).Store(&tail[1])
+	}
+	archsimd.ClearAVXUpperBits()
+	a, b := &o[0][0], &o[1][0]
+	s := ((a[0] + b[0]) + (a[1] + b[1])) + ((a[2] + b[2]) + (a[3] + b[3]))
+	s += (tail[0][0] + tail[0][1]) + (tail[0][2] + tail[0][3])
+	for i := 0; t+i < len(x); i++ {
+		s += tail[1][i]
+	}
+	return s
+}
+
+func expShiftSum32(x []float32, m float32) float32 {
+	var o [2][foldMaxDim][8]float32
+	t := expShiftSumLoopF32(x, m, &o)
+	bm := archsimd.BroadcastFloat32x8(m)
+	var tail [2][8]float32
+	if t+8 <= len(x) {
+		expF32x8(archsimd.LoadFloat32x8Slice(x[t:]).Sub(bm)).Store(&tail[0])
+		t += 8
+	}
+	if t < len(x) {
+		expF32x8(archsimd.LoadFloat32x8SlicePart(x[t:]).Sub(bm)).Store(&tail[1])
+	}
+	archsimd.ClearAVXUpperBits()
+	var l [8]float32
+	for i := range l {
+		l[i] = o[0][0][i] + o[1][0][i] + tail[0][i]
+	}
+	s := ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+	for i := 0; t+i < len(x); i++ {
+		s += tail[1][i]
+	}
+	return s
+}

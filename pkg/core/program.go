@@ -60,10 +60,11 @@ type program struct {
 	instrs [4][]instr
 	loads  [4][]load
 	consts []constant
-	size   [4]int    // arena size per level
-	f, g   int       // result slots; g < 0 when there is no weight formula
-	dot    *dotFold  // a Sum folded as dot products (then f is unused)
-	gemm   *gemmDist // F is a high-dimensional squared distance (gemm.go)
+	size   [4]int      // arena size per level
+	f, g   int         // result slots; g < 0 when there is no weight formula
+	dot    *dotFold    // a Sum folded as dot products (then f is unused)
+	gemm   *gemmDist   // F is a high-dimensional squared distance (gemm.go)
+	fold   *radialFold // a Sum of a radial kernel times factors (radialfold.go)
 }
 
 // planner builds a program, sharing identical sub-formulas.
@@ -83,6 +84,12 @@ func newProgram(f, g formula.Expr, outer formula.Cat, sumDot bool) *program {
 			return p.prog
 		}
 	}
+	if sumDot && g == nil {
+		if fd, ok := p.matchFold(f); ok {
+			p.prog.fold, p.prog.f = fd, -1
+			return p.prog
+		}
+	}
 	if sumDot {
 		if d, ok := p.matchDotFold(f); ok {
 			p.prog.dot, p.prog.f = &d, -1
@@ -99,6 +106,7 @@ func newProgram(f, g formula.Expr, outer formula.Cat, sumDot bool) *program {
 	if g != nil {
 		p.prog.g = p.atPair(p.node(g))
 	}
+	p.foldStoreOnly()
 	return p.prog
 }
 

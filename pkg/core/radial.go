@@ -34,7 +34,7 @@ func radialProfile[T float](prof profile, s, d float64, w vec[T], t int) float64
 }
 
 // dotTile adds to acc[c] the dot product of k with column c of w, in the
-// accumulator's precision (float32 rounding when round32).
+// data's precision (float32 when round32), to the float64 running sum.
 func dotTile[T float](acc []float64, k []T, w vec[T], dims int, round32 bool) {
 	for c := 0; c < dims; c++ {
 		wc := w.col(c)
@@ -42,7 +42,7 @@ func dotTile[T float](acc []float64, k []T, w vec[T], dims int, round32 bool) {
 			// For float32 data the vector dot product sums in float32 lanes:
 			// with round32 that is float32 accumulation, as the scalar loop.
 			if round32 {
-				acc[c] = float64(float32(acc[c]) + float32(s))
+				acc[c] += float64(float32(s))
 			} else {
 				acc[c] += s
 			}
@@ -53,7 +53,7 @@ func dotTile[T float](acc []float64, k []T, w vec[T], dims int, round32 bool) {
 			for t, v := range k {
 				s += float32(v) * float32(wc[t])
 			}
-			acc[c] = float64(float32(acc[c]) + s)
+			acc[c] += float64(s)
 			continue
 		}
 		s := 0.0
@@ -65,7 +65,8 @@ func dotTile[T float](acc []float64, k []T, w vec[T], dims int, round32 bool) {
 }
 
 // dotDiffTile adds to acc[c] the sum over the tile of k_t * (x_c - y_c,t)
-// (of k_t * (y_c,t - x_c) when neg), in the accumulator's precision.
+// (of k_t * (y_c,t - x_c) when neg), in the data's precision, to the float64
+// running sum.
 func dotDiffTile[T float](acc []float64, k []T, x, y vec[T], dims int, neg, round32 bool) {
 	for c := 0; c < dims; c++ {
 		xc, yc := x.col(c)[0], y.col(c)[:len(k)]
@@ -87,7 +88,7 @@ func dotDiffTile[T float](acc []float64, k []T, x, y vec[T], dims int, neg, roun
 			s = -s
 		}
 		if round32 {
-			acc[c] = float64(float32(acc[c]) + float32(s))
+			acc[c] += float64(float32(s))
 		} else {
 			acc[c] += s
 		}
@@ -114,7 +115,7 @@ func radialDotTile[T float](acc []float64, prof profile, x, y, s, w vec[T], dim,
 		}
 	}
 	if round32 {
-		acc[0] = float64(float32(acc[0]) + (float32(sum) + s32))
+		acc[0] += float64(float32(sum) + s32)
 	} else {
 		acc[0] += sum
 	}

@@ -37,7 +37,9 @@ func newReducer[T float](k *Kernel, acc32 bool) reducer[T] {
 type sumReducer[T float] struct {
 	d       int
 	scheme  SumScheme
-	round32 bool // accumulate in float32, as KeOps does for float32 data
+	// round32: sums of float32 data add their terms in float32, as in
+	// KeOps; with block_sum the running sum of the tile sums is float64.
+	round32 bool
 }
 
 func (r *sumReducer[T]) accLen() int { return 2 * r.d }
@@ -70,11 +72,14 @@ func (r *sumReducer[T]) fold(acc []float64, f, _ vec[T], n, _ int, _ []T) {
 			}
 			acc[k] = float64(s)
 		case r.round32:
+			// block_sum: the tile's terms add up in float32, the tile sums
+			// in the float64 running sum of the row (rounded once, at the
+			// end): the error of one tile instead of one per tile.
 			var s float32
 			for _, v := range col {
 				s += float32(v)
 			}
-			acc[k] = float64(float32(acc[k]) + s)
+			acc[k] += float64(s)
 		default:
 			s, ok := sumSIMD(col)
 			if !ok || r.round32 {
@@ -97,7 +102,11 @@ func (r *sumReducer[T]) round(x float64) float64 {
 
 func (r *sumReducer[T]) merge(acc, part []float64) {
 	for k := 0; k < r.d; k++ {
-		acc[k] = r.round(acc[k] + part[k])
+		if r.scheme == BlockSum {
+			acc[k] += part[k] // the running sum is float64 (fold)
+		} else {
+			acc[k] = r.round(acc[k] + part[k])
+		}
 		acc[r.d+k] += part[r.d+k]
 	}
 }
@@ -295,6 +304,19 @@ func (r *lseReducer[T]) fold(acc []float64, f, g vec[T], n, _ int, scratch []T) 
 		// A -inf term adds nothing, even times an infinite weight.
 		r.foldScalar(acc, fc, g, m)
 		return
+	}
+	if g.data == nil || g.width == 1 {
+		// One pass: sum_t exp(F_t - m), times the weight when it is uniform.
+		if s, ok := expShiftSum(fc, T(m)); ok {
+			for c := 0; c < r.dg; c++ {
+				if g.data != nil {
+					acc[1+c] += s * float64(g.col(c)[0])
+				} else {
+					acc[1+c] += s
+				}
+			}
+			return
+		}
 	}
 	// e_t = exp(F_t - m), vectorised; -inf terms give 0 and NaN stays NaN.
 	e := scratch[:n]

@@ -5,7 +5,8 @@
 // and a table of every kernel for the tests.
 //
 // lower.go maps each primitive to its scalar and vector code, scalar.go and
-// simd.go write the two flavours, dispatch.go the rest. The output is
+// simd.go write the two flavours, dispatch.go the rest; fold.go writes the
+// register-resident loops of the radial folds (pkg/core/radialfold.go). The output is
 // committed; pkg/core/generate.go runs ./internal/kerngen/run, and
 // pkg/core/generate_test.go checks that Files matches the files on disk.
 package kerngen
@@ -79,7 +80,7 @@ func Files() []Output {
 		}
 		files = append(files, Output{Name: o.name, Src: src})
 	}
-	return files
+	return append(files, foldFile())
 }
 
 // IsGenerated reports whether src starts with Header.

@@ -1,0 +1,319 @@
+package kerngen
+
+import (
+	"fmt"
+	"go/format"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// The radial fold kernels (radialfold.go in pkg/core): one loop per
+// profile, dimension and fold mode, in which two output rows share every
+// load of the inner points, and the squared distance, the profile (the
+// vector exp written out inline), the row and column factors and the
+// accumulator update stay in vector registers; nothing is stored between
+// operations. The dimension is unrolled, which is why the loops are
+// generated: Go keeps neither an array of vectors nor a value returned by a
+// function call in registers.
+
+// foldDims are the dimensions with a generated loop; others take the
+// portable loop.
+const foldDims = 4
+
+var foldProfiles = []struct{ Name, Const string }{
+	{"Exp", "profileExp"},
+	{"ExpSqrt", "profileExpSqrt"},
+	{"Cauchy", "profileCauchy"},
+	{"Affine", "profileAffine"}, // store mode only: s*d + w
+}
+
+// foldModes: dot adds K * w (w a column), diff adds K * wk * (x_c - y_c)
+// per component (wk a column), reusing the differences of the distance;
+// store writes K of both rows to two tiles for their reducers, every
+// column through the vector code (the last vector past n, inside the tile
+// arena) so that equal terms stay equal.
+var foldModes = []string{"Dot", "Diff", "Store"}
+
+// hasKernel reports whether the mode has a loop for the profile.
+func hasKernel(mode, prof string) bool { return prof != "Affine" || mode == "Store" }
+
+var foldRows = []string{"a", "b"}
+
+// foldConsts lists the constants of the loops of one element type, in the
+// order of their slots in its constant table.
+var foldConsts []string
+
+var constRe = regexp.MustCompile(`bc\(([^()]*)\)`)
+
+// constLoads rewrites the broadcasts of constants, bc(c), in a line of a
+// loop as loads from the constant table.
+func constLoads(dt dtype, line string) string {
+	return constRe.ReplaceAllStringFunc(line, func(m string) string {
+		c := constRe.FindStringSubmatch(m)[1]
+		i := slices.Index(foldConsts, c)
+		if i < 0 {
+			i = len(foldConsts)
+			foldConsts = append(foldConsts, c)
+		}
+		return fmt.Sprintf("archsimd.Load%s(&foldConst%s[%d])", dt.Vec, dt.Suffix, i)
+	})
+}
+
+// foldFile is the SIMD file of the radial fold kernels, both element types.
+func foldFile() Output {
+	var b strings.Builder
+	b.WriteString(Header + "\n\n//go:build " + tagSIMD + "\n\npackage core\n\nimport (\n\"simd/archsimd\"\n\"unsafe\"\n)\n\n")
+	for _, dt := range []dtype{f64, f32} {
+		writeFoldTable(&b, dt)
+		foldConsts = nil
+		for _, mode := range foldModes {
+			for _, prof := range foldProfiles {
+				for d := 1; d <= foldDims && hasKernel(mode, prof.Name); d++ {
+					writeFoldKernel(&b, dt, mode, prof.Name, d)
+				}
+			}
+		}
+		writeExpShiftSum(&b, dt)
+		fmt.Fprintf(&b, "// foldConst%s holds the constants of the loops, one vector each: a\n", dt.Suffix)
+		b.WriteString("// load is one instruction, a broadcast two.\n")
+		fmt.Fprintf(&b, "var foldConst%s = [...][%d]%s{\n", dt.Suffix, dt.Lanes, dt.Go)
+		for _, c := range foldConsts {
+			fmt.Fprintf(&b, "\t{%s},\n", strings.TrimSuffix(strings.Repeat(c+", ", dt.Lanes), ", "))
+		}
+		b.WriteString("}\n\n")
+	}
+	src, err := format.Source([]byte(b.String()))
+	if err != nil {
+		panic(fmt.Sprintf("kerngen: fold kernels: %v\n%s", err, b.String()))
+	}
+	return Output{Name: "fold_simd_gen_amd64.go", Src: src}
+}
+
+func foldName(dt dtype, mode, prof string, d int) string {
+	return fmt.Sprintf("fold%s%s%d%s", mode, prof, d, dt.Suffix)
+}
+
+// writeFoldTable writes the table of kernels by mode, profile and dimension.
+func writeFoldTable(b *strings.Builder, dt dtype) {
+	fmt.Fprintf(b, "// foldKernels%s[mode][profile][dim-1] is the generated loop of a radial fold.\n", dt.Suffix)
+	fmt.Fprintf(b, "var foldKernels%s = [%d][profileAffine + 1][%d]func(*foldArgs[%s], *[2][foldMaxDim][%d]%s) int{\n", dt.Suffix, len(foldModes), foldDims, dt.Go, dt.Lanes, dt.Go)
+	for mi, mode := range foldModes {
+		fmt.Fprintf(b, "\t%d: {\n", mi)
+		for _, prof := range foldProfiles {
+			if !hasKernel(mode, prof.Name) {
+				continue
+			}
+			var names []string
+			for d := 1; d <= foldDims; d++ {
+				names = append(names, foldName(dt, mode, prof.Name, d))
+			}
+			fmt.Fprintf(b, "\t\t%s: {%s},\n", prof.Const, strings.Join(names, ", "))
+		}
+		b.WriteString("\t},\n")
+	}
+	b.WriteString("}\n\n")
+}
+
+func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
+	v, l := dt.Vec, dt.Lanes
+	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	// both writes a line once per row, the rows interleaved step by step:
+	// two independent chains for the pipeline, and each constant used
+	// twice in a row (the compiler shares its broadcast; were the rows one
+	// after the other, it would keep it live in between, and spill it).
+	both := func(format string) {
+		for _, row := range foldRows {
+			w(strings.ReplaceAll(format, "@", row))
+		}
+	}
+	name := foldName(dt, mode, prof, d)
+	w("// %s is the %s fold of the %s profile at dimension %d, two rows per", name, strings.ToLower(mode), prof, d)
+	w("// pass; it returns how many columns it took (a multiple of %d).", l)
+	w("func %s(a *foldArgs[%s], o *[2][foldMaxDim][%d]%s) int {", name, dt.Go, dt.Lanes, dt.Go)
+	w("bc := archsimd.Broadcast%s", v)
+	if mode == "Store" {
+		w("n, st := (a.n+%d)/%d*%d, a.stride", l-1, l, l)
+	} else {
+		w("n, st := a.n/%d*%d, a.stride", l, l)
+	}
+	w("if n == 0 {")
+	w("return 0")
+	w("}")
+	// The loads go through pointers: the slices are checked once here, to
+	// the columns the loop reads, and the loop pays no bounds checks.
+	for k := 0; k < d; k++ {
+		w("ys%d := unsafe.Pointer(unsafe.SliceData(a.ys[%d*st : %d*st+n]))", k, k, k)
+	}
+	if mode != "Store" || prof == "Affine" {
+		w("ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))")
+	}
+	if mode == "Store" {
+		for r := range foldRows {
+			w("out%d := unsafe.Pointer(unsafe.SliceData(a.out[%d][:n]))", r, r)
+		}
+	}
+	for r, row := range foldRows {
+		for k := 0; k < d; k++ {
+			w("x%s%d := bc(a.x[%d][%d])", row, k, r, k)
+		}
+		if mode != "Store" {
+			w("o%s := bc(a.ou[%d])", row, r)
+		}
+	}
+	w("bs := bc(a.s)")
+	for _, row := range foldRows {
+		if mode == "Store" {
+			continue
+		}
+		if mode == "Dot" {
+			w("var s%s archsimd.%s", row, v)
+		} else {
+			for k := 0; k < d; k++ {
+				w("var s%s%d archsimd.%s", row, k, v)
+			}
+		}
+	}
+	w("for t := 0; t < n; t += %d {", l)
+	w("off := uintptr(t) * %d", map[string]int{"float64": 8, "float32": 4}[dt.Go])
+	for k := 0; k < d; k++ {
+		w("y%d := archsimd.Load%s((*[%d]%s)(unsafe.Add(ys%d, off)))", k, v, l, dt.Go, k)
+	}
+	if mode != "Store" || prof == "Affine" {
+		w("wv := archsimd.Load%s((*[%d]%s)(unsafe.Add(ws, off)))", v, l, dt.Go)
+	}
+	for k := 0; k < d; k++ {
+		both(fmt.Sprintf("d@%d := x@%d.Sub(y%d)", k, k, k))
+		if k == 0 {
+			both("q@ := d@0.Mul(d@0)")
+		} else {
+			both(fmt.Sprintf("q@ = d@%d.MulAdd(d@%d, q@)", k, k))
+		}
+	}
+	inLoop := func(f string) { both(constLoads(dt, f)) }
+	writeProfile(inLoop, func(f string, args ...any) { w("%s", constLoads(dt, fmt.Sprintf(f, args...))) }, dt, prof)
+	switch mode {
+	case "Store":
+		for r, row := range foldRows {
+			w("k%s.Store((*[%d]%s)(unsafe.Add(out%d, off)))", row, l, dt.Go, r)
+		}
+	case "Dot":
+		both("s@ = k@.Mul(o@).MulAdd(wv, s@)")
+	default:
+		both("k@ = k@.Mul(o@).Mul(wv)")
+		for k := 0; k < d; k++ {
+			both(fmt.Sprintf("s@%d = k@.MulAdd(d@%d, s@%d)", k, k, k))
+		}
+	}
+	w("}")
+	for r, row := range foldRows {
+		if mode == "Store" {
+			break
+		}
+		if mode == "Dot" {
+			w("s%s.Store(&o[%d][0])", row, r)
+		} else {
+			for k := 0; k < d; k++ {
+				w("s%s%d.Store(&o[%d][%d])", row, k, r, k)
+			}
+		}
+	}
+	w("archsimd.ClearAVXUpperBits()")
+	w("return n")
+	w("}\n")
+}
+
+// writeProfile writes k@ := profile(s * q@) for both rows: the code of
+// profileFloat64x4 / profileFloat32x8 with the exp of expF64x4 / expF32x8
+// written out (its rare wide-range branch shared by the two rows).
+func writeProfile(both func(string), w func(string, ...any), dt dtype, prof string) {
+	switch prof {
+	case "Cauchy":
+		both("k@ := bc(1).Div(q@.MulAdd(bs, bc(1)))")
+		return
+	case "Affine":
+		both("k@ := q@.MulAdd(bs, wv)")
+		return
+	case "Exp":
+		both("e@ := q@.Mul(bs)")
+	case "ExpSqrt":
+		both("e@ := q@.Sqrt().Mul(bs)")
+	case "ExpOf": // e@ is given
+	}
+	if dt.Go == "float64" {
+		both("xc@ := e@.Max(bc(expMin64)).Min(bc(expMax64))")
+		both("kk@ := xc@.Mul(bc(log2e)).RoundToEven()")
+		both("r@ := kk@.MulAdd(bc(-ln2Hi), xc@)")
+		both("r@ = kk@.MulAdd(bc(-ln2Lo), r@)")
+		both("r2@ := r@.Mul(r@)")
+		both("q0@ := r@.Add(bc(1))")
+		both("q1@ := r@.MulAdd(bc(1.0 / 6), bc(0.5))")
+		both("s0@ := q1@.MulAdd(r2@, q0@)")
+		both("q2@ := r@.MulAdd(bc(1.0 / 120), bc(1.0 / 24))")
+		both("q3@ := r@.MulAdd(bc(1.0 / 5040), bc(1.0 / 720))")
+		both("s1@ := q3@.MulAdd(r2@, q2@)")
+		both("r4@ := r2@.Mul(r2@)")
+		both("u0@ := s1@.MulAdd(r4@, s0@)")
+		both("q4@ := r@.MulAdd(bc(1.0 / 362880), bc(1.0 / 40320))")
+		both("q5@ := r@.MulAdd(bc(1.0 / 39916800), bc(1.0 / 3628800))")
+		both("s2@ := q5@.MulAdd(r2@, q4@)")
+		both("q6@ := r@.MulAdd(bc(1.0 / 6227020800), bc(1.0 / 479001600))")
+		both("u1@ := q6@.MulAdd(r4@, s2@)")
+		both("pp@ := u1@.MulAdd(r4@.Mul(r4@), u0@)")
+		both("k@ := pp@.AsInt64x4().Add(kk@.Add(bc(magic64)).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()")
+		w("if ea.Less(bc(-708)).Or(ea.Greater(bc(708))).Or(eb.Less(bc(-708))).Or(eb.Greater(bc(708))).ToBits() != 0 {")
+		both("k@ = expWideF64x4(e@, pp@, kk@, k@)")
+		w("}")
+	} else {
+		both("xc@ := e@.Max(bc(expMin32)).Min(bc(expMax32))")
+		both("kk@ := xc@.Mul(bc(log2e)).RoundToEven()")
+		both("r@ := kk@.MulAdd(bc(-ln2Hi32), xc@)")
+		both("r@ = kk@.MulAdd(bc(-ln2Lo32), r@)")
+		both("pp@ := bc(1.0 / 5040).MulAdd(r@, bc(1.0 / 720))")
+		for _, c := range []string{"1.0 / 120", "1.0 / 24", "1.0 / 6", "0.5", "1", "1"} {
+			both("pp@ = pp@.MulAdd(r@, bc(" + c + "))")
+		}
+		both("k@ := pp@.AsInt32x8().Add(kk@.Add(bc(magic32)).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()")
+		w("if ea.Less(bc(-87)).Or(ea.Greater(bc(88))).Or(eb.Less(bc(-87))).Or(eb.Greater(bc(88))).ToBits() != 0 {")
+		both("k@ = expWideF32x8(e@, pp@, kk@, k@)")
+		w("}")
+	}
+	both("k@ = e@.Merge(k@, e@.IsNaN())")
+}
+
+// writeExpShiftSum writes the loop of expShiftSum (lse_simd_amd64.go):
+// sum_t exp(x_t - m) over pairs of vectors, two partial sums, the exp
+// written out inline.
+func writeExpShiftSum(b *strings.Builder, dt dtype) {
+	v, l := dt.Vec, dt.Lanes
+	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	both := func(format string) {
+		for _, row := range foldRows {
+			w(constLoads(dt, strings.ReplaceAll(format, "@", row)))
+		}
+	}
+	name := "expShiftSumLoop" + dt.Suffix
+	w("// %s adds exp(x_t - m) over the first len(x)/%d*%d values of x to two", name, 2*l, 2*l)
+	w("// vectors of partial sums, stored to o[0][0] and o[1][0]; it returns how many it took.")
+	w("func %s(x []%s, m %s, o *[2][foldMaxDim][%d]%s) int {", name, dt.Go, dt.Go, l, dt.Go)
+	w("bc := archsimd.Broadcast%s", v)
+	w("n := len(x) / %d * %d", 2*l, 2*l)
+	w("if n == 0 {")
+	w("return 0")
+	w("}")
+	w("xs := unsafe.Pointer(unsafe.SliceData(x))")
+	w("bm := bc(m)")
+	w("var sa, sb archsimd.%s", v)
+	w("for t := 0; t < n; t += %d {", 2*l)
+	w("offa := uintptr(t) * %d", map[string]int{"float64": 8, "float32": 4}[dt.Go])
+	w("offb := offa + %d", l*map[string]int{"float64": 8, "float32": 4}[dt.Go])
+	both("e@ := archsimd.Load" + v + "((*[" + fmt.Sprint(l) + "]" + dt.Go + ")(unsafe.Add(xs, off@))).Sub(bm)")
+	writeProfile(both, func(f string, args ...any) { w("%s", constLoads(dt, fmt.Sprintf(f, args...))) }, dt, "ExpOf")
+	both("s@ = s@.Add(k@)")
+	w("}")
+	w("sa.Store(&o[0][0])")
+	w("sb.Store(&o[1][0])")
+	w("archsimd.ClearAVXUpperBits()")
+	w("return n")
+	w("}\n")
+}

@@ -1,0 +1,315 @@
+package core
+
+import "github.com/gokeops/gokeops/pkg/formula"
+
+// Radial folds: a Sum whose terms are a radial kernel (fuse.go) times
+// factors that depend on the row only, on the column only, or on neither,
+//
+//	F_ij = u * a_i * c_j * profile(s*|x_i - y_j|^2)              (dot)
+//	F_ij = u * a_i * c_j * profile(s*|x_i - y_j|^2) * (x_i - y_j) (diff)
+//
+// the Gaussian, Laplacian and Cauchy kernel sums and their gradients, runs
+// with no per-pair instruction at all: the row factor u * a_i is computed
+// once per row, the column factor c_j once per tile, and one loop per tile
+// takes two rows at a time, each load of y_j and c_j serving both, with
+// the distance, the profile, the factors and the accumulator update in
+// vector registers (kerngen writes those loops per profile and dimension,
+// fold_simd_gen_amd64.go). The product is taken in the order
+// (profile * row factor) * column factor, which may round differently from
+// the formula's own order by an ulp.
+
+type foldMode uint8
+
+const (
+	foldDot   foldMode = iota // sum_j F_ij, F scalar
+	foldDiff                  // sum_j K_ij (x_i - y_j), per component
+	foldStore                 // K_ij of two rows to tiles, for any reducer
+)
+
+// foldMaxDim is the largest dimension with a generated loop (kerngen's
+// foldDims); larger ones take the portable loop.
+const foldMaxDim = 4
+
+// radialFold is a matched radial fold; every int is a slot.
+type radialFold struct {
+	mode    foldMode
+	prof    profile
+	x, y, s int // the outer point, the inner point and the scale (a parm slot)
+	row     int // u * a_i (parm or outer level, dim 1), -1 when it is 1
+	col     int // c_j (tile level, dim 1), -1 when it is 1
+	dim     int // dimension of x and y
+}
+
+// foldArgs is what a fold loop reads: two rows (the second may repeat the
+// first), their factors, the scale and the tile.
+type foldArgs[T float] struct {
+	x      [2][foldMaxDim]T
+	ou     [2]T // row factors
+	s      T
+	ys     []T // component k of column t at ys[k*stride+t]
+	stride int
+	n      int
+	w      []T    // the column factor (store: the weight of profileAffine)
+	out    [2][]T // store: the two rows' tiles
+	// lanes receives the loop's accumulators: [2][foldMaxDim][lanes]T.
+	lanes [2 * foldMaxDim * 8]T
+}
+
+// matchFold plans f as a radial fold when it is one.
+func (p *planner) matchFold(f formula.Expr) (*radialFold, bool) {
+	mode, k := foldDot, f
+	var dx, dy *formula.Var
+	neg := false
+	if c, ok := f.(*formula.Call); ok && c.Op == formula.OpMult {
+		// K * (x - y) or (x - y) * K, K scalar.
+		for a := 0; a < 2; a++ {
+			d, ok := c.Args[1-a].(*formula.Call)
+			if formula.DimOf(c.Args[a]) != 1 || !ok || d.Op != formula.OpSubtract {
+				continue
+			}
+			u, ok1 := d.Args[0].(*formula.Var)
+			v, ok2 := d.Args[1].(*formula.Var)
+			if ok1 && ok2 {
+				mode, k, dx, dy = foldDiff, c.Args[a], u, v
+				break
+			}
+		}
+		if mode != foldDiff && formula.DimOf(f) > 1 {
+			return nil, false
+		}
+	}
+	if formula.DimOf(k) != 1 {
+		return nil, false
+	}
+	var factors []formula.Expr
+	splitFactors(k, &factors, &neg)
+	var rad radial
+	var rowF, colF []formula.Expr
+	found := false
+	for _, e := range factors {
+		if r, ok := p.matchRadial(e); ok && r.prof != profileAffine && !found {
+			rad, found = r, true
+			continue
+		}
+		switch p.dependence(e) {
+		case 0, 1:
+			rowF = append(rowF, e)
+		case 2:
+			colF = append(colF, e)
+		default:
+			return nil, false
+		}
+	}
+	if !found {
+		return nil, false
+	}
+	if mode == foldDiff {
+		switch {
+		case sameVar(dx, rad.x) && sameVar(dy, rad.y):
+		case sameVar(dx, rad.y) && sameVar(dy, rad.x):
+			neg = !neg
+		default:
+			return nil, false
+		}
+	}
+	if neg {
+		rowF = append(rowF, formula.IntConst(-1))
+	}
+	fd := &radialFold{mode: mode, prof: rad.prof, row: -1, col: -1, dim: rad.x.Dim}
+	fd.x, fd.y = p.node(rad.x), p.node(rad.y)
+	fd.s = p.node(product(rad.scale))
+	if len(rowF) > 0 {
+		fd.row = p.node(product(rowF))
+	}
+	if len(colF) > 0 {
+		fd.col = p.node(product(colF))
+	}
+	return fd, true
+}
+
+// splitFactors flattens products and sign changes of scalars into factors.
+func splitFactors(e formula.Expr, factors *[]formula.Expr, neg *bool) {
+	if c, ok := e.(*formula.Call); ok {
+		switch {
+		case c.Op == formula.OpMinus:
+			*neg = !*neg
+			splitFactors(c.Args[0], factors, neg)
+			return
+		case c.Op == formula.OpMult && formula.DimOf(c.Args[0]) == 1 && formula.DimOf(c.Args[1]) == 1:
+			splitFactors(c.Args[0], factors, neg)
+			splitFactors(c.Args[1], factors, neg)
+			return
+		}
+	}
+	*factors = append(*factors, e)
+}
+
+// dependence is what a scalar e depends on: 0 nothing (constants and
+// parameters), 1 outer variables only, 2 inner variables only, 3 both; 4
+// when it is not a scalar.
+func (p *planner) dependence(e formula.Expr) int {
+	if formula.DimOf(e) != 1 {
+		return 4
+	}
+	d := 0
+	formula.Inspect(e, func(n formula.Expr) bool {
+		if v, ok := n.(*formula.Var); ok {
+			switch {
+			case v.Cat == p.outer:
+				d |= 1
+			case v.Cat != formula.CatParm:
+				d |= 2
+			}
+		}
+		return true
+	})
+	return d
+}
+
+func sameVar(a, b *formula.Var) bool {
+	return a != nil && b != nil && a.Ind == b.Ind && a.Cat == b.Cat && a.Dim == b.Dim
+}
+
+// product is the product of scalar factors (1 for none).
+func product(fs []formula.Expr) formula.Expr {
+	var e formula.Expr = formula.IntConst(1)
+	for i, f := range fs {
+		if i == 0 {
+			e = f
+			continue
+		}
+		m := formula.NewCall(formula.OpMult, []formula.Expr{e, f})
+		m.Dim = 1
+		e = m
+	}
+	return e
+}
+
+// foldStoreOnly plans the store mode: the only per-pair step of the
+// program is a fused radial kernel (fuse.go) whose value is F, with no
+// weight formula. Then two rows go through the kernel's loop at a time and
+// each row's reducer folds its tile.
+func (p *planner) foldStoreOnly() {
+	ins := p.prog.instrs[levelPair]
+	if p.prog.g >= 0 || len(ins) != 1 || ins[0].fused == profileNone || ins[0].dst != p.prog.f {
+		return
+	}
+	in := ins[0]
+	fd := &radialFold{mode: foldStore, prof: in.fused, x: in.args[0], y: in.args[1], s: in.args[2],
+		row: -1, col: -1, dim: in.argDims[0]}
+	if len(in.args) > 3 {
+		fd.col = in.args[3]
+	}
+	p.prog.fold = fd
+}
+
+// foldSetup fills f.fold for rows row0 and row1 and the current tile.
+func (f *frame[T]) foldSetup(fd *radialFold, rows [2]int) {
+	p := f.r.k.prog
+	so := p.size[levelOuter]
+	a := &f.fold
+	for r, row := range rows {
+		outer := f.outer[row*so : (row+1)*so]
+		x := outer[p.slots[fd.x].off:]
+		for k := 0; k < fd.dim && k < foldMaxDim; k++ {
+			a.x[r][k] = x[k]
+		}
+		a.ou[r] = 1
+		if fd.row >= 0 {
+			sl := p.slots[fd.row]
+			if sl.level == levelOuter {
+				a.ou[r] = outer[sl.off]
+			} else {
+				a.ou[r] = f.parm[sl.off]
+			}
+		}
+	}
+	a.s = f.parm[p.slots[fd.s].off]
+	a.ys = f.tile[p.slots[fd.y].off*tileSize:]
+	a.stride, a.n = tileSize, f.n
+	a.w = f.ones[:f.n]
+	if fd.col >= 0 {
+		a.w = f.tile[p.slots[fd.col].off*tileSize:][:f.n]
+	}
+}
+
+// foldStoreTile writes F of rows row0 and row1 over the tile to
+// f.foldOut[0:tileSize] and [tileSize:2*tileSize].
+func (f *frame[T]) foldStoreTile(fd *radialFold, row0, row1 int) {
+	f.foldSetup(fd, [2]int{row0, row1})
+	a := &f.fold
+	a.out = [2][]T{f.foldOut[:tileSize], f.foldOut[tileSize:]}
+	if _, ok := foldSIMD(fd.mode, fd.prof, a, fd.dim, nil); ok {
+		return
+	}
+	p := f.r.k.prog
+	so := p.size[levelOuter]
+	y := f.view(fd.y)
+	var w vec[T]
+	if fd.col >= 0 {
+		w = f.view(fd.col)
+	}
+	for r, row := range [2]int{row0, row1} {
+		x := vec[T]{data: f.outer[row*so+p.slots[fd.x].off:][:fd.dim], stride: 1, width: 1}
+		radialTile(fd.prof, a.out[r][:f.n], x, y, f.view(fd.s), w, fd.dim)
+	}
+}
+
+// foldTile adds the tile's terms of rows r0 and r1 (r1 may equal r0, then
+// only r0's accumulator is written) to their accumulators.
+func (f *frame[T]) foldTile(fd *radialFold, row0, row1 int, acc0, acc1 []float64) {
+	p := f.r.k.prog
+	so := p.size[levelOuter]
+	rows := [2]int{row0, row1}
+	f.foldSetup(fd, rows)
+	a := &f.fold
+	ncomp := 1
+	if fd.mode == foldDiff {
+		ncomp = fd.dim
+	}
+	var sums [2][foldMaxDim]float64
+	t0, ok := foldSIMD(fd.mode, fd.prof, a, fd.dim, &sums)
+	if !ok {
+		t0 = 0
+	}
+	round32 := f.r.round32
+	accs := [2][]float64{acc0, acc1}
+	for r, row := range rows {
+		if r == 1 && row1 == row0 {
+			break
+		}
+		outer := f.outer[row*so : (row+1)*so]
+		x := outer[p.slots[fd.x].off:][:fd.dim]
+		// The columns past the vector loop's, one at a time.
+		tails, tails32 := f.foldTail[:ncomp], f.foldTail32[:ncomp]
+		clear(tails)
+		clear(tails32)
+		for t := t0; t < f.n; t++ {
+			d := 0.0
+			for k := range x {
+				diff := float64(x[k] - a.ys[k*tileSize+t])
+				d += diff * diff
+			}
+			kv := T(radialProfile(fd.prof, float64(a.s), d, vec[T]{}, t)) * a.ou[r] * a.w[t]
+			for c := range tails {
+				v := kv
+				if fd.mode == foldDiff {
+					v = kv * (x[c] - a.ys[c*tileSize+t])
+				}
+				if round32 {
+					tails32[c] += float32(v)
+				} else {
+					tails[c] += float64(v)
+				}
+			}
+		}
+		acc := accs[r]
+		for c := range tails {
+			if s := sums[r][min(c, foldMaxDim-1)]; round32 {
+				acc[c] += float64(float32(s) + tails32[c]) // the tile in float32, the row in float64
+			} else {
+				acc[c] += s + tails[c]
+			}
+		}
+	}
+}

@@ -1,0 +1,69 @@
+//go:build goexperiment.simd && amd64
+
+package core
+
+import (
+	"simd/archsimd"
+	"unsafe"
+)
+
+// foldSIMD runs the generated loop of a radial fold over the whole vectors
+// of the tile and returns the lane sums (in the data's precision) and how
+// many columns it took; false when there is no loop for it. The loop
+// stores its accumulators in a.lanes (in the frame: a local array handed
+// to a function value would be allocated on every call).
+func foldSIMD[T float](mode foldMode, prof profile, a *foldArgs[T], dim int, sums *[2][foldMaxDim]float64) (int, bool) {
+	if !simdOK || dim > foldMaxDim || prof == profileNone || prof == profileAffine && mode != foldStore {
+		return 0, false
+	}
+	if mode == foldStore {
+		if isFloat64[T]() {
+			foldKernelsF64[mode][prof][dim-1]((*foldArgs[float64])(unsafe.Pointer(a)), nil)
+		} else {
+			foldKernelsF32[mode][prof][dim-1]((*foldArgs[float32])(unsafe.Pointer(a)), nil)
+		}
+		return 0, true
+	}
+	if a.n < lanes[T]() {
+		return 0, true // the loop would take nothing (nor write its accumulators)
+	}
+	ncomp := 1
+	if mode == foldDiff {
+		ncomp = dim
+	}
+	if isFloat64[T]() {
+		o := (*[2][foldMaxDim][4]float64)(unsafe.Pointer(&a.lanes))
+		t := foldKernelsF64[mode][prof][dim-1]((*foldArgs[float64])(unsafe.Pointer(a)), o)
+		for r := range o {
+			for c := 0; c < ncomp; c++ {
+				l := &o[r][c]
+				sums[r][c] = (l[0] + l[1]) + (l[2] + l[3])
+			}
+		}
+		return t, true
+	}
+	o := (*[2][foldMaxDim][8]float32)(unsafe.Pointer(&a.lanes))
+	t := foldKernelsF32[mode][prof][dim-1]((*foldArgs[float32])(unsafe.Pointer(a)), o)
+	for r := range o {
+		for c := 0; c < ncomp; c++ {
+			l := &o[r][c]
+			sums[r][c] = float64(((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])))
+		}
+	}
+	return t, true
+}
+
+// expWideF64x4 finishes expF64x4 of x for its lanes beyond +-708: 2^k as
+// two factors, reaching the subnormals and the overflow to +inf.
+func expWideF64x4(x, p, k, res archsimd.Float64x4) archsimd.Float64x4 {
+	out := x.Less(archsimd.BroadcastFloat64x4(-708)).Or(x.Greater(archsimd.BroadcastFloat64x4(708)))
+	k1 := k.Mul(archsimd.BroadcastFloat64x4(0.5)).Floor()
+	return p.Mul(pow2F64x4(k1)).Mul(pow2F64x4(k.Sub(k1))).Merge(res, out)
+}
+
+// expWideF32x8 is expWideF64x4 for expF32x8 (lanes beyond -87, 88).
+func expWideF32x8(x, p, k, res archsimd.Float32x8) archsimd.Float32x8 {
+	out := x.Less(archsimd.BroadcastFloat32x8(-87)).Or(x.Greater(archsimd.BroadcastFloat32x8(88)))
+	k1 := k.Mul(archsimd.BroadcastFloat32x8(0.5)).Floor()
+	return p.Mul(pow2F32x8(k1)).Mul(pow2F32x8(k.Sub(k1))).Merge(res, out)
+}

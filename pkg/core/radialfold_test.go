@@ -1,0 +1,200 @@
+package core
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gokeops/gokeops/internal/oracle"
+	"github.com/gokeops/gokeops/pkg/formula"
+)
+
+// foldCases are Sums the planner must run as radial folds, with the mode.
+var foldCases = []struct {
+	f    string
+	mode foldMode
+}{
+	{"Exp(-SqDist(x,y))*b", foldDot},
+	{"Exp(-Sum(Square(x-y)))*b", foldDot},
+	{"Exp(-p*SqDist(x,y))", foldDot},
+	{"b*(-(s*Inv(1+SqDist(y,x))))*p", foldDot},
+	{"Exp(-Sqrt(SqDist(x,y)))*b*s", foldDot},
+	{"Grad(Exp(-SqDist(x,y))*b, x, s)", foldDiff},
+	{"Exp(-p*SqDist(x,y))*(y-x)", foldDiff},
+	{"(x-y)*(Inv(1+SqDist(x,y))*b)", foldDiff},
+}
+
+func foldAliases(d int) []string {
+	return []string{fmt.Sprintf("x=Vi(%d)", d), fmt.Sprintf("y=Vj(%d)", d), "b=Vj(1)", "s=Vi(1)", "p=Pm(1)"}
+}
+
+// TestFoldPlanned checks that the radial fold cases are planned as folds
+// (with no per-pair instruction), and that near misses are not.
+func TestFoldPlanned(t *testing.T) {
+	for _, c := range foldCases {
+		k, err := Compile(Spec{Formula: c.f, Aliases: foldAliases(3), Reduction: "Sum", Axis: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fd := k.prog.fold; fd == nil || fd.mode != c.mode || len(k.prog.instrs[levelPair]) != 0 {
+			t.Errorf("%s: fold %+v, %d pair instructions", c.f, fd, len(k.prog.instrs[levelPair]))
+		}
+	}
+	for _, f := range []string{
+		"Exp(-SqDist(x,y))*Exp(-SqDist(x,y))", // two kernels
+		"Exp(-SqDist(x,y))*b*SqNorm2(x-y)",    // a factor of both i and j
+		"Exp(-SqDist(x,y))*(x-x)",             // not x - y
+	} {
+		k, err := Compile(Spec{Formula: f, Aliases: foldAliases(3), Reduction: "Sum", Axis: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.prog.fold != nil {
+			t.Errorf("%s: planned as a fold", f)
+		}
+	}
+	// A radial kernel alone, under any reduction: the store mode.
+	for _, c := range []struct{ f, red string }{
+		{"-SqDist(x,y)+b", "Sum"}, {"-p*SqDist(x,y)+b", "LogSumExp"}, {"Exp(-SqDist(x,y))", "ArgMin"},
+		{"Inv(1+SqDist(x,y))", "KMin"},
+	} {
+		k, err := Compile(Spec{Formula: c.f, Aliases: foldAliases(3), Reduction: c.red, Axis: 1, OptArg: map[bool]int{true: 3}[c.red == "KMin"]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fd := k.prog.fold; fd == nil || fd.mode != foldStore {
+			t.Errorf("%s %s: fold %+v, want the store mode", c.red, c.f, fd)
+		}
+	}
+	k, _ := Compile(Spec{Formula: foldCases[0].f, Aliases: foldAliases(3), Reduction: "Sum", Axis: 1, SumScheme: "kahan_scheme"})
+	if k.prog.fold != nil {
+		t.Errorf("kahan_scheme: planned as a fold")
+	}
+}
+
+// TestFoldDims runs every fold case at dimensions 1 to 6 (the generated
+// loops and the portable loop past them), on both axes and dtypes, with row
+// counts odd and even and tile tails, against the oracle summed in float64;
+// some inputs are NaN or infinite.
+func TestFoldDims(t *testing.T) {
+	for _, c := range foldCases {
+		for d := 1; d <= 6; d++ {
+			for _, axis := range []int{1, 0} {
+				for _, f32 := range []bool{false, true} {
+					for _, special := range []bool{false, true} {
+						name := fmt.Sprintf("%s/d%d/axis%d/f32=%v/special=%v", c.f, d, axis, f32, special)
+						t.Run(name, func(t *testing.T) { checkFold(t, c.f, d, axis, f32, special) })
+					}
+				}
+			}
+		}
+	}
+}
+
+func checkFold(t *testing.T, f string, d, axis int, f32, special bool) {
+	k, err := Compile(Spec{Formula: f, Aliases: foldAliases(d), Reduction: "Sum", Axis: axis})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.prog.fold == nil {
+		t.Fatal("not planned as a fold")
+	}
+	m, n := 7, 300 // odd rows; 300 = a full tile and a tail of 44
+	if axis == 0 {
+		m, n = 300, 7
+	}
+	rng := rand.New(rand.NewPCG(uint64(d), uint64(axis)))
+	rows := []int{m, n, n, m, 1} // x, y, b, s, p
+	cats := []formula.Cat{formula.CatI, formula.CatJ, formula.CatJ, formula.CatI, formula.CatParm}
+	dims := []int{d, d, 1, 1, 1}
+	args := make([][]float64, len(k.Sig))
+	for a, v := range k.Sig {
+		idx := v.Ind
+		vals := make([]float64, rows[idx]*dims[idx])
+		for i := range vals {
+			vals[i] = math.Round(rng.NormFloat64()*8) / 8
+		}
+		if cats[idx] == formula.CatParm {
+			vals[0] = 0.5
+		}
+		args[a] = vals
+	}
+	if special {
+		// A NaN point, an infinite weight, an infinite point.
+		for a, v := range k.Sig {
+			switch v.Ind {
+			case 1:
+				args[a][2*d] = math.NaN()
+				args[a][5*d] = math.Inf(1)
+			case 2:
+				args[a][3] = math.Inf(1)
+			}
+		}
+	}
+	outer := m
+	if axis == 0 {
+		outer = n
+	}
+	want := make([]float64, outer*k.ValsDim)
+	for o := 0; o < outer; o++ {
+		for inner := 0; inner < m+n-outer; inner++ {
+			i, j := o, inner
+			if axis == 0 {
+				i, j = inner, o
+			}
+			pair := make([][]float64, len(k.Sig))
+			for a, v := range k.Sig {
+				r := 0
+				switch cats[v.Ind] {
+				case formula.CatI:
+					r = i
+				case formula.CatJ:
+					r = j
+				}
+				pair[a] = args[a][r*v.Dim : (r+1)*v.Dim]
+			}
+			for c, v := range oracle.EvalArgs(k.Formula, pair) {
+				want[o*k.ValsDim+c] += v
+			}
+		}
+	}
+	var got []float64
+	if f32 {
+		c := &Call[float32]{ArgBatch: make([][]int, len(args)), M: m, N: n, Vals: make([]float32, len(want))}
+		for _, a := range args {
+			v := make([]float32, len(a))
+			for i, x := range a {
+				v[i] = float32(x)
+			}
+			c.Args = append(c.Args, v)
+		}
+		if err := Run(k, c); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range c.Vals {
+			got = append(got, float64(v))
+		}
+	} else {
+		c := &Call[float64]{Args: args, ArgBatch: make([][]int, len(args)), M: m, N: n, Vals: make([]float64, len(want))}
+		if err := Run(k, c); err != nil {
+			t.Fatal(err)
+		}
+		got = c.Vals
+	}
+	tol := 1e-13
+	if f32 {
+		tol = 1e-5
+	}
+	for i, w := range want {
+		g := got[i]
+		switch {
+		case math.IsNaN(w) || math.IsInf(w, 0):
+			if !(math.IsNaN(w) && math.IsNaN(g)) && g != w {
+				t.Fatalf("value %d: got %v, want %v", i, g, w)
+			}
+		case math.Abs(g-w) > tol*(1+math.Abs(w)):
+			t.Fatalf("value %d: got %v, want %v", i, g, w)
+		}
+	}
+}

@@ -10,13 +10,13 @@ tool (
 require (
 	codeberg.org/sbinet/npyio v0.14.0
 	github.com/dave/jennifer v1.7.1
+	github.com/go-python/gopy v0.4.10
 	gonum.org/v1/gonum v0.17.0
 	gorgonia.org/cu v0.9.6
 )
 
 require (
 	github.com/campoy/embedmd v1.0.0 // indirect
-	github.com/go-python/gopy v0.4.10 // indirect
 	github.com/gonuts/commander v0.1.0 // indirect
 	github.com/gonuts/flag v0.1.0 // indirect
 	github.com/google/uuid v1.1.1 // indirect

@@ -207,5 +207,9 @@ func (k *Kernel) PairCost() int {
 	if p.dot != nil {
 		c += 2 * p.slots[p.dot.w].dim
 	}
+	if p.fold != nil {
+		// The fused loop reads both points and the weights of each pair.
+		c += 2 * p.fold.dim
+	}
 	return c
 }

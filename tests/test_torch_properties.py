@@ -219,16 +219,17 @@ def run_case(c):
             return "out"
 
     if c["grad"]:
-        leaves = [t.detach().clone().requires_grad_(True) for t in base[:3]]
-        laid = [with_layout(t, lay) for t, lay in zip(leaves, c["layouts"])] + [tensors[3]]
+        leaves = [t.detach().clone().requires_grad_(True) for t in base]  # the parameter p too
+        laid = [with_layout(t, lay) for t, lay in zip(leaves, c["layouts"])]
         res = g(*laid, **call_kw)
         check_result(to_numpy(res.detach()), c, F, vals, idx)
         w = torch.from_numpy(rng.uniform(-1, 1, tuple(res.shape)))
         grads = torch.autograd.grad((res * w).sum(), leaves)
         # dense torch autograd on the same leaves
-        ref_leaves = [t.detach().clone().requires_grad_(True) for t in base[:3]]
-        Ft = dense_torch(c["name"], *ref_leaves, base[3])
-        Ft = Ft.broadcast_to(torch.broadcast_shapes(Ft.shape, Ft.shape[:-3] + (M, N, Ft.shape[-1])))
+        ref_leaves = [t.detach().clone().requires_grad_(True) for t in base]
+        Ft = dense_torch(c["name"], *ref_leaves)
+        bshape = torch.broadcast_shapes(*(t.shape[:-2] for t in base[:3]), base[3].shape[:-1])
+        Ft = Ft.broadcast_to(bshape + (M, N, Ft.shape[-1]))  # the batch of b or p even where F ignores it
         red_dim = -3 if c["axis"] == 0 else -2
         if mask is not None:
             mk = torch.from_numpy(mask)[:, :, None]

@@ -1,7 +1,7 @@
 """Property-based tests (hypothesis) of the command line tool: random small
 inputs (.npy files in C or Fortran order, either byte order, float32 or
-float64, (rows,) or (rows, d)) and random bad files (truncated, wrong dtype,
-wrong shape, garbage headers, mixed dtypes). The installed ``gokeops`` binary
+float64, (rows,) or (rows, d), format versions 1.0 to 3.0) and random bad
+files (truncated, wrong dtype, wrong shape, garbage headers, mixed dtypes). The installed ``gokeops`` binary
 (.venv/bin/gokeops, built by ``make install``) runs under a timeout: its
 output .npy must match dense NumPy (the semantics of docs/differences.md),
 or it must exit with a nonzero code and print one line of error, never a
@@ -63,33 +63,36 @@ def cases(draw):
                 K=draw(st.integers(1, 4)),
                 orders=[draw(st.sampled_from(["C", "F"])) for _ in range(4)],
                 swapped=[draw(st.booleans()) for _ in range(4)],
+                versions=[draw(st.sampled_from([(1, 0), (1, 0), (2, 0), (3, 0)])) for _ in range(4)],
                 flat=draw(st.booleans()),  # (rows,) files for the dimension-1 variables
                 threads=draw(st.integers(1, 3)),
                 bad=draw(st.sampled_from(BAD)), bad_arg=draw(st.integers(0, 3)),
                 seed=draw(st.integers(0, 2**32 - 1)))
 
 
-def save(path, a, order, swapped):
+def save(path, a, order, swapped, version):
     if swapped:
         a = a.astype(a.dtype.newbyteorder("S"))
     if order == "F" and a.ndim == 2 and a.shape[0] > 1 and a.shape[1] > 1:
         a = np.asfortranarray(a)
         assert not a.flags.c_contiguous
-    np.save(path, a)
+    with open(path, "wb") as f:
+        np.lib.format.write_array(f, a, version=version)
 
 
 def spoil(path, kind, rng):
     """Make the .npy file at path bad in the way kind says."""
     with open(path, "rb") as f:
         raw = f.read()
-    hlen = 10 + int.from_bytes(raw[8:10], "little")  # version 1.0 header
+    pre = 10 if raw[6] == 1 else 12  # the header length: 2 bytes in version 1.0, 4 after
+    hlen = pre + int.from_bytes(raw[8:pre], "little")
     if kind == "truncated_data":
         raw = raw[:hlen + max(0, (len(raw) - hlen) // 2 - 1)]
     elif kind == "truncated_header":
         raw = raw[:int(rng.integers(1, hlen))]
     elif kind == "garbage_header":
         end = raw.index(b"}") + 1  # junk inside the header's dictionary
-        start = int(rng.integers(10, end))
+        start = int(rng.integers(pre, end))
         junk = rng.integers(0, 256, end - start, dtype=np.uint8).tobytes()
         raw = raw[:start] + junk + raw[end:]
     elif kind == "bad_magic":
@@ -132,7 +135,7 @@ def run_case(binary, tmp_path, c):
                 out = a[None] if a.ndim == 2 else a[None, None]  # (1, 1, d) for a parameter
         path = tmp_path / f"a{k}.npy"
         if out is not None:
-            save(path, out, c["orders"][k], c["swapped"][k])
+            save(path, out, c["orders"][k], c["swapped"][k], c["versions"][k])
             if bad is not None and k == which and bad in ("truncated_data", "truncated_header", "garbage_header",
                                                           "bad_magic", "empty_file"):
                 spoil(path, bad, rng)

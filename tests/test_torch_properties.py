@@ -1,10 +1,11 @@
 """Property-based tests (hypothesis) of pykeops.torch: random reductions over
 tensors of random shapes, dtypes (float16 / 32 / 64), layouts (transposed,
 sliced, permuted, with a storage offset), batch dimensions, block-sparse
-ranges, ``out=`` and ``requires_grad``. Every call must match dense NumPy
-(float64, the semantics of docs/differences.md), its gradient must match
-dense torch autograd in float64 (Sum, LogSumExp), and every bad input must
-raise ValueError / TypeError naming the argument. Each example runs in a
+ranges, ``out=``, ``requires_grad`` and calls from several Python threads.
+Every call must match dense NumPy (float64, the semantics of
+docs/differences.md), its gradient must match dense torch autograd in
+float64 (Sum, LogSumExp), and every bad input must raise ValueError /
+TypeError naming the argument. Each example runs in a
 worker process (tests/case_worker.py) under a timeout: a crash or a hang
 fails the example, not the test run. Then the fork case: torch DataLoader
 workers (the default fork start method) that call a reduction.
@@ -18,6 +19,7 @@ import os
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -37,8 +39,8 @@ REDUCTIONS = ["Sum", "Sum", "LogSumExp", "Min", "Max", "ArgMin", "ArgMax", "Min_
               "KMin_ArgKMin", "SumSoftMaxWeight"]
 LSE = {"LogSumExp", "SumSoftMaxWeight"}
 GRADIENT = {"Sum", "LogSumExp"}
-BAD = [None] * 12 + ["columns", "rows", "dtype", "int", "ndarray", "count", "out_shape", "out_dtype",
-                    "out_type", "out_noncontig"]
+BAD = [None] * 14 + ["columns", "rows", "dtype", "int", "ndarray", "count", "out_shape", "out_dtype",
+                    "out_type", "out_noncontig", "ranges_count", "ranges_dtype", "ranges_bounds"]
 
 
 class CaseWorker(test_properties.Worker):
@@ -72,7 +74,7 @@ def cases(draw):
                          for _ in range(4)],
                 grad=grad, out=not grad and draw(st.integers(0, 3)) == 0, warm=draw(st.booleans()),
                 bad=draw(st.sampled_from(BAD)), bad_arg=draw(st.integers(0, 2)),
-                threads=draw(st.integers(1, 3)), seed=draw(st.integers(0, 2**32 - 1)))
+                threads=draw(st.integers(1, 3)), py_threads=draw(st.sampled_from([1, 1, 1, 4])), seed=draw(st.integers(0, 2**32 - 1)))
 
 
 # ------------------------------------------------------------------ in the worker
@@ -189,6 +191,20 @@ def run_case(c):
         elif bad == "count":
             args = args[:3]
             words = ["number of arguments"]
+        elif bad.startswith("ranges") and c["batch"]:
+            args[k] = torch.cat([args[k], args[k][..., :1]], -1)  # ranges and batch dimensions: columns instead
+        elif bad.startswith("ranges"):
+            r = [torch.from_numpy(np.ascontiguousarray(a)) for a in block_ranges(M, N, rng)[0]]
+            words = ["ranges"]
+            if bad == "ranges_count":
+                r = r[:5]
+            elif bad == "ranges_dtype":
+                r[3] = r[3].to(tdt)
+                kinds = (ValueError, TypeError)
+            else:  # blocks past M and N (an axis reads only its half of the six arrays)
+                r[0], r[3] = r[0] + M, r[3] + N
+            extra["ranges"] = tuple(r)
+            call_kw = {}
         else:
             ref = g(*base, **call_kw)
             ref = ref[0] if isinstance(ref, tuple) else ref
@@ -247,8 +263,14 @@ def run_case(c):
         return "grad"
 
     check_result(to_numpy(g(*tensors, **call_kw)), c, F, vals, idx)
-    check_result(to_numpy(g(*tensors, **call_kw)), c, F, vals, idx)  # the same layout again
-    return "value"
+    if c["py_threads"] == 1:
+        check_result(to_numpy(g(*tensors, **call_kw)), c, F, vals, idx)  # the same layout again
+        return "value"
+    with ThreadPoolExecutor(c["py_threads"]) as pool:  # the same call from several Python threads at once
+        futures = [pool.submit(g, *tensors, **call_kw) for _ in range(c["py_threads"])]
+        for f in futures:
+            check_result(to_numpy(f.result()), c, F, vals, idx)
+    return "threads"
 
 
 def to_numpy(res):

@@ -7,7 +7,7 @@ output .npy must match dense NumPy (the semantics of docs/differences.md),
 or it must exit with a nonzero code and print one line of error, never a
 stack trace, a crash or a hang.
 
-PYKEOPS_GO_CLI_PROPERTY_EXAMPLES sets the number of examples (default 150);
+PYKEOPS_GO_CLI_PROPERTY_EXAMPLES sets the number of examples (default 300);
 the examples are the same at every run unless PYKEOPS_GO_PROPERTY_RANDOM is
 set.
 """
@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from reduction_semantics import reference
 from test_properties import check_indices, check_values
 
-EXAMPLES = int(os.environ.get("PYKEOPS_GO_CLI_PROPERTY_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("PYKEOPS_GO_CLI_PROPERTY_EXAMPLES", "300"))
 DERANDOMIZE = not os.environ.get("PYKEOPS_GO_PROPERTY_RANDOM")
 CALL_TIMEOUT = 30.0  # seconds for one run of the binary: the inputs are small
 

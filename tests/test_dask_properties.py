@@ -9,7 +9,7 @@ the argument. The graphs run on dask's synchronous or threaded scheduler in
 a worker process (tests/case_worker.py) under a timeout; the distributed
 cluster is tested in tests/test_dask.py.
 
-PYKEOPS_GO_DASK_PROPERTY_EXAMPLES sets the number of examples (default 40);
+PYKEOPS_GO_DASK_PROPERTY_EXAMPLES sets the number of examples (default 100);
 the examples are the same at every run unless PYKEOPS_GO_PROPERTY_RANDOM is
 set.
 """
@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 import test_properties
 from test_properties import FORMULAS, LSE, NEEDS_G, REDUCTIONS, block_ranges, check_result, expected, make_arrays
 
-EXAMPLES = int(os.environ.get("PYKEOPS_GO_DASK_PROPERTY_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("PYKEOPS_GO_DASK_PROPERTY_EXAMPLES", "100"))
 DERANDOMIZE = not os.environ.get("PYKEOPS_GO_PROPERTY_RANDOM")
 CASE_WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "case_worker.py")
 

@@ -11,7 +11,7 @@ fails the example, not the test run. Then the fork case: torch DataLoader
 workers (the default fork start method) that call a reduction.
 
 PYKEOPS_GO_TORCH_PROPERTY_EXAMPLES sets the number of examples (default
-200); the examples are the same at every run unless PYKEOPS_GO_PROPERTY_RANDOM
+400); the examples are the same at every run unless PYKEOPS_GO_PROPERTY_RANDOM
 is set.
 """
 
@@ -31,7 +31,7 @@ import test_properties
 from test_properties import FORMULAS, WEIGHTS, block_ranges, check_result, dense_formula
 from reduction_semantics import reference
 
-EXAMPLES = int(os.environ.get("PYKEOPS_GO_TORCH_PROPERTY_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("PYKEOPS_GO_TORCH_PROPERTY_EXAMPLES", "400"))
 DERANDOMIZE = not os.environ.get("PYKEOPS_GO_PROPERTY_RANDOM")
 CASE_WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "case_worker.py")
 

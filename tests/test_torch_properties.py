@@ -74,7 +74,8 @@ def cases(draw):
                          for _ in range(4)],
                 grad=grad, out=not grad and draw(st.integers(0, 3)) == 0, warm=draw(st.booleans()),
                 bad=draw(st.sampled_from(BAD)), bad_arg=draw(st.integers(0, 2)),
-                threads=draw(st.integers(1, 3)), py_threads=draw(st.sampled_from([1, 1, 1, 4])), seed=draw(st.integers(0, 2**32 - 1)))
+                threads=draw(st.integers(1, 3)), py_threads=draw(st.sampled_from([1, 1, 1, 4])),
+                seed=draw(st.integers(0, 2**32 - 1)))
 
 
 # ------------------------------------------------------------------ in the worker

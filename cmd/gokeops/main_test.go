@@ -263,3 +263,37 @@ func TestFortranTranspose(t *testing.T) {
 		}
 	}
 }
+
+func TestNpyVersions(t *testing.T) {
+	// The same (2, 1) float64 array in the 1.0, 2.0 and 3.0 formats (as NumPy's
+	// write_array(version=...) lays them out: 3.0 is 2.0 with a UTF-8 header).
+	hdr := "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 1), }"
+	data := make([]byte, 16)
+	for i, v := range []float64{1.5, -2} {
+		b := math.Float64bits(v)
+		for k := 0; k < 8; k++ {
+			data[8*i+k] = byte(b >> (8 * k))
+		}
+	}
+	for _, major := range []byte{1, 2, 3} {
+		pre := 10
+		if major > 1 {
+			pre = 12
+		}
+		h := hdr + strings.Repeat(" ", 63-(pre+len(hdr))%64) + "\n"
+		raw := append([]byte("\x93NUMPY"), major, 0)
+		n := len(h)
+		raw = append(raw, byte(n), byte(n>>8))
+		if major > 1 {
+			raw = append(raw, byte(n>>16), byte(n>>24))
+		}
+		raw = append(append(raw, h...), data...)
+		a, err := parseNpy("x.npy", raw)
+		if err != nil {
+			t.Fatalf("version %d.0: %v", major, err)
+		}
+		if len(a.f64) != 2 || a.f64[0] != 1.5 || a.f64[1] != -2 {
+			t.Fatalf("version %d.0: %v", major, a.f64)
+		}
+	}
+}

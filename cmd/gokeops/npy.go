@@ -87,6 +87,10 @@ func parseNpy(path string, raw []byte) (a *array, err error) {
 			return nil, inputErrorf("%s: truncated .npy header", path)
 		}
 		hdrEnd = 12 + (int(raw[8]) | int(raw[9])<<8 | int(raw[10])<<16 | int(raw[11])<<24)
+		// 3.0 is 2.0 with a UTF-8 header, which npyio does not know; the
+		// headers of the dtypes read here are ASCII, the same in both.
+		// raw is this function's own buffer (both callers read it for it).
+		raw[6] = 2
 	default:
 		return nil, inputErrorf("%s: unsupported .npy format version %d.%d", path, raw[6], raw[7])
 	}

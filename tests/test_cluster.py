@@ -1,16 +1,9 @@
 """Tests for pykeops_go.numpy.cluster against straightforward loop references."""
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-_PY = str(Path(__file__).resolve().parents[1] / "python")
-if _PY not in sys.path:
-    sys.path.insert(0, _PY)
-
-from pykeops_go.numpy.cluster import (  # noqa: E402
+from pykeops_go.numpy.cluster import (
     cluster_centroids,
     cluster_ranges,
     cluster_ranges_centroids,

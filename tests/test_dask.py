@@ -37,6 +37,9 @@ def client():
                                        host="127.0.0.1", dashboard_address=None)
     c = distributed.Client(cluster)
     try:
+        # A worker that cannot start (e.g. it imports another build of the package) must
+        # fail the tests here, not leave every computation waiting for workers.
+        c.wait_for_workers(2, timeout=120)
         yield c
     finally:
         c.close()

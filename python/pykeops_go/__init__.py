@@ -30,3 +30,11 @@ from pykeops_go.utils import (  # noqa: E402,F401
 from pykeops_go import common, numpy  # noqa: E402,F401
 
 keops_get_build_folder = get_build_folder
+
+
+def __getattr__(name):
+    # pykeops_go.test_torch_bindings, loaded on first use: `import pykeops_go` never imports torch.
+    if name == "test_torch_bindings":
+        from pykeops_go.torch.test_install import test_torch_bindings
+        return test_torch_bindings
+    raise AttributeError(f"module 'pykeops_go' has no attribute {name!r}")

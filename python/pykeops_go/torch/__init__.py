@@ -33,6 +33,7 @@ from pykeops_go.torch.generic.generic_ops import (  # noqa: E402
 )
 from pykeops_go.torch.operations import KernelSolve  # noqa: E402
 from pykeops_go.torch.lazytensor.LazyTensor import ComplexLazyTensor, LazyTensor, Pm, Vi, Vj  # noqa: E402
+from pykeops_go.torch import cluster, generic, half2_convert, lazytensor, operations, test_install, utils  # noqa: E402,F401
 
 __all__ = sorted([
     "KernelSolve",

@@ -15,10 +15,13 @@ from typing import Any, Sequence
 
 import torch
 
-from pykeops_go.common.arguments import get_type
-from pykeops_go.common.operations import check_square, conjugate_gradient
+from pykeops_go.common.arguments import axis2cat, get_type  # noqa: F401
+from pykeops_go.common.get_options import get_tag_backend  # noqa: F401
+from pykeops_go.common.operations import ConjugateGradientSolver, check_square, conjugate_gradient  # noqa: F401
+from pykeops_go.common.parse_type import get_optional_flags, get_sizes  # noqa: F401
 from pykeops_go.numpy.generic.generic_red import complete_aliases
-from pykeops_go.torch.generic.generic_red import Genred
+from pykeops_go.torch.generic.generic_red import Genred, Genred_parameters, set_device  # noqa: F401
+from pykeops_go.utils import default_device_id, pyKeOps_Warning  # noqa: F401
 
 
 class KernelSolve:
@@ -121,3 +124,8 @@ class KernelSolveAutograd(torch.autograd.Function):
         if ctx.needs_input_grad[pos + 2]:
             grads[pos] = e
         return (None, None, *grads)
+
+
+__all__ = ["ConjugateGradientSolver", "Genred_parameters", "KernelSolve", "KernelSolveAutograd", "axis2cat",
+           "complete_aliases", "default_device_id", "get_optional_flags", "get_sizes", "get_tag_backend",
+           "get_type", "pyKeOps_Warning", "set_device"]

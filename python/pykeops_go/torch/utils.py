@@ -6,7 +6,9 @@ from __future__ import annotations
 import torch
 
 from pykeops_go.torch.arrays import DTYPES, DTYPE_NAMES
-from pykeops_go.utils import pyKeOps_Message
+from pykeops_go.torch.cluster import swap_axes as torch_swap_axes  # noqa: F401
+from pykeops_go.torch.generic.generic_red import Genred  # noqa: F401
+from pykeops_go.torch.operations import KernelSolve  # noqa: F401
 
 
 def is_on_device(x: torch.Tensor) -> bool:
@@ -188,22 +190,10 @@ def torch_kernel(x: torch.Tensor, y: torch.Tensor, s: float, kernel: str) -> tor
     return kernels[kernel](sq, s)
 
 
-def test_torch_bindings() -> bool:
-    """Run a tiny torch Genred and compare it with torch, as ``pykeops.test_torch_bindings``.
+def torchsolve(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
+    """The solution X of ``A X = B`` (dense, ``torch.linalg.solve``)."""
+    return torch.linalg.solve(A, B)
 
-    Prints ``pyKeOps with torch bindings is working!`` (or ``outputs wrong values...``).
 
-    Returns
-    -------
-    bool
-        True when the result matches (pykeops returns None).
-    """
-    from pykeops_go.torch import Genred
-
-    x = torch.arange(1, 10, dtype=torch.float32).view(-1, 3)
-    y = torch.arange(3, 9, dtype=torch.float32).view(-1, 3)
-    res = Genred("SqNorm2(x - y)", ["x = Vi(3)", "y = Vj(3)"])(x, y)
-    ok = bool(torch.allclose(res.view(-1), torch.tensor([63.0, 90.0])))
-    pyKeOps_Message("pyKeOps with torch bindings is working!" if ok else "outputs wrong values...",
-                    use_tag=False)
-    return ok
+__all__ = ["Genred", "KernelSolve", "is_on_device", "squared_distances", "torch_kernel", "torch_swap_axes",
+           "torchsolve", "torchtools"]

@@ -1,8 +1,4 @@
-"""pykeops.torch.generic.generic_ops: generic_sum, generic_logsumexp, generic_argmin, generic_argkmin."""
+"""pykeops.torch.generic.generic_ops: the names of pykeops 2.3's module, from :mod:`pykeops_go.torch.generic.generic_ops`."""
 
-from pykeops_go.torch.generic.generic_ops import (  # noqa: F401
-    generic_argkmin,
-    generic_argmin,
-    generic_logsumexp,
-    generic_sum,
-)
+from pykeops_go.torch.generic.generic_ops import *  # noqa: F401,F403
+from pykeops_go.torch.generic.generic_ops import __all__  # noqa: F401

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pykeops_go.common.arguments import cat2axis, get_type  # noqa: F401
 from pykeops_go.numpy.generic.generic_ops import _axis
 from pykeops_go.torch.generic.generic_red import Genred
 
@@ -34,3 +35,6 @@ def generic_argkmin(formula: str, output: str, *aliases: str, **kwargs: Any) -> 
     """ArgKMin reduction; K is the dimension of the output alias ``"name = Vi(K)"``."""
     axis, k = _axis(output)
     return Genred(formula, list(aliases), reduction_op="ArgKMin", axis=axis, opt_arg=k, **kwargs)
+
+
+__all__ = ["Genred", "cat2axis", "generic_argkmin", "generic_argmin", "generic_logsumexp", "generic_sum", "get_type"]

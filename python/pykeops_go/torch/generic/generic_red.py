@@ -16,8 +16,12 @@ from typing import Any, Sequence
 
 import torch
 
-from pykeops_go.common.arguments import get_type
+from pykeops_go.common.arguments import axis2cat, get_type  # noqa: F401
+from pykeops_go.common.get_options import get_tag_backend  # noqa: F401
+from pykeops_go.common.operations import postprocess, preprocess  # noqa: F401
+from pykeops_go.common.parse_type import complete_aliases, get_optional_flags, get_sizes  # noqa: F401
 from pykeops_go.numpy.generic import generic_red as _np
+from pykeops_go.utils import default_device_id, pyKeOps_Warning  # noqa: F401
 from pykeops_go.torch import arrays
 
 # Reductions whose gradient is a reduction (formula builders below).
@@ -367,3 +371,45 @@ def _fit(grad: torch.Tensor, arg: torch.Tensor, alias: str, index: int) -> torch
         if collapse:
             grad = grad.sum(collapse, keepdim=True)
     return grad.reshape(arg.shape)
+
+
+class Genred_parameters:
+    """An empty record of call parameters (pykeops fills one per Genred call)."""
+
+
+# The reductions whose full formula pykeops refuses to differentiate.
+_AD_UNSUPPORTED = ("Min_ArgMin_Reduction", "Min_Reduction", "Max_ArgMax_Reduction", "Max_Reduction",
+                   "KMin_ArgKMin_Reduction", "KMin_Reduction")
+
+
+def check_AD_supported(formula: str) -> None:
+    """Raise NotImplementedError when the reduction formula ``formula`` (e.g.
+    ``"Min_Reduction(X,0)"``) is one that autodiff does not go through."""
+    if not isinstance(formula, str):
+        raise TypeError(f"check_AD_supported: formula must be a str, got {type(formula).__name__}")
+    for red in _AD_UNSUPPORTED:
+        if formula.startswith(red):
+            raise _not_supported(red)
+
+
+def set_device(tagCPUGPU: int, tagHostDevice: int, device_id_request: int, *args: torch.Tensor) -> tuple:
+    """``(device_id, device)``: the device a call runs on, from the backend tags, the requested
+    id (-1: automatic) and the device of the first array; arrays on GPU must share it."""
+    if not args or not all(isinstance(a, torch.Tensor) for a in args):
+        raise TypeError("set_device: expected at least one torch.Tensor after the three tags")
+    device_args = args[0].device
+    if tagCPUGPU == 1 and tagHostDevice == 1:
+        if any(a.device.index != device_args.index for a in args[1:]):
+            raise ValueError("[KeOps] Input arrays must be all located on the same device.")
+    if device_id_request == -1:
+        if device_args.index is not None:
+            return device_args.index, device_args
+        return (default_device_id if tagCPUGPU == 1 else -1), device_args
+    if device_args.index is not None and device_args.index != device_id_request:
+        raise ValueError("[KeOps] Gpu device id of arrays is different from device id requested for computation.")
+    return device_id_request, device_args
+
+
+__all__ = ["Genred", "GenredAutograd", "Genred_parameters", "axis2cat", "check_AD_supported",
+           "complete_aliases", "default_device_id", "get_optional_flags", "get_sizes", "get_tag_backend",
+           "get_type", "postprocess", "preprocess", "pyKeOps_Warning", "set_device"]

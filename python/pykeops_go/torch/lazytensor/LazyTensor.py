@@ -15,6 +15,7 @@ import torch
 from pykeops_go.common.lazy_tensor import GenericLazyTensor
 from pykeops_go.common.lazy_tensor_complex import ComplexGenericLazyTensor
 from pykeops_go.torch.arrays import DTYPES, DTYPE_NAMES
+from pykeops_go.torch.utils import torchtools  # noqa: F401
 
 _REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 _COMPLEX_OF = {torch.float32: torch.complex64, torch.float64: torch.complex128}
@@ -147,4 +148,5 @@ def Pm(x_or_ind: Any, dim: int | None = None) -> LazyTensor:
     return Var(x_or_ind, dim, 2)
 
 
-__all__ = ["LazyTensor", "ComplexLazyTensor", "Var", "Vi", "Vj", "Pm"]
+__all__ = ["ComplexGenericLazyTensor", "ComplexLazyTensor", "GenericLazyTensor", "LazyTensor", "Pm", "Var", "Vi",
+           "Vj", "torchtools"]

@@ -112,7 +112,7 @@ else
 	@echo "toolchain without GOEXPERIMENT=simd: skipping the simd go test run"
 endif
 
-py-test: ext $(STAMPS)/py-test-deps $(STAMPS)/torch
+py-test: ext cli $(STAMPS)/py-test-deps $(STAMPS)/torch
 	$(PY) -m pytest $(PYTEST_ARGS) tests/
 
 $(STAMPS)/py-test-deps: $(STAMPS)/venv

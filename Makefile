@@ -161,7 +161,8 @@ wheel: $(STAMPS)/venv $(STAMPS)/tools
 PYTHON_VERSION ?= 3.12
 # torch (~5 GB per interpreter) and its clients are installed and tested on the
 # Python of .venv (make test); the other versions run every other suite.
-OTHER_PYTEST_IGNORE := --ignore-glob='tests/test_torch_*'
+# The module-surface test imports pykeops.torch too, so it runs there as well.
+OTHER_PYTEST_IGNORE := --ignore-glob='tests/test_torch_*' --ignore=tests/test_surface.py
 OTHER_VENV := .venv-py$(PYTHON_VERSION)
 OTHER_PYTHON := $(or $(wildcard $(shell pyenv prefix $(PYTHON_VERSION) 2>/dev/null)/bin/python$(PYTHON_VERSION)),python$(PYTHON_VERSION))
 test-python: $(STAMPS)/tools
@@ -169,6 +170,7 @@ test-python: $(STAMPS)/tools
 	$(OTHER_VENV)/bin/python -m pip install -q --upgrade pip
 	$(OTHER_VENV)/bin/python -m pip install -q numpy scipy pytest $(PY_TEST_DEPS) $(DASK_DEPS)
 	$(OTHER_VENV)/bin/python -m pip install -q .
+	GOBIN=$(abspath $(OTHER_VENV))/bin $(GO) install ./cmd/gokeops
 	$(OTHER_VENV)/bin/python -m pytest $(PYTEST_ARGS) $(OTHER_PYTEST_IGNORE) tests/
 
 clean:

@@ -35,8 +35,8 @@ func newReducer[T float](k *Kernel, acc32 bool) reducer[T] {
 
 // sumReducer: Sum. acc holds the D sums, then (Kahan) the D compensations.
 type sumReducer[T float] struct {
-	d       int
-	scheme  SumScheme
+	d      int
+	scheme SumScheme
 	// round32: sums of float32 data add their terms in float32, as in
 	// KeOps; with block_sum the running sum of the tile sums is float64.
 	round32 bool

@@ -496,6 +496,33 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
         return self.t()
 
 
+def variable_constructors(cls: type, data: str = "array") -> tuple:
+    """``Var``, ``Vi``, ``Vj`` and ``Pm`` building LazyTensors of ``cls`` (one set per
+    framework module); ``data`` names the framework's data in their docstrings."""
+
+    def Var(x_or_ind: Any, dim: int | None = None, cat: int | None = None):
+        if dim is None:
+            return cls(x_or_ind, axis=cat)
+        return cls((x_or_ind, dim, cat))
+
+    def Vi(x_or_ind: Any, dim: int | None = None):
+        return Var(x_or_ind, dim, 0)
+
+    def Vj(x_or_ind: Any, dim: int | None = None):
+        return Var(x_or_ind, dim, 1)
+
+    def Pm(x_or_ind: Any, dim: int | None = None):
+        return Var(x_or_ind, dim, 2)
+
+    Var.__doc__ = "``LazyTensor(x, axis=cat)`` for data, or the symbolic variable ``(ind, dim, cat)``."
+    Vi.__doc__ = f"A variable indexed by i: ``Vi(x)`` for an ``(M, D)`` {data}, ``Vi(ind, dim)`` symbolic."
+    Vj.__doc__ = f"A variable indexed by j: ``Vj(y)`` for an ``(N, D)`` {data}, ``Vj(ind, dim)`` symbolic."
+    Pm.__doc__ = f"A parameter: ``Pm(p)`` for a float, list or ``(D,)`` {data}, ``Pm(ind, dim)`` symbolic."
+    for f in (Var, Vi, Vj, Pm):
+        f.__module__, f.__qualname__ = cls.__module__, f.__name__
+    return Var, Vi, Vj, Pm
+
+
 def _same(x, y) -> bool:
     if isinstance(x, (tuple, list)) and isinstance(y, (tuple, list)):
         return len(x) == len(y) and all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(x, y))

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from pykeops_go.common.lazy_tensor import variable_constructors
 from pykeops_go.numpy.lazytensor.LazyTensor import LazyTensor as NumpyLazyTensor
 
 
@@ -74,23 +75,4 @@ LazyTensor._real_cls = LazyTensor
 LazyTensor._complex_cls = None
 
 
-def Var(x_or_ind: Any, dim: int | None = None, cat: int | None = None) -> LazyTensor:
-    """``LazyTensor(x, axis=cat)`` for data, or the symbolic variable ``(ind, dim, cat)``."""
-    if dim is None:
-        return LazyTensor(x_or_ind, axis=cat)
-    return LazyTensor((x_or_ind, dim, cat))
-
-
-def Vi(x_or_ind: Any, dim: int | None = None) -> LazyTensor:
-    """A variable indexed by i: ``Vi(x)`` for an ``(M, D)`` array, ``Vi(ind, dim)`` symbolic."""
-    return Var(x_or_ind, dim, 0)
-
-
-def Vj(x_or_ind: Any, dim: int | None = None) -> LazyTensor:
-    """A variable indexed by j: ``Vj(y)`` for an ``(N, D)`` array, ``Vj(ind, dim)`` symbolic."""
-    return Var(x_or_ind, dim, 1)
-
-
-def Pm(x_or_ind: Any, dim: int | None = None) -> LazyTensor:
-    """A parameter: ``Pm(p)`` for a float, list or ``(D,)`` array, ``Pm(ind, dim)`` symbolic."""
-    return Var(x_or_ind, dim, 2)
+Var, Vi, Vj, Pm = variable_constructors(LazyTensor)

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from pykeops_go.common.lazy_tensor import GenericLazyTensor
+from pykeops_go.common.lazy_tensor import GenericLazyTensor, variable_constructors
 from pykeops_go.common.lazy_tensor_complex import ComplexGenericLazyTensor
 from pykeops_go.torch.arrays import DTYPES, DTYPE_NAMES
 from pykeops_go.torch.utils import torchtools  # noqa: F401
@@ -126,26 +126,7 @@ LazyTensor._real_cls = LazyTensor
 LazyTensor._complex_cls = ComplexLazyTensor
 
 
-def Var(x_or_ind: Any, dim: int | None = None, cat: int | None = None) -> LazyTensor:
-    """``LazyTensor(x, axis=cat)`` for data, or the symbolic variable ``(ind, dim, cat)``."""
-    if dim is None:
-        return LazyTensor(x_or_ind, axis=cat)
-    return LazyTensor((x_or_ind, dim, cat))
-
-
-def Vi(x_or_ind: Any, dim: int | None = None) -> LazyTensor:
-    """A variable indexed by i: ``Vi(x)`` for an ``(M, D)`` tensor, ``Vi(ind, dim)`` symbolic."""
-    return Var(x_or_ind, dim, 0)
-
-
-def Vj(x_or_ind: Any, dim: int | None = None) -> LazyTensor:
-    """A variable indexed by j: ``Vj(y)`` for an ``(N, D)`` tensor, ``Vj(ind, dim)`` symbolic."""
-    return Var(x_or_ind, dim, 1)
-
-
-def Pm(x_or_ind: Any, dim: int | None = None) -> LazyTensor:
-    """A parameter: ``Pm(p)`` for a float, list or ``(D,)`` tensor, ``Pm(ind, dim)`` symbolic."""
-    return Var(x_or_ind, dim, 2)
+Var, Vi, Vj, Pm = variable_constructors(LazyTensor, "tensor")
 
 
 __all__ = ["ComplexGenericLazyTensor", "ComplexLazyTensor", "GenericLazyTensor", "LazyTensor", "Pm", "Var", "Vi",

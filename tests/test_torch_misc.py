@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from torch.autograd import gradcheck
+from torch.autograd import gradcheck, gradgradcheck
 
 from pykeops_go.numpy import cluster as np_cluster
 from pykeops_go.torch import KernelSolve
@@ -52,6 +52,35 @@ def test_kernel_solve_backward():
     ref = torch.autograd.grad(dense_solve(x, b, 0.5, p), (x, b, p), w)
     for g, r in zip(got, ref):
         torch.testing.assert_close(g, r, rtol=1e-6, atol=1e-8)
+
+
+
+def test_kernel_solve_double_backward():
+    """Gradients of gradients (Hessian-vector products) through the solve, in every argument."""
+    Kinv = KernelSolve("Exp(-p*SqDist(x,y))*a", ["x=Vi(2)", "y=Vj(2)", "a=Vj(1)", "p=Pm(1)"], "a",
+                       axis=1)
+    gen = torch.Generator().manual_seed(3)
+    x = torch.rand(10, 2, dtype=torch.float64, generator=gen, requires_grad=True)
+    b = torch.rand(10, 1, dtype=torch.float64, generator=gen, requires_grad=True)
+    p = torch.tensor([0.8], dtype=torch.float64, requires_grad=True)
+
+    def fn(x, b, p):
+        return Kinv(x, x, b, p, alpha=0.5, eps=1e-14)
+
+    assert gradgradcheck(fn, (x, b, p), atol=1e-5)
+    # The Hessian of a scalar loss against dense torch autograd.
+    w = torch.randn(10, 1, dtype=torch.float64, generator=gen)
+
+    def loss(solve):
+        def f(x, b, p):
+            return (solve(x, b, p) * w).sum() ** 2
+        return f
+
+    got = torch.autograd.functional.hessian(loss(fn), (x, b, p))
+    ref = torch.autograd.functional.hessian(loss(lambda x, b, p: dense_solve(x, b, 0.5, p)), (x, b, p))
+    for row_g, row_r in zip(got, ref):
+        for hg, hr in zip(row_g, row_r):
+            torch.testing.assert_close(hg, hr, rtol=1e-6, atol=1e-8)
 
 
 def test_kernel_solve_errors():

@@ -104,27 +104,37 @@ class KernelSolveAutograd(torch.autograd.Function):
         saved = ctx.saved_tensors
         args, a = list(saved[:-1]), saved[-1]
         pos = solver.varinvpos
+        # With create_graph (double backward, Hessians) every step below stays in the graph:
+        # the adjoint solve is itself a KernelSolveAutograd call and the Genred gradient is
+        # differentiable. Otherwise the tensors are detached and no graph is recorded.
+        create = torch.is_grad_enabled()
         # e = (alpha Id + K)^-1 g: the gradient with respect to b (K is symmetric).
-        e_args = list(args)
+        e_args = [t if create else t.detach() for t in args]
         e_args[pos] = g.contiguous()
         e = solver(*e_args, **{**opts, "x0": None})
         grads = [None] * len(args)
         others = [k for k in range(len(args)) if k != pos and ctx.needs_input_grad[k + 2]]
         if others:
-            # d<a, b>: -e^T dK a, the gradient of the Genred K(v) a with incoming -e.
+            # d<a, b>: -e^T dK a, the gradient of the Genred K(v) a with incoming -e. The
+            # partial derivative is taken at fresh views of the variables, so that the path
+            # from v to a (through this solve) is not counted a second time.
             with torch.enable_grad():
-                leaves = [args[k].detach().requires_grad_(True) if k in others else args[k]
-                          for k in range(len(args))]
-                leaves[pos] = a.detach()
-                ka = solver.genred(*leaves, backend=opts["backend"], ranges=opts["ranges"])
-                gs = torch.autograd.grad(ka, [leaves[k] for k in others], -e.detach(),
-                                         allow_unused=True)
+                if create:
+                    nodes = [args[k].view_as(args[k]) if k in others else args[k]
+                             for k in range(len(args))]
+                    nodes[pos] = a
+                else:
+                    nodes = [args[k].detach().requires_grad_(True) if k in others else args[k].detach()
+                             for k in range(len(args))]
+                    nodes[pos] = a.detach()
+                ka = solver.genred(*nodes, backend=opts["backend"], ranges=opts["ranges"])
+                gs = torch.autograd.grad(ka, [nodes[k] for k in others], -e if create else -e.detach(),
+                                         allow_unused=True, create_graph=create)
             for k, gk in zip(others, gs):
                 grads[k] = gk if gk is not None else torch.zeros_like(args[k])
         if ctx.needs_input_grad[pos + 2]:
             grads[pos] = e
         return (None, None, *grads)
-
 
 __all__ = ["ConjugateGradientSolver", "Genred_parameters", "KernelSolve", "KernelSolveAutograd", "axis2cat",
            "complete_aliases", "default_device_id", "get_optional_flags", "get_sizes", "get_tag_backend",

@@ -290,7 +290,7 @@ def test_generic_output_of_category_pm():
 
 
 def test_generic_output_malformed():
-    with pytest.raises(ValueError, match="'a = Vk\\(1\\)' does not match"):
+    with pytest.raises(ValueError, match='alias "a = Vk\\(1\\)": unknown variable kind "Vk"'):
         generic_argkmin("SqDist(x,y)", "a = Vk(1)", *A)
 
 

@@ -67,7 +67,7 @@ _addressof = ctypes.addressof
 _char_at = ctypes.c_char.from_buffer
 
 
-def _address(a: np.ndarray) -> int:
+def array_address(a: np.ndarray) -> int:
     """The address of the data of a C-contiguous array.
 
     Through the buffer protocol when the array is writeable and not empty
@@ -96,6 +96,45 @@ def call(fn: Callable[..., Any], *args: Any) -> Any:
         return fn(*args)
     except RuntimeError as err:
         _reraise(err)
+
+
+# ---- the facts of the API, as the Go engine states them (gokeops/tables.go) ---------
+# Static tables come in one document read here, once: checks on the path of a
+# call never cross into Go. What depends on a string (an alias, the options of a
+# reduction, the dimension of a formula) is asked for when a Genred or a
+# LazyTensor operation is built.
+
+TABLES = json.loads(_go.Tables())
+
+# Each reduction's row (needs_k, weight, sum_type, scalar_f, has_index), under
+# every name it goes by ("SoftMax" too).
+REDUCTIONS = {r["name"]: r for r in TABLES["reductions"]}
+REDUCTIONS.update({other: REDUCTIONS[name] for other, name in TABLES["reduction_aliases"].items()})
+
+# The most reduced points for which index reductions give exact indices, by dtype name.
+MAX_INDEX_ROWS = TABLES["max_index_rows"]
+
+
+def check_options(reduction: str, axis: int, opt_arg: int, has_formula2: bool, dtype_acc: str,
+                  sum_scheme: str) -> None:
+    """Check the options of a reduction as compiling it does first (Go's core.CheckOptions):
+    the reduction name, axis, opt_arg, whether formula2 is needed, dtype_acc, sum_scheme."""
+    call(_go.CheckOptions, reduction, axis, opt_arg, has_formula2, dtype_acc, sum_scheme)
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_alias(alias: str, pos: int = -1) -> tuple[str, int, int, int]:
+    """``(name, cat, dim, index)`` of an alias string, parsed by the compiler's parser: the
+    name is "" for the anonymous forms, index -1 when neither the string nor ``pos`` gives one."""
+    name, cat, dim, ind = call(_go.ParseAlias, alias, pos).split("\t")
+    return name, int(cat), int(dim), int(ind)
+
+
+@functools.lru_cache(maxsize=4096)
+def formula_dim(formula: str) -> int:
+    """The dimension of a formula of ``Var(index,dim,cat)`` variables, its operations'
+    dimensions checked by the rules of the op table."""
+    return call(_go.FormulaDim, formula)
 
 
 @dataclass(frozen=True)
@@ -127,6 +166,8 @@ class Kernel:
         self.vals_dim = info["vals_dim"]
         self.idx_dim = info["idx_dim"]
         self.pair_cost = max(1, int(info.get("pair_cost", 1 + sum(a.dim for a in self.args))))
+        self.row_shape = tuple(info["row_shape"])  # of each output row: (K, D) or (K,) for KMin...
+        self.has_index = REDUCTIONS[self.reduction]["has_index"]
 
     def __del__(self, _release=_go.Release):
         # The Go registry owns the kernel (gokeops/registry.go): it keeps the
@@ -223,12 +264,12 @@ class CallPlan:
             return _child.run(self, arrays, vals, idx)
         desc, addr = self._descriptor()
         for pos, a in zip(self.arg_pos, arrays):
-            desc[pos] = _address(a)
+            desc[pos] = array_address(a)
             desc[pos + 1] = a.size
         if vals is not None:
-            desc[self.out_pos] = _address(vals)
+            desc[self.out_pos] = array_address(vals)
         if idx is not None:
-            desc[self.out_pos + 2] = _address(idx)
+            desc[self.out_pos + 2] = array_address(idx)
         self._launch(desc, addr)
 
     def run_addresses(self, addresses: Sequence[int], sizes: Sequence[int], vals: int, idx: int) -> None:
@@ -269,11 +310,11 @@ class CallPlan:
         ``offset`` is the global index of the first point of the reduced axis."""
         desc = self.words.copy()
         for pos, a in zip(self.arg_pos, arrays):
-            desc[pos] = _address(a)
+            desc[pos] = array_address(a)
             desc[pos + 1] = a.size
         desc[_TOKEN_WORD] = next(_tokens)
         call(_go.RunPartial, self.handle, self.code, desc.ctypes.data, desc.size,
-             _address(state), state.size, int(offset))
+             array_address(state), state.size, int(offset))
 
 
 def _view_of(address: int, n: int, dtype) -> np.ndarray:
@@ -341,15 +382,15 @@ def merge_states(kernel: Kernel, dtype: np.dtype, acc: np.ndarray, part: np.ndar
     after ``acc``'s) into ``acc``, in place."""
     if acc.shape != part.shape:
         raise ValueError(f"merging states of shapes {acc.shape} and {part.shape}")
-    call(_go.MergeStates, kernel.handle, DTYPE_CODES[dtype], _address(acc), _address(part), acc.size)
+    call(_go.MergeStates, kernel.handle, DTYPE_CODES[dtype], array_address(acc), array_address(part), acc.size)
 
 
 def finish_states(kernel: Kernel, dtype: np.dtype, state: np.ndarray, vals: np.ndarray | None,
                   idx: np.ndarray | None) -> None:
     """Write the outputs of the states into ``vals`` (dtype) and ``idx`` (int64), C-contiguous."""
-    call(_go.FinishStates, kernel.handle, DTYPE_CODES[dtype], _address(state), state.size,
-         0 if vals is None else _address(vals), 0 if vals is None else vals.size,
-         0 if idx is None else _address(idx), 0 if idx is None else idx.size)
+    call(_go.FinishStates, kernel.handle, DTYPE_CODES[dtype], array_address(state), state.size,
+         0 if vals is None else array_address(vals), 0 if vals is None else vals.size,
+         0 if idx is None else array_address(idx), 0 if idx is None else idx.size)
 
 
 def set_num_threads(n: int) -> int:

@@ -1,4 +1,4 @@
-"""The torch side of the array adapter: tensors in and out of the NumPy engine layer.
+"""The torch array adapter (see ``pykeops_go/common/arrays.py``): tensors in and out of the engine.
 
 The engine reads and writes NumPy arrays by address (``common/engine.py``). A
 CPU tensor is handed over as ``tensor.numpy()``, a view of the same memory
@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from pykeops_go.common.arrays import ArrayAdapter
 from pykeops_go.utils import pyKeOps_Warning
 
 FLOAT_DTYPES = (torch.float16, torch.float32, torch.float64)
@@ -78,3 +79,48 @@ def from_numpy(a: Any) -> Any:
     if isinstance(a, tuple):
         return tuple(from_numpy(x) for x in a)
     return torch.from_numpy(a)
+
+
+_TORCH_DTYPES = {"float16": torch.float16, "float32": torch.float32, "float64": torch.float64,
+                 "int64": torch.int64}
+
+
+class TorchArrays(ArrayAdapter):
+    """CPU tensors for the framework-neutral classes of ``common``."""
+
+    kind = "torch.Tensor"
+
+    @staticmethod
+    def shapes_key(args: Sequence[Any]) -> tuple | None:
+        # What the checks depend on: shapes, dtypes, and whether the engine reads the
+        # tensor in place (on the CPU and contiguous).
+        try:
+            return tuple([(a.shape, a.dtype, a.is_cpu and a.is_contiguous()) for a in args])
+        except AttributeError:  # not all tensors: the full path says what is wrong
+            return None
+
+    to_numpy = staticmethod(to_numpy)
+
+    @staticmethod
+    def reads_in_place(a: Any, array: np.ndarray) -> bool:
+        return a.is_cpu and a.is_contiguous() and a.data_ptr() == array.ctypes.data
+
+    address = torch.Tensor.data_ptr
+    empty = staticmethod(torch.empty)
+
+    @staticmethod
+    def dtype(name: str) -> torch.dtype:
+        return _TORCH_DTYPES[name]
+
+    from_numpy = staticmethod(from_numpy)
+
+    @staticmethod
+    def out_to_numpy(out: Any) -> np.ndarray:
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(f"Genred: out must be a torch.Tensor, got {type(out).__name__}")
+        check_device(out, "Genred: out")
+        if not out.is_contiguous():
+            raise ValueError("Genred: out must be a contiguous tensor")
+        return out.detach().numpy()
+
+    ranges_to_numpy = staticmethod(ranges_to_numpy)

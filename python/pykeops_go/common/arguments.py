@@ -209,3 +209,12 @@ def cat2axis(cat: int) -> int:
     if cat in (0, 1):
         return (cat + 1) % 2
     raise ValueError("Category should be Vi or Vj.")
+
+
+def output_axis(output: str) -> tuple[int, int]:
+    """Reduction axis and dimension of an output alias of the ``generic_*`` shortcuts, such as
+    ``"gamma = Vi(1)"`` (Vi: axis 1, Vj: axis 0; Pm -> ValueError)."""
+    if not isinstance(output, str):
+        raise TypeError(f"output must be an alias string such as 'gamma = Vi(1)', got {type(output).__name__}")
+    _, cat, dim, _ = get_type(output)
+    return cat2axis(cat), dim

@@ -15,7 +15,9 @@ import torch
 from pykeops_go.common.lazy_tensor import GenericLazyTensor, variable_constructors
 from pykeops_go.common.lazy_tensor_complex import ComplexGenericLazyTensor
 from pykeops_go.torch.arrays import DTYPES, DTYPE_NAMES
-from pykeops_go.torch.utils import torchtools  # noqa: F401
+from pykeops_go.torch.generic.generic_red import Genred
+from pykeops_go.torch.operations import KernelSolve
+from pykeops_go.torch.utils import torchtools
 
 _REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 _COMPLEX_OF = {torch.float32: torch.complex64, torch.float64: torch.complex128}
@@ -92,15 +94,13 @@ class LazyTensor(GenericLazyTensor):
         return v
 
     # ------------------------------------------------------- reduction classes
-    @staticmethod
-    def _genred():
-        from pykeops_go.torch.generic.generic_red import Genred
-        return Genred
+    tools = torchtools
+    Genred = Genred
+    KernelSolve = KernelSolve
 
-    @staticmethod
-    def _kernel_solve():
-        from pykeops_go.torch.operations import KernelSolve
-        return KernelSolve
+    def get_tools(self) -> None:
+        """Bind the torch toolbox and routines (class attributes already)."""
+        self.tools, self.Genred, self.KernelSolve = torchtools, Genred, KernelSolve
 
 
 class ComplexLazyTensor(ComplexGenericLazyTensor, LazyTensor):

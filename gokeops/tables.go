@@ -2,6 +2,7 @@ package gokeops
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -99,10 +100,15 @@ func ParseAlias(s string, pos int) (fields string, err error) {
 // FormulaDim is the dimension of a formula whose variables are all written
 // Var(index,dim,cat) (no aliases), after checking the dimensions of every
 // operation in it: the dimension rules of the op table, which LazyTensor
-// operations ask for.
+// operations ask for with placeholder variables. An error of the formula
+// says what is wrong without the column and caret, which would point into
+// those placeholders.
 func FormulaDim(src string) (dim int, err error) {
 	defer guard(&err)
 	e, err := formula.Checked(src, nil)
+	if fe := (*formula.Error)(nil); errors.As(err, &fe) {
+		return 0, errkind.Errorf(errkind.BadValue, "%s", fe.Msg)
+	}
 	if err != nil {
 		return 0, errkind.Wrap(errkind.BadValue, err)
 	}

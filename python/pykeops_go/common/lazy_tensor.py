@@ -33,6 +33,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from pykeops_go.common import engine
 from pykeops_go.common.lazy_tensor_math import MathMixin, is_int
 from pykeops_go.common.lazy_tensor_math import is_scalar_and_equals  # noqa: F401 (as pykeops)
 from pykeops_go.common.lazy_tensor_reductions import ReductionMixin
@@ -322,7 +323,9 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
 
         operands are LazyTensors (already lifted), params are strings written
         verbatim (ints, int lists). rversion swaps self and the first operand
-        in the string; infix writes ``(A name B)``.
+        in the string; infix writes ``(A name B)``. The dimension of the result
+        is the op table's (Go checks the operands' dimensions), unless dimres
+        gives it: then nothing is checked before the reduction compiles.
         """
         self._check_not_reduced()
         if is_complex is None:
@@ -331,18 +334,20 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
         args = [self.formula] + [o.formula for o in operands]
         if rversion:
             args[0], args[1] = args[1], args[0]
-        if infix:
-            res.formula = f"({args[0]} {name} {args[1]})"
-        else:
-            res.formula = f"{name}({', '.join(args + [str(p) for p in params])})"
-        res.ndim = dimres if dimres else max([self.ndim] + [o.ndim for o in operands])
+        res.formula = _written(name, args, params, infix)
+        if dimres is None:
+            dims = [self.ndim] + [o.ndim for o in operands]
+            if rversion:
+                dims[0], dims[1] = dims[1], dims[0]
+            dimres = _dim_of(name, dims, params, infix)
+        res.ndim = dimres
         return res
 
     def unary(self, operation: str, dimres: int | None = None, opt_arg: int | None = None,
               opt_arg2: int | None = None, is_complex: bool | None = None) -> "GenericLazyTensor":
         """``operation(self[, opt_arg[, opt_arg2]])``, with integer options (pykeops' name)."""
         params = [p for p in (opt_arg, opt_arg2) if p is not None]
-        return self._apply(operation, (), params, dimres or self.ndim, is_complex)
+        return self._apply(operation, (), params, dimres, is_complex)
 
     def binary(self, other: Any, operation: str, is_operator: bool = False, dimres: int | None = None,
                dimcheck: str | None = "sameor1", opt_arg: int | None = None, rversion: bool = False,
@@ -521,6 +526,23 @@ def variable_constructors(cls: type, data: str = "array") -> tuple:
     for f in (Var, Vi, Vj, Pm):
         f.__module__, f.__qualname__ = cls.__module__, f.__name__
     return Var, Vi, Vj, Pm
+
+
+def _written(name: str, args: Sequence[str], params: Sequence[Any], infix: bool) -> str:
+    """The formula of an operation on the formulas ``args``."""
+    if infix:
+        return f"({args[0]} {name} {args[1]})"
+    return f"{name}({', '.join([*args, *(str(p) for p in params)])})"
+
+
+def _dim_of(name: str, dims: Sequence[int], params: Sequence[Any], infix: bool) -> int:
+    """The dimension of ``name`` applied to operands of dimensions ``dims``, by the op table
+    (``engine.formula_dim`` on placeholder variables; cached by the formula written)."""
+    src = _written(name, [f"Var({k},{d},0)" for k, d in enumerate(dims)], params, infix)
+    try:
+        return engine.formula_dim(src)
+    except ValueError as err:
+        raise ValueError(f"LazyTensor: {err}") from None
 
 
 def _same(x, y) -> bool:

@@ -52,7 +52,7 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
 
     def mulop(self, other: Any, **kwargs) -> Any:
         """Product with a real scalar: ``ComplexRealScal(z, s)``."""
-        return self.binary(other, "ComplexRealScal", dimres=self.ndim, dimcheck="vecand1",
+        return self.binary(other, "ComplexRealScal", dimcheck="vecand1",
                            is_complex=True, **kwargs)
 
     def _arithmetic(self, op: str, other: Any, rversion: bool = False) -> Any:
@@ -89,7 +89,7 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
 
     # ---------------------------------------------------- complex functions
     def _to_real(self, op: str) -> Any:
-        return self.unary(op, dimres=self.ndim // 2, is_complex=False)
+        return self.unary(op, is_complex=False)
 
     @property
     def real(self) -> Any:
@@ -119,7 +119,7 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
 
     def _vector_op(self, op: str) -> Any:
         if op == "Sum":
-            return self.unary("ComplexSum", dimres=2)
+            return self.unary("ComplexSum")
         raise ValueError(f"the vector operation {op} is not defined for complex LazyTensors")
 
     # ------------------------------------------------------------------ calls

@@ -92,7 +92,7 @@ class ReductionMixin:
 
     # --------------------------------------------------------------- machinery
     def _vector_op(self, op: str) -> Any:
-        return self.unary(op, dimres=1)
+        return self.unary(op)
 
     def reduction(self, reduction_op: str, other: Any = None, opt_arg: int | None = None,
                   axis: int | None = None, dim: int | None = None, call: bool = True,

@@ -172,19 +172,22 @@ class _Call:
 def _traced(args) -> bool:
     """Whether a call must go through GenredAutograd: a tensor requires grad (and grad mode
     is on), forward-mode AD is active, or a torch.func transform wraps the tensors."""
-    if torch.is_grad_enabled() and any(isinstance(a, torch.Tensor) and a.requires_grad for a in args):
-        return True
-    if _forward_ad._current_level >= 0:
-        return True
-    return _wrapped(args)
+    if _grad_enabled():
+        for a in args:
+            if isinstance(a, torch.Tensor) and a.requires_grad:
+                return True
+    return _forward_ad._current_level >= 0 or _wrapped(args)
 
 
 def _wrapped(args) -> bool:
-    """Whether a torch.func transform (vmap, grad, jvp...) wraps one of the tensors."""
-    return any(isinstance(a, torch.Tensor) and _is_wrapped(a) for a in args)
+    """Whether a torch.func transform (vmap, grad, jvp...) wraps one of the tensors; only
+    while a transform runs can one do so."""
+    return _transforms_active() and any(isinstance(a, torch.Tensor) and _is_wrapped(a) for a in args)
 
 
+_grad_enabled = torch.is_grad_enabled
 _forward_ad = torch.autograd.forward_ad
+_transforms_active = torch._C._are_functorch_transforms_active
 _is_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
 
 

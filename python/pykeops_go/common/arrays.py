@@ -26,6 +26,8 @@ class ArrayAdapter:
 
     #: How the binding names its arrays in messages ("NumPy array", "torch.Tensor").
     kind = "NumPy array"
+    #: The framework's name ("NumPy", "torch").
+    framework = "NumPy"
 
     @staticmethod
     def shapes_key(args: Sequence[Any]) -> tuple | None:
@@ -72,4 +74,50 @@ class ArrayAdapter:
     @staticmethod
     def ranges_to_numpy(ranges: Sequence[Any] | None) -> Any:
         """The ``ranges=`` arrays as NumPy arrays (the common layer checks them)."""
+        raise NotImplementedError
+
+    # ---- what LazyTensor asks (common/lazy_tensor*.py)
+    @staticmethod
+    def is_array(x: Any) -> bool:
+        """Whether ``x`` is an array of the binding."""
+        raise NotImplementedError
+
+    @staticmethod
+    def dtype_name(x: Any) -> str:
+        """The dtype name of an array ("float32"...)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def list_array(values: list, dtype: str | None) -> Any:
+        """A 1-D array of a list of floats, of the dtype named (float64 when None)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def as_array(v: Any) -> Any:
+        """An operand (array, list) as an array of the binding."""
+        raise NotImplementedError
+
+    @staticmethod
+    def cast(v: Any, dtype: str | None) -> Any:
+        """A float array in the dtype named (None: as it is)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def is_complex_data(x: Any) -> bool:
+        """True for a complex scalar, a list holding a complex number, or a complex array."""
+        raise NotImplementedError
+
+    @staticmethod
+    def complex_data_to_real(x: Any) -> Any:
+        """Complex data as interleaved reals: arrays are viewed, scalars and lists expanded."""
+        raise NotImplementedError
+
+    @staticmethod
+    def complex_out_to_real(out: Any) -> Any:
+        """A complex ``out=`` array as its interleaved-real view (other objects as they are)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def real_to_complex(out: Any) -> Any:
+        """A real result of even last axis as the complex array it interleaves."""
         raise NotImplementedError

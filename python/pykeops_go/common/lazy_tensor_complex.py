@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from pykeops_go.common.lazy_tensor import GenericLazyTensor
 from pykeops_go.common.lazy_tensor_math import is_int, is_scalar_and_equals
 
@@ -125,20 +123,13 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
     # ------------------------------------------------------------------ calls
     def _call_args(self, args: tuple) -> tuple:
         """Complex arrays of symbolic variables are passed as interleaved reals."""
-        return tuple(np.ascontiguousarray(a).view(np.asarray(a).real.dtype)
-                     if isinstance(a, np.ndarray) and np.iscomplexobj(a) else a for a in args)
+        A = self.arrays
+        return tuple(A.complex_data_to_real(a) if A.is_array(a) else a for a in args)
 
     def _out_arg(self, out: Any) -> Any:
         """A complex ``out=`` array is written through its interleaved-real view."""
-        if isinstance(out, np.ndarray) and np.iscomplexobj(out) and out.ndim >= 1:
-            if not out.flags.c_contiguous:
-                raise ValueError(f"out must be a writeable C-contiguous array, got a "
-                                 f"non-contiguous {out.dtype} array of shape {out.shape}")
-            return out.view(out.real.dtype)
-        return out
+        return self.arrays.complex_out_to_real(out)
 
     def _finish(self, out: Any) -> Any:
         """Reduction results as complex arrays (last axis halved)."""
-        if isinstance(out, np.ndarray) and out.dtype in (np.float32, np.float64) and out.shape[-1] % 2 == 0:
-            return np.ascontiguousarray(out).view(np.complex64 if out.dtype == np.float32 else np.complex128)
-        return out
+        return self.arrays.real_to_complex(out)

@@ -297,11 +297,8 @@ class ReductionMixin:
             kv = out if out is not None else kv.reshape(-1)
         return kv
 
-    def _as_operand(self, v: Any) -> np.ndarray:
-        v = self._as_array(v)
-        if self._dtype is not None and v.dtype != self._dtype and v.dtype.kind == "f":
-            v = v.astype(self._dtype)
-        return v
+    def _as_operand(self, v: Any) -> Any:
+        return self.arrays.cast(self._as_array(v), self._dtype)
 
     def matvec(self, v: np.ndarray) -> np.ndarray:
         """``K @ v`` for ``scipy.sparse.linalg.aslinearoperator`` (v is cast to K's dtype)."""

@@ -15,6 +15,7 @@ class NumpyArrays(ArrayAdapter):
     """NumPy arrays for the framework-neutral classes of ``common``."""
 
     kind = "NumPy array"
+    framework = "NumPy"
 
     @staticmethod
     def shapes_key(args: Sequence[Any]) -> tuple | None:
@@ -54,3 +55,65 @@ class NumpyArrays(ArrayAdapter):
     @staticmethod
     def ranges_to_numpy(ranges: Sequence[Any] | None) -> Any:
         return ranges
+
+    # ---- LazyTensor
+    @staticmethod
+    def is_array(x: Any) -> bool:
+        return isinstance(x, np.ndarray)
+
+    @staticmethod
+    def dtype_name(x: Any) -> str:
+        return x.dtype.name
+
+    @staticmethod
+    def list_array(values: list, dtype: str | None) -> np.ndarray:
+        return np.asarray(values, dtype=dtype if dtype is not None else np.float64)
+
+    as_array = staticmethod(np.asarray)
+
+    @staticmethod
+    def cast(v: np.ndarray, dtype: str | None) -> np.ndarray:
+        if dtype is not None and v.dtype != dtype and v.dtype.kind == "f":
+            v = v.astype(dtype)
+        return v
+
+    @staticmethod
+    def is_complex_data(x: Any) -> bool:
+        if isinstance(x, np.ndarray):
+            return np.iscomplexobj(x)
+        if isinstance(x, (complex, np.complexfloating)):
+            return True
+        if isinstance(x, list):
+            return any(isinstance(v, (complex, np.complexfloating)) for v in x)
+        return False
+
+    @staticmethod
+    def complex_data_to_real(x: Any) -> Any:
+        if isinstance(x, np.ndarray):
+            if not np.iscomplexobj(x):
+                return x
+            if x.ndim == 0:
+                x = x.reshape(1)
+            x = np.ascontiguousarray(x)
+            return x.view(x.real.dtype)
+        if isinstance(x, (complex, np.complexfloating, float, int, np.floating, np.integer)) and \
+                not isinstance(x, bool):
+            return [float(np.real(x)), float(np.imag(x))]
+        if isinstance(x, list):
+            return [float(p) for v in x for p in (np.real(v), np.imag(v))]
+        return x
+
+    @staticmethod
+    def complex_out_to_real(out: Any) -> Any:
+        if isinstance(out, np.ndarray) and np.iscomplexobj(out) and out.ndim >= 1:
+            if not out.flags.c_contiguous:
+                raise ValueError(f"out must be a writeable C-contiguous array, got a "
+                                 f"non-contiguous {out.dtype} array of shape {out.shape}")
+            return out.view(out.real.dtype)
+        return out
+
+    @staticmethod
+    def real_to_complex(out: Any) -> Any:
+        if isinstance(out, np.ndarray) and out.dtype in (np.float32, np.float64) and out.shape[-1] % 2 == 0:
+            return np.ascontiguousarray(out).view(np.complex64 if out.dtype == np.float32 else np.complex128)
+        return out

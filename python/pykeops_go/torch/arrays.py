@@ -85,6 +85,7 @@ class TorchArrays(ArrayAdapter):
     """CPU tensors for the framework-neutral classes of ``common``."""
 
     kind = "torch.Tensor"
+    framework = "torch"
 
     @staticmethod
     def shapes_key(args: Sequence[Any]) -> tuple | None:
@@ -124,3 +125,66 @@ class TorchArrays(ArrayAdapter):
         return out.detach().numpy()
 
     ranges_to_numpy = staticmethod(ranges_to_numpy)
+
+    # ---- LazyTensor
+    @staticmethod
+    def is_array(x: Any) -> bool:
+        return isinstance(x, torch.Tensor)
+
+    @staticmethod
+    def dtype_name(x: Any) -> str:
+        if x.dtype in DTYPE_NAMES:
+            return DTYPE_NAMES[x.dtype]
+        return str(x.dtype).replace("torch.", "")
+
+    @staticmethod
+    def list_array(values: list, dtype: str | None) -> torch.Tensor:
+        return torch.tensor(values, dtype=DTYPES.get(dtype, torch.float64) if dtype else torch.float64)
+
+    @staticmethod
+    def as_array(v: Any) -> torch.Tensor:
+        return v if isinstance(v, torch.Tensor) else torch.as_tensor(v)
+
+    @staticmethod
+    def cast(v: torch.Tensor, dtype: str | None) -> torch.Tensor:
+        if dtype in DTYPES and v.is_floating_point() and v.dtype != DTYPES[dtype]:
+            v = v.to(DTYPES[dtype])
+        return v
+
+    @staticmethod
+    def is_complex_data(x: Any) -> bool:
+        if isinstance(x, torch.Tensor):
+            return x.is_complex()
+        if isinstance(x, complex):
+            return True
+        if isinstance(x, list):
+            return any(isinstance(v, complex) for v in x)
+        return False
+
+    @staticmethod
+    def complex_data_to_real(x: Any) -> Any:
+        if isinstance(x, torch.Tensor):
+            if not x.is_complex():
+                return x
+            if x.ndim == 0:
+                x = x.reshape(1)
+            return torch.view_as_real(x.contiguous()).flatten(-2)
+        if isinstance(x, (complex, float, int)) and not isinstance(x, bool):
+            return [float(complex(x).real), float(complex(x).imag)]
+        if isinstance(x, list):
+            return [float(p) for v in x for p in (complex(v).real, complex(v).imag)]
+        return x
+
+    @staticmethod
+    def complex_out_to_real(out: Any) -> Any:
+        return out
+
+    @staticmethod
+    def real_to_complex(out: Any) -> Any:
+        if isinstance(out, torch.Tensor) and out.dtype in _COMPLEX_OF and out.shape[-1] % 2 == 0:
+            out = out.contiguous()
+            return torch.view_as_complex(out.reshape(*out.shape[:-1], out.shape[-1] // 2, 2))
+        return out
+
+
+_COMPLEX_OF = {torch.float32: torch.complex64, torch.float64: torch.complex128}

@@ -97,7 +97,7 @@ class Genred:
         _str_option(reduction_op, "reduction_op")
         if formula2 is not None:
             _str_option(formula2, "formula2")
-        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        if not isinstance(axis, (int, np.integer)):
             raise ValueError(f"Axis should be 0 or 1, got {axis!r}")
         dtype_acc = _str_option(dtype_acc, "dtype_acc")
         if use_double_acc and dtype_acc not in ("auto", "float64"):

@@ -166,6 +166,29 @@ def test_out_for_tuple_reduction():
 
 
 # ------------------------------------------------------------------ reductions and options
+@pytest.mark.parametrize("kw,exc,msg", [
+    (dict(reduction_op="KMin"), ValueError, "KMin needs opt_arg = K >= 1"),
+    (dict(opt_arg=2), TypeError, "reduction Sum takes no opt_arg"),
+    (dict(reduction_op="MinArgMin"), ValueError, 'unknown reduction_op "MinArgMin"'),
+    (dict(formula2="x"), ValueError, "reduction Sum takes no formula2"),
+    (dict(sum_scheme=1), TypeError, "sum_scheme must be a str"),
+])
+def test_options_are_checked_at_construction(kw, exc, msg):
+    """The engine's option check runs when the Genred is built, before any call."""
+    with pytest.raises(exc, match=msg):
+        dist(**kw)
+
+
+def test_legacy_alias_kinds_are_refused_by_the_one_alias_parser():
+    from pykeops.common.parse_type import get_type
+
+    for alias in ("x = Vx(3)", "y = Vy(1)"):
+        with pytest.raises(ValueError, match="unknown variable kind"):
+            get_type(alias)
+        with pytest.raises(ValueError, match="unknown variable kind"):
+            Genred("SqDist(x,x)", [alias], axis=1)(X)
+
+
 def test_missing_opt_arg_for_kmin():
     with pytest.raises(ValueError, match="KMin needs opt_arg = K >= 1"):
         dist(reduction_op="KMin")(X, Y)
@@ -290,7 +313,7 @@ def test_generic_output_of_category_pm():
 
 
 def test_generic_output_malformed():
-    with pytest.raises(ValueError, match="'a = Vk\\(1\\)' does not match"):
+    with pytest.raises(ValueError, match='alias "a = Vk\\(1\\)": unknown variable kind "Vk"'):
         generic_argkmin("SqDist(x,y)", "a = Vk(1)", *A)
 
 

@@ -46,34 +46,11 @@ type Kernel struct {
 // value or bad type); those of the formula wrap a *formula.Error, which
 // gives the column.
 func Compile(s Spec) (*Kernel, error) {
-	red, err := ParseReduction(s.Reduction)
+	k, info, err := newKernel(s)
 	if err != nil {
 		return nil, err
 	}
-	info := red.Info()
-	if s.Axis != 0 && s.Axis != 1 {
-		return nil, errkind.Errorf(errkind.BadValue, "Axis should be 0 or 1, got %d", s.Axis)
-	}
-	k := &Kernel{red: red, axis: s.Axis, outerCat: formula.CatJ}
-	if s.Axis == 1 {
-		k.outerCat = formula.CatI
-	}
-	switch {
-	case info.NeedsK && s.OptArg < 1:
-		return nil, errkind.Errorf(errkind.BadValue, "reduction %s needs opt_arg = K >= 1, got %d", info.Name, s.OptArg)
-	case !info.NeedsK && s.OptArg != 0:
-		return nil, errkind.Errorf(errkind.BadType, "reduction %s takes no opt_arg (got %d)", info.Name, s.OptArg)
-	}
-	k.optK = s.OptArg
-	if info.Weight == 0 && s.Formula2 != "" {
-		return nil, errkind.Errorf(errkind.BadValue, "reduction %s takes no formula2", info.Name)
-	}
-	if info.Weight == 2 && s.Formula2 == "" {
-		return nil, errkind.Errorf(errkind.BadValue, "%s reduction requires a weight formula (given as formula2 kwarg)", info.Name)
-	}
-	if err := k.setOptions(info, s.DtypeAcc, s.SumScheme); err != nil {
-		return nil, err
-	}
+	red := k.red
 	aliases := make([]formula.Alias, len(s.Aliases))
 	for i, a := range s.Aliases {
 		if aliases[i], err = formula.ParseAlias(a, i); err != nil {
@@ -118,7 +95,53 @@ func Compile(s Spec) (*Kernel, error) {
 	return k, nil
 }
 
-func (k *Kernel) setOptions(info reductionInfo, dtypeAcc, scheme string) error {
+// CheckOptions checks the options of s that do not depend on its formulas
+// or aliases: the reduction name, axis, opt_arg, whether formula2 is given
+// (its text is not read), dtype_acc and sum_scheme. Compile checks them
+// first, with the same errors.
+func CheckOptions(s Spec) error {
+	_, _, err := newKernel(s)
+	return err
+}
+
+// newKernel is the Kernel of the options of s (see CheckOptions).
+func newKernel(s Spec) (*Kernel, ReductionInfo, error) {
+	red, err := ParseReduction(s.Reduction)
+	if err != nil {
+		return nil, ReductionInfo{}, err
+	}
+	info := red.Info()
+	fail := func(kind errkind.Kind, format string, args ...any) (*Kernel, ReductionInfo, error) {
+		return nil, info, errkind.Errorf(kind, format, args...)
+	}
+	if s.Axis != 0 && s.Axis != 1 {
+		return fail(errkind.BadValue, "Axis should be 0 or 1, got %d", s.Axis)
+	}
+	k := &Kernel{red: red, axis: s.Axis, outerCat: formula.CatJ}
+	if s.Axis == 1 {
+		k.outerCat = formula.CatI
+	}
+	switch {
+	case info.NeedsK && s.OptArg < 1:
+		return fail(errkind.BadValue, "reduction %s needs opt_arg = K >= 1, got %d", info.Name, s.OptArg)
+	case !info.NeedsK && s.OptArg != 0:
+		return fail(errkind.BadType, "reduction %s takes no opt_arg (got %d)", info.Name, s.OptArg)
+	}
+	k.optK = s.OptArg
+	if info.Weight == 0 && s.Formula2 != "" {
+		return fail(errkind.BadValue, "reduction %s takes no formula2", info.Name)
+	}
+	if info.Weight == 2 && s.Formula2 == "" {
+		// The name as given: SoftMax is SumSoftMaxWeight.
+		return fail(errkind.BadValue, "%s reduction requires a weight formula (given as formula2 kwarg)", s.Reduction)
+	}
+	if err := k.setOptions(info, s.DtypeAcc, s.SumScheme); err != nil {
+		return nil, info, err
+	}
+	return k, info, nil
+}
+
+func (k *Kernel) setOptions(info ReductionInfo, dtypeAcc, scheme string) error {
 	switch dtypeAcc {
 	case "", "auto":
 		dtypeAcc = "auto"
@@ -179,13 +202,27 @@ func (k *Kernel) Describe() string {
 		ValsDim   int    `json:"vals_dim"`
 		IdxDim    int    `json:"idx_dim"`
 		PairCost  int    `json:"pair_cost"`
+		RowShape  []int  `json:"row_shape"` // the shape of each output row: (K, D) or (K,) for the KMin family
 	}{Reduction: k.red.String(), Axis: k.axis, DimF: k.dimF, DimG: k.UserDimG, K: k.optK,
-		ValsDim: k.ValsDim, IdxDim: k.IdxDim, PairCost: k.PairCost()}
+		ValsDim: k.ValsDim, IdxDim: k.IdxDim, PairCost: k.PairCost(), RowShape: k.rowShape()}
 	for _, v := range k.Sig {
 		d.Args = append(d.Args, arg{int(v.Cat), v.Dim})
 	}
 	b, _ := json.Marshal(d)
 	return string(b)
+}
+
+// rowShape is the shape of one output row (values and indices alike): the
+// KMin family gives K values per formula component, (K, D), squeezed to
+// (K,) when D is 1; the others give a vector.
+func (k *Kernel) rowShape() []int {
+	if k.red.Info().NeedsK {
+		if k.dimF == 1 {
+			return []int{k.optK}
+		}
+		return []int{k.optK, k.dimF}
+	}
+	return []int{max(k.ValsDim, k.IdxDim)}
 }
 
 // PairCost estimates the work per (i, j) pair, in values read and written

@@ -29,8 +29,8 @@ const (
 	numReductions
 )
 
-// reductionInfo describes a reduction: its names and what it takes.
-type reductionInfo struct {
+// ReductionInfo describes a reduction: its names and what it takes.
+type ReductionInfo struct {
 	Name     string
 	NeedsK   bool // opt_arg K is required
 	Weight   int  // 0: no formula2; 1: optional; 2: required
@@ -39,7 +39,7 @@ type reductionInfo struct {
 	HasIndex bool // some output is an index (float32 size limit applies)
 }
 
-var reductionTable = [numReductions]reductionInfo{
+var reductionTable = [numReductions]ReductionInfo{
 	Sum:                  {Name: "Sum", SumType: true},
 	Min:                  {Name: "Min"},
 	Max:                  {Name: "Max"},
@@ -59,8 +59,8 @@ var reductionTable = [numReductions]reductionInfo{
 
 // ParseReduction finds a reduction by name; SoftMax is SumSoftMaxWeight.
 func ParseReduction(name string) (Reduction, error) {
-	if name == "SoftMax" {
-		return SumSoftMaxWeight, nil
+	if alias, ok := ReductionAliases[name]; ok {
+		name = alias
 	}
 	for r, info := range reductionTable {
 		if info.Name == name {
@@ -77,7 +77,14 @@ func ParseReduction(name string) (Reduction, error) {
 func (r Reduction) String() string { return reductionTable[r].Name }
 
 // Info returns the row of r.
-func (r Reduction) Info() reductionInfo { return reductionTable[r] }
+func (r Reduction) Info() ReductionInfo { return reductionTable[r] }
+
+// Reductions lists the rows of the reduction table, in Reduction order;
+// ReductionAliases gives the other names ParseReduction accepts.
+func Reductions() []ReductionInfo { return reductionTable[:] }
+
+// ReductionAliases maps each other name of a reduction to its table name.
+var ReductionAliases = map[string]string{"SoftMax": "SumSoftMaxWeight"}
 
 // SumScheme is how Sum-type reductions add their terms.
 type SumScheme uint8

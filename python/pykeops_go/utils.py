@@ -166,6 +166,28 @@ def test_numpy_bindings() -> bool:
     return ok
 
 
+def binding_tools(lang: str) -> Any:
+    """The array toolbox class of a binding (``pykeops.common.utils.get_tools``): the package
+    knows its bindings, its framework-neutral ``common`` layer does not.
+
+    Parameters
+    ----------
+    lang : str
+        ``"numpy"``, or ``"torch"`` / ``"pytorch"`` where the torch front end is installed.
+    """
+    if lang == "numpy":
+        from pykeops_go.numpy.utils import numpytools
+
+        return numpytools
+    if lang in ("torch", "pytorch"):
+        try:
+            from pykeops_go.torch.utils import torchtools
+        except ImportError as exc:
+            raise ValueError(f"get_tools: the {lang!r} binding is not available ({exc})") from exc
+        return torchtools
+    raise ValueError(f"get_tools: lang must be 'numpy', 'torch' or 'pytorch', got {lang!r}")
+
+
 # pykeops' keopscore.show_cuda_status: whether CUDA is used (never, in this build).
 show_cuda_status = gpu_available
 

@@ -7,12 +7,13 @@ naming the argument instead. The Go engine checks every length again.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-if TYPE_CHECKING:  # engine imports the compiled extension: not at import time
+from pykeops_go.common import engine
+
+if TYPE_CHECKING:
     from pykeops_go.common.engine import ArgInfo, Kernel
 
 CAT_NAMES = ("Vi", "Vj", "Pm")
@@ -172,20 +173,15 @@ def prepare_ranges(ranges: Sequence[Any] | None, name: str = "Genred") -> list[n
 
 
 # ---------------------------------------------------------------- alias strings
-_CATEGORIES = {"Vi": 0, "Vj": 1, "Pm": 2}
-_NAMED = re.compile(r"([a-zA-Z_][a-zA-Z_0-9]*)=(Vi|Vj|Pm)\(([0-9]*?),?([0-9]*)\)")
-_UNNAMED = re.compile(r"(Vi|Vj|Pm)\(([0-9]*?),?([0-9]*)\)")
-_VAR = re.compile(r"Var\(([0-9]*?),?([0-9]*),?([0-9]*)\)")
-
-
 def get_type(type_str: str, position_in_list: int | None = None) -> tuple:
-    """Parse an alias such as ``"x = Vi(3)"``, ``"Vj(1,2)"`` or ``"Var(0,3,1)"``.
+    """Parse an alias such as ``"x = Vi(3)"``, ``"Vj(1,2)"`` or ``"Var(0,3,1)"``, as the
+    formula compiler does (Go's ``formula.ParseAlias``, through ``engine.parse_alias``).
 
     Parameters
     ----------
     type_str : str
         ``name = Cat(dim)``, ``name = Cat(pos,dim)``, ``Cat(dim)``, ``Cat(pos,dim)``
-        (Cat in Vi, Vj, Pm; the old Vx, Vy mean Vi, Vj) or ``Var(pos,dim,cat)``.
+        (Cat in Vi, Vj, Pm), ``Var(pos,dim,cat)`` or ``name = Var(pos,dim,cat)``.
     position_in_list : int, optional
         Position used when the string gives none.
 
@@ -194,32 +190,11 @@ def get_type(type_str: str, position_in_list: int | None = None) -> tuple:
     tuple
         ``(name or None, cat, dim, pos or None)``, as pykeops' ``get_type``.
     """
-    s = type_str.replace(" ", "").replace("Vx", "Vi").replace("Vy", "Vj")
-    m = _NAMED.fullmatch(s)
-    if m:
-        name, cat, pos, dim = m.groups()
-    else:
-        m = _UNNAMED.fullmatch(s)
-        if m:
-            name, (cat, pos, dim) = None, m.groups()
-        else:
-            m = _VAR.fullmatch(s)
-            if m is None or not all(m.groups()):
-                raise ValueError(
-                    f"{type_str!r} does not match the 'var = [Vi|Vj|Pm](dim)', 'var = [Vi|Vj|Pm](pos,dim)', "
-                    "'[Vi|Vj|Pm](dim)', '[Vi|Vj|Pm](pos,dim)' or 'Var(pos,dim,cat)' format"
-                )
-            pos, dim, cat = m.groups()
-            return None, int(cat), int(dim), int(pos)
-    if not dim:
-        raise ValueError(f"{type_str!r}: missing dimension, e.g. 'x = Vi(3)'")
-    if pos:
-        pos = int(pos)
-    elif position_in_list is not None:
-        pos = int(position_in_list)
-    else:
-        pos = None
-    return name, _CATEGORIES[cat], int(dim), pos
+    if not isinstance(type_str, str):
+        raise TypeError(f"an alias must be a str such as 'x = Vi(3)', got {type(type_str).__name__}")
+    pos = -1 if position_in_list is None else int(position_in_list)
+    name, cat, dim, ind = engine.parse_alias(type_str, pos)
+    return name or None, cat, dim, None if ind < 0 else ind
 
 
 def axis2cat(axis: int) -> int:
@@ -234,3 +209,12 @@ def cat2axis(cat: int) -> int:
     if cat in (0, 1):
         return (cat + 1) % 2
     raise ValueError("Category should be Vi or Vj.")
+
+
+def output_axis(output: str) -> tuple[int, int]:
+    """Reduction axis and dimension of an output alias of the ``generic_*`` shortcuts, such as
+    ``"gamma = Vi(1)"`` (Vi: axis 1, Vj: axis 0; Pm -> ValueError)."""
+    if not isinstance(output, str):
+        raise TypeError(f"output must be an alias string such as 'gamma = Vi(1)', got {type(output).__name__}")
+    _, cat, dim, _ = get_type(output)
+    return cat2axis(cat), dim

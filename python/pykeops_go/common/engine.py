@@ -61,13 +61,14 @@ DTYPE_CODES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}
 _THREADED_WORK = 100_000_000
 
 _tokens = itertools.count(1)
+_go_run = _go.Run
 _TOKEN_WORD = _go.WordToken
 
 _addressof = ctypes.addressof
 _char_at = ctypes.c_char.from_buffer
 
 
-def _address(a: np.ndarray) -> int:
+def array_address(a: np.ndarray) -> int:
     """The address of the data of a C-contiguous array.
 
     Through the buffer protocol when the array is writeable and not empty
@@ -96,6 +97,45 @@ def call(fn: Callable[..., Any], *args: Any) -> Any:
         return fn(*args)
     except RuntimeError as err:
         _reraise(err)
+
+
+# ---- the facts of the API, as the Go engine states them (gokeops/tables.go) ---------
+# Static tables come in one document read here, once: checks on the path of a
+# call never cross into Go. What depends on a string (an alias, the options of a
+# reduction, the dimension of a formula) is asked for when a Genred or a
+# LazyTensor operation is built.
+
+TABLES = json.loads(_go.Tables())
+
+# Each reduction's row (needs_k, weight, sum_type, scalar_f, has_index), under
+# every name it goes by ("SoftMax" too).
+REDUCTIONS = {r["name"]: r for r in TABLES["reductions"]}
+REDUCTIONS.update({other: REDUCTIONS[name] for other, name in TABLES["reduction_aliases"].items()})
+
+# The most reduced points for which index reductions give exact indices, by dtype name.
+MAX_INDEX_ROWS = TABLES["max_index_rows"]
+
+
+def check_options(reduction: str, axis: int, opt_arg: int, has_formula2: bool, dtype_acc: str,
+                  sum_scheme: str) -> None:
+    """Check the options of a reduction as compiling it does first (Go's core.CheckOptions):
+    the reduction name, axis, opt_arg, whether formula2 is needed, dtype_acc, sum_scheme."""
+    call(_go.CheckOptions, reduction, axis, opt_arg, has_formula2, dtype_acc, sum_scheme)
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_alias(alias: str, pos: int = -1) -> tuple[str, int, int, int]:
+    """``(name, cat, dim, index)`` of an alias string, parsed by the compiler's parser: the
+    name is "" for the anonymous forms, index -1 when neither the string nor ``pos`` gives one."""
+    name, cat, dim, ind = call(_go.ParseAlias, alias, pos).split("\t")
+    return name, int(cat), int(dim), int(ind)
+
+
+@functools.lru_cache(maxsize=4096)
+def formula_dim(formula: str) -> int:
+    """The dimension of a formula of ``Var(index,dim,cat)`` variables, its operations'
+    dimensions checked by the rules of the op table."""
+    return call(_go.FormulaDim, formula)
 
 
 @dataclass(frozen=True)
@@ -127,6 +167,8 @@ class Kernel:
         self.vals_dim = info["vals_dim"]
         self.idx_dim = info["idx_dim"]
         self.pair_cost = max(1, int(info.get("pair_cost", 1 + sum(a.dim for a in self.args))))
+        self.row_shape = tuple(info["row_shape"])  # of each output row: (K, D) or (K,) for KMin...
+        self.has_index = REDUCTIONS[self.reduction]["has_index"]
 
     def __del__(self, _release=_go.Release):
         # The Go registry owns the kernel (gokeops/registry.go): it keeps the
@@ -207,11 +249,13 @@ class CallPlan:
     def _descriptor(self):
         # Each thread fills its own copy of the descriptor; only the
         # per-call words change.
+        # (Written through a memoryview, which sets an item in half the time of
+        # the array itself; the array keeps the memory alive.)
         thread = threading.get_ident()
         entry = self.buffers.get(thread)
         if entry is None:
             desc = self.words.copy()
-            entry = self.buffers[thread] = (desc, desc.ctypes.data)
+            entry = self.buffers[thread] = (memoryview(desc), desc.ctypes.data, desc)
         return entry
 
     def run(self, arrays: Sequence[np.ndarray], vals: np.ndarray | None, idx: np.ndarray | None) -> None:
@@ -221,14 +265,14 @@ class CallPlan:
         """
         if _child is not None:
             return _child.run(self, arrays, vals, idx)
-        desc, addr = self._descriptor()
+        desc, addr, _ = self._descriptor()
         for pos, a in zip(self.arg_pos, arrays):
-            desc[pos] = _address(a)
+            desc[pos] = array_address(a)
             desc[pos + 1] = a.size
         if vals is not None:
-            desc[self.out_pos] = _address(vals)
+            desc[self.out_pos] = array_address(vals)
         if idx is not None:
-            desc[self.out_pos + 2] = _address(idx)
+            desc[self.out_pos + 2] = array_address(idx)
         self._launch(desc, addr)
 
     def run_addresses(self, addresses: Sequence[int], sizes: Sequence[int], vals: int, idx: int) -> None:
@@ -244,7 +288,7 @@ class CallPlan:
             return _child.run(self, [_view_of(a, n, dtype) for a, n in zip(addresses, sizes)],
                               _view_of(vals, nvals, dtype) if vals else None,
                               _view_of(idx, nidx, np.int64) if idx else None)
-        desc, addr = self._descriptor()
+        desc, addr, _ = self._descriptor()
         for pos, a, n in zip(self.arg_pos, addresses, sizes):
             desc[pos] = a
             desc[pos + 1] = n
@@ -257,9 +301,12 @@ class CallPlan:
     def _launch(self, desc, addr) -> None:
         token = next(_tokens)
         desc[_TOKEN_WORD] = token
-        args = (self.handle, self.code, addr, desc.size)
+        args = (self.handle, self.code, addr, len(desc))
         if not self.threaded:
-            call(_go.Run, *args)
+            try:  # call() without its forked-child test, made by the callers
+                _go_run(*args)
+            except RuntimeError as err:
+                _reraise(err)
         else:
             _run_interruptible(token, args)
 
@@ -269,11 +316,11 @@ class CallPlan:
         ``offset`` is the global index of the first point of the reduced axis."""
         desc = self.words.copy()
         for pos, a in zip(self.arg_pos, arrays):
-            desc[pos] = _address(a)
+            desc[pos] = array_address(a)
             desc[pos + 1] = a.size
         desc[_TOKEN_WORD] = next(_tokens)
         call(_go.RunPartial, self.handle, self.code, desc.ctypes.data, desc.size,
-             _address(state), state.size, int(offset))
+             array_address(state), state.size, int(offset))
 
 
 def _view_of(address: int, n: int, dtype) -> np.ndarray:
@@ -341,15 +388,15 @@ def merge_states(kernel: Kernel, dtype: np.dtype, acc: np.ndarray, part: np.ndar
     after ``acc``'s) into ``acc``, in place."""
     if acc.shape != part.shape:
         raise ValueError(f"merging states of shapes {acc.shape} and {part.shape}")
-    call(_go.MergeStates, kernel.handle, DTYPE_CODES[dtype], _address(acc), _address(part), acc.size)
+    call(_go.MergeStates, kernel.handle, DTYPE_CODES[dtype], array_address(acc), array_address(part), acc.size)
 
 
 def finish_states(kernel: Kernel, dtype: np.dtype, state: np.ndarray, vals: np.ndarray | None,
                   idx: np.ndarray | None) -> None:
     """Write the outputs of the states into ``vals`` (dtype) and ``idx`` (int64), C-contiguous."""
-    call(_go.FinishStates, kernel.handle, DTYPE_CODES[dtype], _address(state), state.size,
-         0 if vals is None else _address(vals), 0 if vals is None else vals.size,
-         0 if idx is None else _address(idx), 0 if idx is None else idx.size)
+    call(_go.FinishStates, kernel.handle, DTYPE_CODES[dtype], array_address(state), state.size,
+         0 if vals is None else array_address(vals), 0 if vals is None else vals.size,
+         0 if idx is None else array_address(idx), 0 if idx is None else idx.size)
 
 
 def set_num_threads(n: int) -> int:

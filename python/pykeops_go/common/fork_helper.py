@@ -144,7 +144,8 @@ def serve(inp, out) -> None:
                 idx = None if ishape is None else np.empty(ishape, dtype=np.int64)
                 plan.run(arrays, vals, idx)
                 result = (vals, idx)
-            elif op == "call" and req[1] in ("SetThreads", "Threads", "OpNames", "Version", "ElementwiseMethods"):
+            elif op == "call" and req[1] in ("SetThreads", "Threads", "OpNames", "Version", "ElementwiseMethods",
+                                             "Tables", "CheckOptions", "ParseAlias", "FormulaDim"):
                 result = engine.call(getattr(engine._go, req[1]), *req[2])
             else:
                 raise ValueError(f"unknown request {op!r}")

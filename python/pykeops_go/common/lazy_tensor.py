@@ -17,11 +17,11 @@ elementwise functions), ``lazy_tensor_vector`` (norms, selection, linear
 algebra, derivatives), ``lazy_tensor_reductions`` (reductions, ``K @ v``,
 ``solve``) and ``lazy_tensor_complex`` (ComplexGenericLazyTensor).
 
-The few places that touch arrays go through small methods (``_is_array``,
-``_array_dtype``, ``_list_array``, ``_as_array``, ``_is_complex_data``,
-``_complex_data_to_real``), NumPy here, overridden by the torch binding
-(``pykeops_go/torch/lazytensor/LazyTensor.py``) together with the Genred and
-KernelSolve classes it reduces with.
+The few places that touch arrays go through the binding's array adapter
+(``arrays``, see ``common/arrays.py``), which each binding's LazyTensor sets
+together with the Genred and KernelSolve classes it reduces with
+(``pykeops_go/numpy/lazytensor/LazyTensor.py``,
+``pykeops_go/torch/lazytensor/LazyTensor.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from pykeops_go.common import engine
+from pykeops_go.common.arrays import ArrayAdapter
 from pykeops_go.common.lazy_tensor_math import MathMixin, is_int
 from pykeops_go.common.lazy_tensor_math import is_scalar_and_equals  # noqa: F401 (as pykeops)
 from pykeops_go.common.lazy_tensor_reductions import ReductionMixin
@@ -45,17 +47,6 @@ SYMB = re.compile(r"VarSymb\((-?\d+),(\d+),(\d+)\)")
 # others (backend, device_id, ranges, out, alpha, eps) go to the call.
 INIT_KWARGS = ("dtype_acc", "use_double_acc", "sum_scheme", "enable_chunks", "use_fast_math",
                "optional_flags")
-
-
-def is_complex_input(x: Any) -> bool:
-    """True for a complex scalar, a list holding a complex number, or a complex array."""
-    if isinstance(x, np.ndarray):
-        return np.iscomplexobj(x)
-    if isinstance(x, (complex, np.complexfloating)):
-        return True
-    if isinstance(x, list):
-        return any(isinstance(v, (complex, np.complexfloating)) for v in x)
-    return False
 
 
 def broadcast_batchdims(a: tuple | None, b: tuple | None) -> tuple | None:
@@ -162,7 +153,7 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
         elif self._is_array(x):
             self._init_array(x, axis)
         else:
-            raise TypeError(f"LazyTensors should be built from {self._array_kind} arrays, float/integer "
+            raise TypeError(f"LazyTensors should be built from {self.arrays.framework} arrays, float/integer "
                             f"numbers, lists of floats or 3-uples of integers. Received: {type(x)}")
         if self.is_complex and self.ndim % 2:
             raise ValueError("complex data must have an even number of interleaved real values")
@@ -233,36 +224,27 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
         self.ndim, self.axis = dim, cat
         self.formula = f"Var(@{tok},{dim},{cat})"
 
-    # ------------------------------------------------------- array adapter (NumPy)
-    _array_kind = "NumPy"
+    # ------------------------------------------------------- the array adapter
+    # The binding's (common/arrays.py): numpy/arrays.py, torch/arrays.py.
+    arrays: type[ArrayAdapter] = ArrayAdapter
 
-    @staticmethod
-    def _is_array(x: Any) -> bool:
-        """Whether x is an array of this binding."""
-        return isinstance(x, np.ndarray)
+    def _is_array(self, x: Any) -> bool:
+        return self.arrays.is_array(x)
 
-    @staticmethod
-    def _array_dtype(x: Any) -> str:
-        """The dtype name of an array (``"float32"``...)."""
-        return x.dtype.name
+    def _array_dtype(self, x: Any) -> str:
+        return self.arrays.dtype_name(x)
 
-    @staticmethod
-    def _list_array(values: list, dtype: str | None) -> Any:
-        """A 1-D array of a list of floats, of the dtype named (float64 when None)."""
-        return np.asarray(values, dtype=dtype if dtype is not None else np.float64)
+    def _list_array(self, values: list, dtype: str | None) -> Any:
+        return self.arrays.list_array(values, dtype)
 
-    @staticmethod
-    def _as_array(v: Any) -> Any:
-        """An operand (array, list) as an array of this binding."""
-        return np.asarray(v)
+    def _as_array(self, v: Any) -> Any:
+        return self.arrays.as_array(v)
 
-    @staticmethod
-    def _is_complex_data(x: Any) -> bool:
-        return is_complex_input(x)
+    def _is_complex_data(self, x: Any) -> bool:
+        return self.arrays.is_complex_data(x)
 
-    @staticmethod
-    def _complex_data_to_real(x: Any) -> Any:
-        return _complex_to_real(x)
+    def _complex_data_to_real(self, x: Any) -> Any:
+        return self.arrays.complex_data_to_real(x)
 
     # --------------------------------------------------------- bookkeeping
     def _class(self, is_complex: bool) -> type:
@@ -322,7 +304,9 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
 
         operands are LazyTensors (already lifted), params are strings written
         verbatim (ints, int lists). rversion swaps self and the first operand
-        in the string; infix writes ``(A name B)``.
+        in the string; infix writes ``(A name B)``. The dimension of the result
+        is the op table's (Go checks the operands' dimensions), unless dimres
+        gives it: then nothing is checked before the reduction compiles.
         """
         self._check_not_reduced()
         if is_complex is None:
@@ -331,18 +315,20 @@ class GenericLazyTensor(MathMixin, VectorMixin, ReductionMixin):
         args = [self.formula] + [o.formula for o in operands]
         if rversion:
             args[0], args[1] = args[1], args[0]
-        if infix:
-            res.formula = f"({args[0]} {name} {args[1]})"
-        else:
-            res.formula = f"{name}({', '.join(args + [str(p) for p in params])})"
-        res.ndim = dimres if dimres else max([self.ndim] + [o.ndim for o in operands])
+        res.formula = _written(name, args, params, infix)
+        if dimres is None:
+            dims = [self.ndim] + [o.ndim for o in operands]
+            if rversion:
+                dims[0], dims[1] = dims[1], dims[0]
+            dimres = _dim_of(name, dims, params, infix)
+        res.ndim = dimres
         return res
 
     def unary(self, operation: str, dimres: int | None = None, opt_arg: int | None = None,
               opt_arg2: int | None = None, is_complex: bool | None = None) -> "GenericLazyTensor":
         """``operation(self[, opt_arg[, opt_arg2]])``, with integer options (pykeops' name)."""
         params = [p for p in (opt_arg, opt_arg2) if p is not None]
-        return self._apply(operation, (), params, dimres or self.ndim, is_complex)
+        return self._apply(operation, (), params, dimres, is_complex)
 
     def binary(self, other: Any, operation: str, is_operator: bool = False, dimres: int | None = None,
                dimcheck: str | None = "sameor1", opt_arg: int | None = None, rversion: bool = False,
@@ -523,27 +509,27 @@ def variable_constructors(cls: type, data: str = "array") -> tuple:
     return Var, Vi, Vj, Pm
 
 
+def _written(name: str, args: Sequence[str], params: Sequence[Any], infix: bool) -> str:
+    """The formula of an operation on the formulas ``args``."""
+    if infix:
+        return f"({args[0]} {name} {args[1]})"
+    return f"{name}({', '.join([*args, *(str(p) for p in params)])})"
+
+
+def _dim_of(name: str, dims: Sequence[int], params: Sequence[Any], infix: bool) -> int:
+    """The dimension of ``name`` applied to operands of dimensions ``dims``, by the op table
+    (``engine.formula_dim`` on placeholder variables; cached by the formula written)."""
+    src = _written(name, [f"Var({k},{d},0)" for k, d in enumerate(dims)], params, infix)
+    try:
+        return engine.formula_dim(src)
+    except ValueError as err:
+        raise ValueError(f"LazyTensor: {err}") from None
+
+
 def _same(x, y) -> bool:
     if isinstance(x, (tuple, list)) and isinstance(y, (tuple, list)):
         return len(x) == len(y) and all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(x, y))
     return x == y
-
-
-def _complex_to_real(x: Any) -> Any:
-    """Complex data as interleaved reals: arrays are viewed, scalars and lists expanded."""
-    if isinstance(x, np.ndarray):
-        if not np.iscomplexobj(x):
-            return x
-        if x.ndim == 0:
-            x = x.reshape(1)
-        x = np.ascontiguousarray(x)
-        return x.view(x.real.dtype)
-    if isinstance(x, (complex, np.complexfloating, float, int, np.floating, np.integer)) and \
-            not isinstance(x, bool):
-        return [float(np.real(x)), float(np.imag(x))]
-    if isinstance(x, list):
-        return [float(p) for v in x for p in (np.real(v), np.imag(v))]
-    return x
 
 
 # ------------------------------------------------- pykeops.common.lazy_tensor's names

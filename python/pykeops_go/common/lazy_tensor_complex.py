@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from pykeops_go.common.lazy_tensor import GenericLazyTensor
 from pykeops_go.common.lazy_tensor_math import is_int, is_scalar_and_equals
 
@@ -52,7 +50,7 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
 
     def mulop(self, other: Any, **kwargs) -> Any:
         """Product with a real scalar: ``ComplexRealScal(z, s)``."""
-        return self.binary(other, "ComplexRealScal", dimres=self.ndim, dimcheck="vecand1",
+        return self.binary(other, "ComplexRealScal", dimcheck="vecand1",
                            is_complex=True, **kwargs)
 
     def _arithmetic(self, op: str, other: Any, rversion: bool = False) -> Any:
@@ -89,7 +87,7 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
 
     # ---------------------------------------------------- complex functions
     def _to_real(self, op: str) -> Any:
-        return self.unary(op, dimres=self.ndim // 2, is_complex=False)
+        return self.unary(op, is_complex=False)
 
     @property
     def real(self) -> Any:
@@ -119,26 +117,19 @@ class ComplexGenericLazyTensor(GenericLazyTensor):
 
     def _vector_op(self, op: str) -> Any:
         if op == "Sum":
-            return self.unary("ComplexSum", dimres=2)
+            return self.unary("ComplexSum")
         raise ValueError(f"the vector operation {op} is not defined for complex LazyTensors")
 
     # ------------------------------------------------------------------ calls
     def _call_args(self, args: tuple) -> tuple:
         """Complex arrays of symbolic variables are passed as interleaved reals."""
-        return tuple(np.ascontiguousarray(a).view(np.asarray(a).real.dtype)
-                     if isinstance(a, np.ndarray) and np.iscomplexobj(a) else a for a in args)
+        A = self.arrays
+        return tuple(A.complex_data_to_real(a) if A.is_array(a) else a for a in args)
 
     def _out_arg(self, out: Any) -> Any:
         """A complex ``out=`` array is written through its interleaved-real view."""
-        if isinstance(out, np.ndarray) and np.iscomplexobj(out) and out.ndim >= 1:
-            if not out.flags.c_contiguous:
-                raise ValueError(f"out must be a writeable C-contiguous array, got a "
-                                 f"non-contiguous {out.dtype} array of shape {out.shape}")
-            return out.view(out.real.dtype)
-        return out
+        return self.arrays.complex_out_to_real(out)
 
     def _finish(self, out: Any) -> Any:
         """Reduction results as complex arrays (last axis halved)."""
-        if isinstance(out, np.ndarray) and out.dtype in (np.float32, np.float64) and out.shape[-1] % 2 == 0:
-            return np.ascontiguousarray(out).view(np.complex64 if out.dtype == np.float32 else np.complex128)
-        return out
+        return self.arrays.real_to_complex(out)

@@ -157,11 +157,11 @@ class MathMixin:
 
     def __or__(self, other: Any) -> Any:
         """Scalar product ``(x | y)`` of two vectors of the same dimension (dimension 1)."""
-        return self.binary(other, "|", is_operator=True, dimres=1, dimcheck="same")
+        return self.binary(other, "|", is_operator=True, dimcheck="same")
 
     def __ror__(self, other: Any) -> Any:
         """Reflected scalar product ``(y | x)``."""
-        return self.binary(other, "|", is_operator=True, dimres=1, dimcheck="same", rversion=True)
+        return self.binary(other, "|", is_operator=True, dimcheck="same", rversion=True)
 
     def __neg__(self) -> Any:
         """``Minus(x)``."""

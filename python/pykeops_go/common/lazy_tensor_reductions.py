@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from pykeops_go.common.parse_type import complete_aliases
+
 
 def _reduction(op: str, name: str, vector_default: bool):
     """A reduction method: ``op`` over i or j; with vector_default, axis=-1 is the vector op."""
@@ -90,7 +92,7 @@ class ReductionMixin:
 
     # --------------------------------------------------------------- machinery
     def _vector_op(self, op: str) -> Any:
-        return self.unary(op, dimres=1)
+        return self.unary(op)
 
     def reduction(self, reduction_op: str, other: Any = None, opt_arg: int | None = None,
                   axis: int | None = None, dim: int | None = None, call: bool = True,
@@ -148,28 +150,14 @@ class ReductionMixin:
         self._kwargs_init = dict(kwargs_init)
         f1, f2, self._leaves = self._numbered()
         # Declare the variables of both formulas (Genred only scans the first).
-        aliases = self._complete_aliases()(f1 + "," + (f2 or ""), [])
+        aliases = complete_aliases(f1 + "," + (f2 or ""), [])
+        # The binding's classes (class attributes Genred and KernelSolve, as in pykeops).
         if self.reduction_op == "Solve":
             var = self._varformula.replace("VarSymb(", "Var(")
-            self.callfun = self._kernel_solve()(f1, aliases, var, self.axis, **kwargs_init)
+            self.callfun = self.KernelSolve(f1, aliases, var, self.axis, **kwargs_init)
         else:
-            self.callfun = self._genred()(f1, aliases, reduction_op=self.reduction_op, axis=self.axis,
-                                          opt_arg=self.opt_arg, formula2=f2, **kwargs_init)
-
-    @staticmethod
-    def _genred():
-        from pykeops_go.numpy.generic.generic_red import Genred
-        return Genred
-
-    @staticmethod
-    def _complete_aliases():
-        from pykeops_go.numpy.generic.generic_red import complete_aliases
-        return complete_aliases
-
-    @staticmethod
-    def _kernel_solve():
-        from pykeops_go.numpy import operations
-        return operations.KernelSolve
+            self.callfun = self.Genred(f1, aliases, reduction_op=self.reduction_op, axis=self.axis,
+                                       opt_arg=self.opt_arg, formula2=f2, **kwargs_init)
 
     def __call__(self, *args: Any, **kwargs) -> Any:
         """Run the reduction (or solve): one array per symbolic variable, in index order.
@@ -309,11 +297,8 @@ class ReductionMixin:
             kv = out if out is not None else kv.reshape(-1)
         return kv
 
-    def _as_operand(self, v: Any) -> np.ndarray:
-        v = self._as_array(v)
-        if self._dtype is not None and v.dtype != self._dtype and v.dtype.kind == "f":
-            v = v.astype(self._dtype)
-        return v
+    def _as_operand(self, v: Any) -> Any:
+        return self.arrays.cast(self._as_array(v), self._dtype)
 
     def matvec(self, v: np.ndarray) -> np.ndarray:
         """``K @ v`` for ``scipy.sparse.linalg.aslinearoperator`` (v is cast to K's dtype)."""

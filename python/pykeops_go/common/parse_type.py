@@ -6,11 +6,12 @@ import re
 from collections import OrderedDict
 from typing import Any
 
+from pykeops_go.common import engine
 from pykeops_go.common.arguments import get_type
 from pykeops_go.utils import pyKeOps_Message
 
-# The category number of each variable type.
-categories = OrderedDict([("Vi", 0), ("Vj", 1), ("Pm", 2)])
+# The category number of each variable type, in category order.
+categories = OrderedDict(sorted(engine.TABLES["categories"].items(), key=lambda kv: kv[1]))
 
 # Var(ind,dim,cat) written in a formula.
 _VAR = re.compile(r"Var\(([0-9]+),([0-9]+),([0-9]+)\)")
@@ -34,9 +35,6 @@ def complete_aliases(formula: str, aliases: list) -> list:
             )
         aliases.append(found[ind])
     return aliases
-
-
-_SUM_TYPE = ("Sum", "Max_SumShiftExp", "Max_SumShiftExpWeight")
 
 
 def get_sizes(aliases: list, *args: Any) -> tuple:
@@ -81,7 +79,8 @@ def get_optional_flags(reduction_op_internal: str, dtype_acc: str, use_double_ac
         sum-type reductions, else ``direct_sum``), ``use_fast_math`` and
         ``enable_chunks`` (0 or 1).
     """
-    sum_type = reduction_op_internal in _SUM_TYPE
+    row = engine.REDUCTIONS.get(reduction_op_internal)
+    sum_type = row is not None and row["sum_type"]
     if dtype_acc != "auto" and use_double_acc:
         raise ValueError("[pyKeOps] you cannot set both options use_double_acc and dtype_acc.")
     if use_double_acc:

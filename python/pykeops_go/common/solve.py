@@ -139,7 +139,7 @@ def choose_landmarks(n: int, rank: int | None, landmarks: Any, points: np.ndarra
     if landmarks == "uniform" or points is None or m == n:
         rng = np.random.default_rng(seed)
         return np.sort(rng.choice(n, size=m, replace=False)).astype(np.int64)
-    from pykeops_go.numpy.cluster import grid_cluster
+    from pykeops_go.common.cluster import grid_cluster
     pts = np.asarray(points, dtype=np.float64)
     lo, hi = pts.min(0), pts.max(0)
     span = float(np.max(hi - lo)) or 1.0

@@ -7,7 +7,7 @@ from typing import Any
 
 import pykeops_go as pykeops  # noqa: F401  (pykeops' module binds its package here)
 from pykeops_go.common.arguments import axis2cat, cat2axis
-from pykeops_go.utils import pyKeOps_Message, pyKeOps_Print, pyKeOps_Warning
+from pykeops_go.utils import binding_tools, pyKeOps_Message, pyKeOps_Print, pyKeOps_Warning
 
 # The C type of the accumulator of each dtype (the CUDA names pykeops uses).
 c_type = dict(float16="half2", float32="float", float64="double")
@@ -26,17 +26,7 @@ def get_tools(lang: str) -> Any:
     object
         An instance of the binding's tools class.
     """
-    if lang == "numpy":
-        from pykeops_go.numpy.utils import numpytools
-
-        return numpytools()
-    if lang in ("torch", "pytorch"):
-        try:
-            from pykeops_go.torch.utils import torchtools
-        except ImportError as exc:
-            raise ValueError(f"get_tools: the {lang!r} binding is not available ({exc})") from exc
-        return torchtools()
-    raise ValueError(f"get_tools: lang must be 'numpy', 'torch' or 'pytorch', got {lang!r}")
+    return binding_tools(lang)()
 
 
 def WarmUpGpu(lang: str) -> None:

@@ -19,8 +19,8 @@ import numpy as np
 
 from pykeops_go.common import engine
 from pykeops_go.common.arguments import CAT_NAMES, prepare, prepare_ranges
+from pykeops_go.common.genred import check_backend, check_index_rows
 from pykeops_go.numpy.generic.generic_red import Genred as NumpyGenred
-from pykeops_go.numpy.generic.generic_red import check_backend
 
 _names = itertools.count()
 
@@ -111,11 +111,10 @@ class Genred:
         rows_of = {0: meta.M, 1: meta.N}
         batch = meta.batch
         out_cat, red_cat = 1 - self.axis, self.axis
-        if "Arg" in self.reduction_op and dtype == np.float32 and rows_of[red_cat] > 1.6e7:
-            raise ValueError("size of input array is too large for Arg type reduction with single "
-                             "precision. Use double precision.")
+        check_index_rows(kernel, dtype, rows_of[red_cat])
         r = prepare_ranges(ranges)
         if r is not None and batch:
+            # The engine refuses it too, but only once the graph runs.
             raise ValueError("Genred: ranges cannot be combined with batch dimensions")
         # The row chunks of each category: from its first dask argument, else blocks of `chunks` rows.
         cat_chunks = {}

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from pykeops_go.common.lazy_tensor import variable_constructors
+from pykeops_go.dask.genred import Genred
+from pykeops_go.dask.operations import KernelSolve
 from pykeops_go.numpy.lazytensor.LazyTensor import LazyTensor as NumpyLazyTensor
 
 
@@ -44,15 +46,8 @@ class LazyTensor(NumpyLazyTensor):
             return
         super().__init__(x, axis=axis)
 
-    @staticmethod
-    def _genred():
-        from pykeops_go.dask.genred import Genred
-        return Genred
-
-    @staticmethod
-    def _kernel_solve():
-        from pykeops_go.dask import operations
-        return operations.KernelSolve
+    Genred = Genred
+    KernelSolve = KernelSolve
 
     def __matmul__(self, v: Any) -> Any:
         """``K @ v`` for a dask or NumPy ``v``: ``(N,)`` gives ``(M,)``, ``(..., N, D)`` gives ``(..., M, D)``."""

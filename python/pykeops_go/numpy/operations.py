@@ -10,22 +10,24 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from pykeops_go.common import engine
+from pykeops_go.common import kernel_solve as _common
 from pykeops_go.common import solve as S
 from pykeops_go.common.arguments import axis2cat, get_type  # noqa: F401
 from pykeops_go.common.get_options import get_tag_backend  # noqa: F401
 from pykeops_go.common.operations import ConjugateGradientSolver, check_square, conjugate_gradient  # noqa: F401
-from pykeops_go.common.parse_type import get_optional_flags, get_sizes  # noqa: F401
-from pykeops_go.numpy.generic.generic_red import Genred, complete_aliases
+from pykeops_go.common.parse_type import complete_aliases, get_optional_flags, get_sizes  # noqa: F401
+from pykeops_go.numpy.generic.generic_red import Genred
 from pykeops_go.utils import default_device_id, pyKeOps_Warning  # noqa: F401
 
 
-class KernelSolve:
-    """A conjugate gradient solver for ``(alpha Id + K) a = b``.
+class KernelSolve(_common.KernelSolve):
+    """A conjugate gradient solver for ``(alpha Id + K) a = b`` on NumPy arrays.
 
     ``K`` is the Sum reduction of ``formula``, linear in the variable
     ``varinvalias``; the operator must be symmetric positive definite and
     square (typically ``a = Vj(D)`` with ``axis=1`` and the same points passed
-    as the Vi and the Vj argument).
+    as the Vi and the Vj argument). The constructor is
+    :class:`pykeops_go.common.kernel_solve.KernelSolve`'s.
 
     Parameters
     ----------
@@ -50,45 +52,7 @@ class KernelSolve:
     >>> a = K_inv(x, x, b, alpha=0.1)  # (0.1 Id + K(x, x)) a = b
     """
 
-    def __init__(self, formula: str, aliases: Sequence[str], varinvalias: str, axis: int = 0,
-                 dtype: Any = None, opt_arg: int | None = None, dtype_acc: str = "auto",
-                 use_double_acc: bool = False, sum_scheme: str = "auto", enable_chunks: bool = True,
-                 rec_multVar_highdim: bool | None = None, use_fast_math: bool = True):
-        if dtype is not None:
-            warnings.warn("[pyKeOps] keyword argument dtype in KernelSolve is deprecated; argument "
-                          "is ignored.", stacklevel=2)
-        # Extended in place with the formula's Var(...), as pykeops does (a tuple is copied).
-        self.aliases = complete_aliases(formula, aliases if isinstance(aliases, list) else list(aliases))
-        self._genred_options = dict(dtype_acc=dtype_acc, use_double_acc=use_double_acc,
-                                    sum_scheme=sum_scheme, enable_chunks=enable_chunks,
-                                    rec_multVar_highdim=bool(rec_multVar_highdim),
-                                    use_fast_math=use_fast_math)
-        self.genred = Genred(formula, self.aliases, reduction_op="Sum", axis=axis, opt_arg=opt_arg,
-                             **self._genred_options)
-        self.last_info = None
-        self.formula = formula
-        self.varinvalias = varinvalias
-        self.varinvpos = self._position(varinvalias)
-        self.axis = axis
-        self.reduction_op = "Sum"
-
-    def _position(self, varinvalias: str) -> int:
-        if not isinstance(varinvalias, str):
-            raise TypeError(f"KernelSolve: varinvalias must be an alias name or 'Var(pos,dim,cat)', "
-                            f"got {type(varinvalias).__name__}")
-        if varinvalias.replace(" ", "").startswith("Var("):
-            pos = get_type(varinvalias)[3]
-        else:
-            parsed = [get_type(a, i) for i, a in enumerate(self.aliases)]  # (name, cat, dim, pos)
-            names = [t[0] for t in parsed]
-            if varinvalias.strip() not in names:
-                raise ValueError(f"KernelSolve: varinvalias {varinvalias!r} is not one of the aliases "
-                                 f"{[n for n in names if n]}")
-            pos = parsed[names.index(varinvalias.strip())][3]
-        if not 0 <= pos < len(self.aliases):
-            raise ValueError(f"KernelSolve: varinvalias {varinvalias!r} is at position {pos}, beyond "
-                             f"the {len(self.aliases)} arguments")
-        return pos
+    Genred = Genred
 
     def __call__(self, *args: np.ndarray, backend: str = "auto", device_id: int = -1,
                  alpha: float = 1e-10, eps: float | None = None,

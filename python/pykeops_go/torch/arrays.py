@@ -1,4 +1,4 @@
-"""The torch side of the array adapter: tensors in and out of the NumPy engine layer.
+"""The torch array adapter (see ``pykeops_go/common/arrays.py``): tensors in and out of the engine.
 
 The engine reads and writes NumPy arrays by address (``common/engine.py``). A
 CPU tensor is handed over as ``tensor.numpy()``, a view of the same memory
@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from pykeops_go.common.arrays import ArrayAdapter
 from pykeops_go.utils import pyKeOps_Warning
 
 FLOAT_DTYPES = (torch.float16, torch.float32, torch.float64)
@@ -78,3 +79,112 @@ def from_numpy(a: Any) -> Any:
     if isinstance(a, tuple):
         return tuple(from_numpy(x) for x in a)
     return torch.from_numpy(a)
+
+
+class TorchArrays(ArrayAdapter):
+    """CPU tensors for the framework-neutral classes of ``common``."""
+
+    kind = "torch.Tensor"
+    framework = "torch"
+
+    @staticmethod
+    def shapes_key(args: Sequence[Any]) -> tuple | None:
+        # What the checks depend on: shapes, dtypes, and whether the engine reads the
+        # tensor in place (on the CPU and contiguous).
+        try:
+            return tuple([(a.shape, a.dtype, a.is_cpu and a.is_contiguous()) for a in args])
+        except AttributeError:  # not all tensors: the full path says what is wrong
+            return None
+
+    to_numpy = staticmethod(to_numpy)
+
+    @staticmethod
+    def reads_in_place(a: Any, array: np.ndarray) -> bool:
+        return a.is_cpu and a.is_contiguous() and a.data_ptr() == array.ctypes.data
+
+    address = torch.Tensor.data_ptr
+
+    @staticmethod
+    def empty(shape: tuple, dtype: np.dtype) -> torch.Tensor:
+        # A tensor on a new NumPy array: half the cost of torch.empty for small outputs.
+        return torch.from_numpy(np.empty(shape, dtype))
+
+    @staticmethod
+    def dtype(name: str) -> np.dtype:
+        return np.dtype(name)  # what empty takes
+
+    from_numpy = staticmethod(from_numpy)
+
+    @staticmethod
+    def out_to_numpy(out: Any) -> np.ndarray:
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(f"Genred: out must be a torch.Tensor, got {type(out).__name__}")
+        check_device(out, "Genred: out")
+        if not out.is_contiguous():
+            raise ValueError("Genred: out must be a contiguous tensor")
+        return out.detach().numpy()
+
+    ranges_to_numpy = staticmethod(ranges_to_numpy)
+
+    # ---- LazyTensor
+    @staticmethod
+    def is_array(x: Any) -> bool:
+        return isinstance(x, torch.Tensor)
+
+    @staticmethod
+    def dtype_name(x: Any) -> str:
+        if x.dtype in DTYPE_NAMES:
+            return DTYPE_NAMES[x.dtype]
+        return str(x.dtype).replace("torch.", "")
+
+    @staticmethod
+    def list_array(values: list, dtype: str | None) -> torch.Tensor:
+        return torch.tensor(values, dtype=DTYPES.get(dtype, torch.float64) if dtype else torch.float64)
+
+    @staticmethod
+    def as_array(v: Any) -> torch.Tensor:
+        return v if isinstance(v, torch.Tensor) else torch.as_tensor(v)
+
+    @staticmethod
+    def cast(v: torch.Tensor, dtype: str | None) -> torch.Tensor:
+        if dtype in DTYPES and v.is_floating_point() and v.dtype != DTYPES[dtype]:
+            v = v.to(DTYPES[dtype])
+        return v
+
+    @staticmethod
+    def is_complex_data(x: Any) -> bool:
+        if isinstance(x, torch.Tensor):
+            return x.is_complex()
+        if isinstance(x, complex):
+            return True
+        if isinstance(x, list):
+            return any(isinstance(v, complex) for v in x)
+        return False
+
+    @staticmethod
+    def complex_data_to_real(x: Any) -> Any:
+        if isinstance(x, torch.Tensor):
+            if not x.is_complex():
+                return x
+            if x.ndim == 0:
+                x = x.reshape(1)
+            return torch.view_as_real(x.contiguous()).flatten(-2)
+        if isinstance(x, (complex, float, int)) and not isinstance(x, bool):
+            return [float(complex(x).real), float(complex(x).imag)]
+        if isinstance(x, list):
+            return [float(p) for v in x for p in (complex(v).real, complex(v).imag)]
+        return x
+
+    @staticmethod
+    def complex_out_to_real(out: Any) -> Any:
+        return out
+
+    @staticmethod
+    def real_to_complex(out: Any) -> Any:
+        if isinstance(out, torch.Tensor) and out.dtype in _COMPLEX_OF and out.shape[-1] % 2 == 0:
+            out = out.contiguous()
+            return torch.view_as_complex(out.reshape(*out.shape[:-1], out.shape[-1] // 2, 2))
+        return out
+
+
+_COMPLEX_OF = {torch.float32: torch.complex64, torch.float64: torch.complex128}

@@ -10,44 +10,23 @@ same operator solves both systems.
 
 from __future__ import annotations
 
-import warnings
-from typing import Any, Sequence
+from typing import Sequence
 
 import torch
 
+from pykeops_go.common import kernel_solve as _common
 from pykeops_go.common.arguments import axis2cat, get_type  # noqa: F401
 from pykeops_go.common.get_options import get_tag_backend  # noqa: F401
 from pykeops_go.common.operations import ConjugateGradientSolver, check_square, conjugate_gradient  # noqa: F401
-from pykeops_go.common.parse_type import get_optional_flags, get_sizes  # noqa: F401
-from pykeops_go.numpy.generic.generic_red import complete_aliases
+from pykeops_go.common.parse_type import complete_aliases, get_optional_flags, get_sizes  # noqa: F401
 from pykeops_go.torch.generic.generic_red import Genred, Genred_parameters, set_device  # noqa: F401
 from pykeops_go.utils import default_device_id, pyKeOps_Warning  # noqa: F401
 
 
-class KernelSolve:
+class KernelSolve(_common.KernelSolve):
     """``pykeops.torch.KernelSolve``: same constructor as the NumPy one (see there)."""
 
-    def __init__(self, formula: str, aliases: Sequence[str], varinvalias: str, axis: int = 0,
-                 dtype: Any = None, opt_arg: int | None = None, dtype_acc: str = "auto",
-                 use_double_acc: bool = False, sum_scheme: str = "auto", enable_chunks: bool = True,
-                 rec_multVar_highdim: bool | None = None, use_fast_math: bool = True):
-        from pykeops_go.numpy.operations import KernelSolve as _NumpySolve
-
-        if dtype is not None:
-            warnings.warn("[pyKeOps] keyword argument dtype in KernelSolve is deprecated; argument "
-                          "is ignored.", stacklevel=2)
-        self.aliases = complete_aliases(formula, aliases if isinstance(aliases, list) else list(aliases))
-        self.genred = Genred(formula, self.aliases, reduction_op="Sum", axis=axis, opt_arg=opt_arg,
-                             dtype_acc=dtype_acc, use_double_acc=use_double_acc,
-                             sum_scheme=sum_scheme, enable_chunks=enable_chunks,
-                             rec_multVar_highdim=bool(rec_multVar_highdim),
-                             use_fast_math=use_fast_math)
-        self.formula = formula
-        self.varinvalias = varinvalias
-        # The position of the unknown, parsed and checked as the NumPy KernelSolve does.
-        self.varinvpos = _NumpySolve._position(self, varinvalias)
-        self.axis = axis
-        self.reduction_op = "Sum"
+    Genred = Genred
 
     def __call__(self, *args: torch.Tensor, backend: str = "auto", device_id: int = -1,
                  alpha: float = 1e-10, eps: float = 1e-6, ranges: Sequence[torch.Tensor] | None = None,

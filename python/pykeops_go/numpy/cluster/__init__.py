@@ -1,11 +1,10 @@
-"""Clustering helpers for block-sparse reductions (NumPy backend).
+"""Clustering helpers for block-sparse reductions (``pykeops.numpy.cluster``): those of
+``pykeops_go.common.cluster``, which work on NumPy arrays."""
 
-Pure-NumPy port of :mod:`pykeops.numpy.cluster` (pykeops 2.3).
-"""
-
-from .grid_cluster import grid_cluster
-from .matrix import from_matrix
-from .utils import (
+from pykeops_go.numpy.cluster import matrix, utils  # noqa: F401
+from pykeops_go.numpy.cluster.grid_cluster import grid_cluster
+from pykeops_go.numpy.cluster.matrix import from_matrix
+from pykeops_go.numpy.cluster.utils import (
     cluster_centroids,
     cluster_ranges,
     cluster_ranges_centroids,

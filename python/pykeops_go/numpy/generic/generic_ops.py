@@ -9,16 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pykeops_go.common.arguments import cat2axis, get_type
+from pykeops_go.common.arguments import cat2axis, get_type  # noqa: F401
+from pykeops_go.common.arguments import output_axis as _axis
 from pykeops_go.numpy.generic.generic_red import Genred
-
-
-def _axis(output: str) -> tuple[int, int]:
-    """Reduction axis and dimension of an output alias (Pm -> ValueError)."""
-    if not isinstance(output, str):
-        raise TypeError(f"output must be an alias string such as 'gamma = Vi(1)', got {type(output).__name__}")
-    _, cat, dim, _ = get_type(output)
-    return cat2axis(cat), dim
 
 
 def generic_sum(formula: str, output: str, *aliases: str, **kwargs: Any) -> Genred:

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pykeops_go.common.lazy_tensor import GenericLazyTensor, is_complex_input, variable_constructors
+from pykeops_go.common.lazy_tensor import GenericLazyTensor, variable_constructors
 from pykeops_go.common.lazy_tensor_complex import ComplexGenericLazyTensor
+from pykeops_go.numpy.arrays import NumpyArrays
 from pykeops_go.numpy.utils import numpytools  # noqa: F401  (as in pykeops)
 
 
@@ -38,6 +39,7 @@ class LazyTensor(GenericLazyTensor):
         Read real data as interleaved complex numbers.
     """
 
+    arrays = NumpyArrays
     tools = numpytools
     Genred = numpytools.Genred
     KernelSolve = numpytools.KernelSolve
@@ -47,7 +49,7 @@ class LazyTensor(GenericLazyTensor):
         self.tools, self.Genred, self.KernelSolve = numpytools, numpytools.Genred, numpytools.KernelSolve
 
     def __new__(cls, x: Any = None, axis: int | None = None, is_complex: bool = False):
-        if cls is LazyTensor and (is_complex or is_complex_input(x)):
+        if cls is LazyTensor and (is_complex or NumpyArrays.is_complex_data(x)):
             cls = ComplexLazyTensor
         return object.__new__(cls)
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from pykeops_go.numpy import cluster as _np
+from pykeops_go.common import cluster as _cluster
 from pykeops_go.torch.cluster.utils import _numpy
 
 
@@ -21,7 +21,7 @@ def grid_cluster(x: torch.Tensor, size: Any) -> torch.Tensor:
     xn = _numpy(x, "x")
     if isinstance(xn, np.ndarray) and xn.ndim == 2 and xn.shape[0] and np.isfinite(xn).all():
         xn = xn - xn.min(axis=0, keepdims=True)
-    return torch.from_numpy(_np.grid_cluster(xn, size)).int()
+    return torch.from_numpy(_cluster.grid_cluster(xn, size)).int()
 
 
 __all__ = ["grid_cluster"]

@@ -7,7 +7,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 import torch
 
-from pykeops_go.numpy import cluster as _np
+from pykeops_go.common import cluster as _cluster
 
 
 def _numpy(t: Any, name: str) -> Any:
@@ -33,7 +33,7 @@ def sort_clusters(x: Any, lab: torch.Tensor) -> tuple:
 
 def cluster_ranges(lab: torch.Tensor, Nlab: Optional[torch.Tensor] = None) -> torch.Tensor:
     """``[start_k, end_k)`` of each cluster of sorted labels, a (C, 2) int64 tensor."""
-    res = _np.cluster_ranges(_numpy(lab, "lab"), None if Nlab is None else _numpy(Nlab, "Nlab"))
+    res = _cluster.cluster_ranges(_numpy(lab, "lab"), None if Nlab is None else _numpy(Nlab, "Nlab"))
     return torch.from_numpy(res).to(torch.int64)
 
 
@@ -78,7 +78,7 @@ def cluster_ranges_centroids(x: torch.Tensor, lab: torch.Tensor, weights: Option
 
 def swap_axes(ranges: Optional[Sequence]) -> Optional[tuple]:
     """Exchange the i and j halves of a ranges 6-tuple (None stays None)."""
-    return _np.swap_axes(ranges)
+    return _cluster.swap_axes(ranges)
 
 
 __all__ = ["cluster_centroids", "cluster_ranges", "cluster_ranges_centroids", "sort_clusters", "swap_axes"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pykeops_go.common.arguments import cat2axis, get_type  # noqa: F401
-from pykeops_go.numpy.generic.generic_ops import _axis
+from pykeops_go.common.arguments import output_axis as _axis
 from pykeops_go.torch.generic.generic_red import Genred
 
 

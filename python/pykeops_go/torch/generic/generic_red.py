@@ -1,7 +1,7 @@
 """Genred for torch tensors, differentiable through torch.autograd.
 
-The forward pass is the NumPy Genred run on views of the tensors (see
-``pykeops_go/torch/arrays.py``). The derivative of a reduction is itself a
+The forward pass is ``common/genred.py``'s Genred with the torch array adapter
+(``pykeops_go/torch/arrays.py``). The derivative of a reduction is itself a
 reduction, built here as a formula and run by the engine, as pykeops does:
 for ``out_i = sum_j F(x_i, y_j, p)`` and an incoming gradient ``g_i``, the
 gradient with respect to a variable ``v`` is ``sum Grad(F, v, g)`` reduced over
@@ -16,13 +16,13 @@ from typing import Any, Sequence
 
 import torch
 
+from pykeops_go.common import genred as _common
 from pykeops_go.common.arguments import axis2cat, get_type  # noqa: F401
 from pykeops_go.common.get_options import get_tag_backend  # noqa: F401
 from pykeops_go.common.operations import postprocess, preprocess  # noqa: F401
 from pykeops_go.common.parse_type import complete_aliases, get_optional_flags, get_sizes  # noqa: F401
-from pykeops_go.numpy.generic import generic_red as _np
+from pykeops_go.torch.arrays import TorchArrays
 from pykeops_go.utils import default_device_id, pyKeOps_Warning  # noqa: F401
-from pykeops_go.torch import arrays
 
 # Reductions whose gradient is a reduction (formula builders below).
 DIFFERENTIABLE = ("Sum", "LogSumExp", "SumSoftMaxWeight", "SoftMax")
@@ -41,67 +41,32 @@ def _not_supported(reduction_op: str) -> NotImplementedError:
     )
 
 
-class Genred(_np.Genred):
+class Genred(_common.Genred):
     """A generic reduction on torch tensors (``pykeops.torch.Genred``).
 
     The constructor is that of :class:`pykeops_go.numpy.Genred` (same
-    arguments, defaults and checks). Calls take CPU tensors and return
-    tensors; they are differentiable (once or more) for Sum, LogSumExp (with
-    or without weights) and SumSoftMaxWeight with respect to every Vi, Vj
-    and Pm argument. Min / Max / KMin and their Arg_ pairs raise
+    arguments, defaults and checks). Calls take CPU tensors laid out as for the
+    NumPy Genred (``(M, D)`` for Vi, ``(N, D)`` for Vj, ``(D,)`` for Pm, batch
+    dimensions in front; float16, float32 or float64), ``ranges`` as integer
+    tensors and ``out`` as a contiguous CPU tensor, and return tensors. They
+    are differentiable (once or more) for Sum, LogSumExp (with or without
+    weights) and SumSoftMaxWeight with respect to every Vi, Vj and Pm
+    argument. Min / Max / KMin and their Arg_ pairs raise
     NotImplementedError when differentiated; ArgMin / ArgMax / ArgKMin give
     int64 indices that carry no gradient.
     """
+
+    arrays = TorchArrays
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._grads = {}  # (argument index, needs the lse) -> gradient Genred
         self._lse = None
-        self._tfast = {}  # tensor shapes key -> _FastCall (see _Call.forward)
-
-    def __call__(self, *args: torch.Tensor, backend: str = "auto", device_id: int = -1,
-                 ranges: Sequence[torch.Tensor] | None = None,
-                 out: torch.Tensor | None = None) -> Any:
-        """Run the reduction on tensors, one per alias, in index order.
-
-        Parameters
-        ----------
-        *args : torch.Tensor
-            CPU tensors laid out as for the NumPy Genred: ``(M, D)`` for Vi,
-            ``(N, D)`` for Vj, ``(D,)`` for Pm, batch dimensions in front.
-            float16, float32 or float64 (all the same).
-        backend, device_id :
-            As in pykeops; only the CPU backend is built.
-        ranges : tuple of 6 integer tensors, optional
-            Block-sparse reduction (see :func:`pykeops.torch.cluster.from_matrix`).
-        out : torch.Tensor, optional
-            Contiguous CPU tensor receiving the result, written in place.
-
-        Returns
-        -------
-        torch.Tensor or tuple of torch.Tensor
-            As the NumPy Genred: ``(rows, D)`` (batch shape in front), int64 for
-            Arg reductions, ``(values, indices)`` for Min_ArgMin and the like.
-        """
-        key = fast = None
-        if ranges is None and out is None and (backend == "auto" or backend == "CPU"):
-            try:  # what the checks depend on: CPU, contiguous, shapes and dtypes
-                key = tuple([(a.shape, a.dtype, a.is_cpu and a.is_contiguous()) for a in args])
-            except AttributeError:  # not all tensors: the full path says what is wrong
-                key = None
-            else:
-                fast = self._tfast.get(key)
-        if fast is None and len(args) != self.nargs:
-            raise ValueError(f"Invalid number of arguments in call to Genred (should be {self.nargs} "
-                             f"and got {len(args)}).")
         # Index reductions carry no gradient; under torch.func they still need the vmap rule.
-        grad = _traced(args) if self.reduction_op not in NO_GRADIENT else _wrapped(args)
-        if fast is not None and not grad:
-            return fast(args)
-        call = _Call(self, backend, device_id, ranges, out, key, fast)
-        if grad:
-            return GenredAutograd.apply(call, *args)
-        return call.forward(args)
+        self._traced = _wrapped if self.reduction_op in NO_GRADIENT else _traced
+
+    def _traced_call(self, args, backend, device_id, ranges, out):
+        return GenredAutograd.apply(_Call(self, backend, device_id, ranges, out), *args)
 
     # ----------------------------------------------------------- gradients
     def _output_info(self) -> tuple[int, int]:
@@ -194,82 +159,35 @@ class Genred(_np.Genred):
 class _Call:
     """What one call passes to the autograd Function besides the tensors."""
 
-    __slots__ = ("genred", "backend", "device_id", "ranges", "out", "key", "fast")
+    __slots__ = ("genred", "backend", "device_id", "ranges", "out")
 
-    def __init__(self, genred, backend, device_id, ranges, out, key=None, fast=None):
+    def __init__(self, genred, backend, device_id, ranges, out):
         self.genred, self.backend, self.device_id = genred, backend, device_id
-        self.ranges, self.out, self.key, self.fast = ranges, out, key, fast
+        self.ranges, self.out = ranges, out
 
     def forward(self, args: Sequence[torch.Tensor]) -> Any:
-        """Run the NumPy Genred on views of the tensors; results are tensors on the same memory.
-
-        A call whose tensors are CPU, contiguous and float32 / float64 leaves a _FastCall
-        for later calls of the same shapes: they skip the checks and the NumPy views.
-        """
-        if self.fast is not None:
-            return self.fast(args)
-        arrays_ = [arrays.to_numpy(a, f"Genred: argument {k}") for k, a in enumerate(args)]
-        out = self.out
-        if out is not None:
-            if not isinstance(out, torch.Tensor):
-                raise TypeError(f"Genred: out must be a torch.Tensor, got {type(out).__name__}")
-            arrays.check_device(out, "Genred: out")
-            if not out.is_contiguous():
-                raise ValueError("Genred: out must be a contiguous tensor")
-            _np.Genred.__call__(self.genred, *arrays_, backend=self.backend, device_id=self.device_id,
-                                ranges=arrays.ranges_to_numpy(self.ranges), out=out.detach().numpy())
-            return out
-        genred = self.genred
-        res = _np.Genred.__call__(genred, *arrays_, backend=self.backend,
-                                  device_id=self.device_id, ranges=arrays.ranges_to_numpy(self.ranges))
-        if self.key is not None and all(k[2] for k in self.key):
-            plan = genred._fast.get(_np._shapes_key(arrays_))  # left by the NumPy Genred
-            if plan is not None and all(a.size for a in arrays_):
-                if len(genred._tfast) >= _np._FAST_MAX:
-                    genred._tfast.clear()
-                genred._tfast[self.key] = _FastCall(plan, [a.size for a in arrays_])
-        return arrays.from_numpy(res)
-
-
-_TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-
-class _FastCall:
-    """A call of already-validated tensor shapes: allocate the outputs, pass the tensors'
-    data_ptr() to the engine and run."""
-
-    __slots__ = ("plan", "sizes", "dtype", "vshape", "ishape", "final")
-
-    def __init__(self, fast: Any, sizes: list):
-        self.plan, self.sizes, self.final = fast.plan, sizes, fast.final
-        self.dtype = _TORCH_DTYPES[fast.dtype.name]
-        self.vshape, self.ishape = fast.vshape, fast.ishape
-
-    def __call__(self, args):
-        vals = None if self.vshape is None else torch.empty(self.vshape, dtype=self.dtype)
-        idx = None if self.ishape is None else torch.empty(self.ishape, dtype=torch.int64)
-        self.plan.run_addresses([a.data_ptr() for a in args], self.sizes,
-                                0 if vals is None else vals.data_ptr(),
-                                0 if idx is None else idx.data_ptr())
-        return _np._result(vals, idx, self.final)
+        return self.genred.forward(args, self.backend, self.device_id, self.ranges, self.out)
 
 
 def _traced(args) -> bool:
     """Whether a call must go through GenredAutograd: a tensor requires grad (and grad mode
     is on), forward-mode AD is active, or a torch.func transform wraps the tensors."""
-    if torch.is_grad_enabled() and any(isinstance(a, torch.Tensor) and a.requires_grad for a in args):
-        return True
-    if _forward_ad._current_level >= 0:
-        return True
-    return _wrapped(args)
+    if _grad_enabled():
+        for a in args:
+            if isinstance(a, torch.Tensor) and a.requires_grad:
+                return True
+    return _forward_ad._current_level >= 0 or _wrapped(args)
 
 
 def _wrapped(args) -> bool:
-    """Whether a torch.func transform (vmap, grad, jvp...) wraps one of the tensors."""
-    return any(isinstance(a, torch.Tensor) and _is_wrapped(a) for a in args)
+    """Whether a torch.func transform (vmap, grad, jvp...) wraps one of the tensors; only
+    while a transform runs can one do so."""
+    return _transforms_active() and any(isinstance(a, torch.Tensor) and _is_wrapped(a) for a in args)
 
 
+_grad_enabled = torch.is_grad_enabled
 _forward_ad = torch.autograd.forward_ad
+_transforms_active = torch._C._are_functorch_transforms_active
 _is_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
 
 

@@ -54,7 +54,10 @@ $(STAMPS)/tools: go.mod go.sum
 # Editable install: Python edits under python/ are live; setup.py puts the
 # extension into python/pykeops_go/_ext (git-ignored). Reinstalled only when
 # the packaging files change; Go changes are handled by `ext`.
-$(STAMPS)/install: $(STAMPS)/venv $(STAMPS)/dask-deps $(STAMPS)/tools setup.py pyproject.toml
+# Both engine variants are built (setup.py): the CPU one and the cuda-tagged
+# pykeops_go._ext_cuda, against the headers of $(CUDA_DEPS); PYKEOPS_GO_CUDA=0
+# builds the CPU one only.
+$(STAMPS)/install: $(STAMPS)/venv $(STAMPS)/dask-deps $(STAMPS)/tools $(STAMPS)/cuda-headers setup.py pyproject.toml
 	$(PIP) install -q --no-build-isolation -e .
 	@touch $@
 
@@ -88,12 +91,8 @@ $(STAMPS)/cuda-headers: $(STAMPS)/venv
 	$(PIP) install -q $(CUDA_DEPS)
 	@touch $@
 
-$(CUDA_STUB): $(STAMPS)/cuda-headers
-	@mkdir -p $(@D)
-	echo '#include <cuda.h>' | $(CC) -E -I$(CUDA_INC) - \
-	  | grep -o '\bcu[A-Z][A-Za-z0-9_]*[[:space:]]*(' | tr -d '( \t' | sort -u \
-	  | sed 's/.*/int &(void) { return 999; }/' > $(@D)/stub.c
-	$(CC) -shared -fPIC -Wl,-soname,libcuda.so.1 -o $@ $(@D)/stub.c
+$(CUDA_STUB): $(STAMPS)/cuda-headers scripts/cuda_stub.py
+	CC=$(CC) $(PY) scripts/cuda_stub.py $(@D) $(CUDA_INC)
 
 .PHONY: cuda-vet cuda-test-bin
 cuda-vet: $(CUDA_STUB)
@@ -174,7 +173,7 @@ test-python: $(STAMPS)/tools
 	$(OTHER_VENV)/bin/python -m pytest $(PYTEST_ARGS) $(OTHER_PYTEST_IGNORE) tests/
 
 clean:
-	rm -rf build dist python/pykeops_go/_ext python/*.egg-info .pytest_cache
+	rm -rf build dist python/pykeops_go/_ext python/pykeops_go/_ext_cuda python/*.egg-info .pytest_cache
 
 distclean: clean
 	rm -rf $(VENV) .venv-py3.*

@@ -96,7 +96,7 @@ $(CUDA_STUB): $(STAMPS)/cuda-headers scripts/cuda_stub.py
 
 .PHONY: cuda-vet cuda-test-bin
 cuda-vet: $(CUDA_STUB)
-	$(CUDA_ENV) $(GO) vet -tags cuda ./pkg/cudagen/...
+	$(CUDA_ENV) $(GO) vet -tags cuda ./pkg/cudagen/... ./gokeops
 
 cuda-test-bin: $(CUDA_STUB)
 	$(CUDA_ENV) $(GO) test -c -tags cuda -o build/gpu/cudagen.test ./pkg/cudagen

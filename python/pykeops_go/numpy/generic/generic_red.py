@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from pykeops_go.common import engine
+from pykeops_go.common import engine, gpu
 from pykeops_go.common.arguments import axis2cat, prepare, prepare_ranges  # noqa: F401
 from pykeops_go.common.get_options import get_tag_backend  # noqa: F401
 from pykeops_go.common.operations import postprocess, preprocess  # noqa: F401
@@ -105,6 +105,7 @@ class Genred:
         self.axis = axis
         self.opt_arg = int(opt_arg) if opt_arg else 0  # pykeops drops a falsy opt_arg
         self.sum_scheme = sum_scheme
+        self.use_fast_math = bool(use_fast_math)  # GPU backends: NVRTC's --use_fast_math
         # A list is completed in place, as pykeops does (a tuple is copied);
         # like pykeops, Var(...) of formula2 count too.
         scanned = formula if formula2 is None else formula + "," + formula2
@@ -162,7 +163,9 @@ class Genred:
         if len(args) != self.nargs:
             raise ValueError(f"Invalid number of arguments in call to Genred (should be {self.nargs} "
                              f"and got {len(args)}).")
-        check_backend(backend)
+        on = check_backend(backend)
+        if on.device == "GPU":
+            key = None  # no CPU fast path for this call
         k = self.kernel
         p = prepare(k, args)
         rows, reduced = (p.M, p.N) if self.axis == 1 else (p.N, p.M)
@@ -179,7 +182,12 @@ class Genred:
         vals, idx, direct = _outputs(k, shape, p.dtype, out)
         plan = k.plan(p.dtype, p.M, p.N, p.batch, p.arg_batches,
                       0 if vals is None else vals.size, 0 if idx is None else idx.size, r)
-        plan.run(p.arrays, vals, idx)
+        if on.device == "GPU":
+            from pykeops_go.common import gpu_backend
+
+            gpu_backend.run_host(plan, p.arrays, vals, idx, on, device_id, self.use_fast_math)
+        else:
+            plan.run(p.arrays, vals, idx)
         if out is not None:
             if not direct:
                 out[...] = vals.reshape(out.shape)
@@ -261,13 +269,12 @@ class _FastCall:
         return _result(vals, idx, self.final)
 
 
-def check_backend(backend: str) -> None:
-    """Accept the pykeops backend names; GPU ones need a CUDA build."""
-    if backend not in BACKENDS:
-        raise ValueError("Invalid backend. Should be one of ", BACKENDS)
-    if backend.startswith("GPU"):
-        raise ValueError(f"backend {backend!r} needs a CUDA build of gokeops; this build runs on the "
-                         "CPU only (use backend='auto' or 'CPU')")
+def check_backend(backend: str, on_device: bool = False) -> gpu.Backend:
+    """The backend a call runs on, from pykeops' names (see common/gpu.resolve_backend):
+    "auto" is the GPU when one is usable, else the CPU; a GPU backend without a usable
+    GPU raises ValueError naming the backend and why. ``on_device``: the arguments are
+    in GPU memory (torch CUDA tensors)."""
+    return gpu.resolve_backend(backend, on_device)
 
 __all__ = ["Genred", "axis2cat", "complete_aliases", "default_device_id", "get_optional_flags", "get_sizes",
            "get_tag_backend", "postprocess", "preprocess", "pyKeOps_Warning"]

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 import torch
 
+from pykeops_go.common import gpu_backend
 from pykeops_go.common.arguments import axis2cat, get_type  # noqa: F401
 from pykeops_go.common.get_options import get_tag_backend  # noqa: F401
 from pykeops_go.common.operations import postprocess, preprocess  # noqa: F401
@@ -208,6 +209,9 @@ class _Call:
         """
         if self.fast is not None:
             return self.fast(args)
+        if gpu_backend.on_device(args):  # torch CUDA tensors: in place on their GPU
+            return gpu_backend.torch_forward(self.genred, args, self.backend, self.device_id,
+                                             self.ranges, self.out)
         arrays_ = [arrays.to_numpy(a, f"Genred: argument {k}") for k, a in enumerate(args)]
         out = self.out
         if out is not None:

@@ -13,7 +13,9 @@ import (
 // KeOps does for large reduced dimensions (its enable_chunks), a dimension
 // reduction (Sum, SqNorm2, Scalprod, SqDist) of more than chunkDim
 // components whose operands are elementwise in the variables is written as
-// one loop over its components in chunks of chunkLen: each component is
+// one loop over its components in chunks of chunkLen (the loop over chunks
+// kept rolled, so that the compiler does not hoist every component's loads
+// out of the loop over the reduced index): each component is
 // computed from the variables where they are (outer variables and
 // parameters read in place from global memory, inner ones from the shared
 // tile) and added to a scalar, so no array of the large dimension exists.
@@ -38,7 +40,13 @@ var chunkReductions = map[formula.Prim]func(a []string) string{
 
 // chunked writes e in chunks when it is a dimension reduction of more than
 // chunkDim components over elementwise operands; ok is false otherwise.
+// unchunked turns the chunks off (the tests compare with the code without them).
+var unchunked bool
+
 func (g *formulaGen) chunked(e *formula.Call) (name string, ok bool) {
+	if unchunked {
+		return "", false
+	}
 	prim := e.Op.Info().Prim
 	stmt, reduces := chunkReductions[prim]
 	if !reduces || e.Dim != 1 {
@@ -70,6 +78,7 @@ func (g *formulaGen) chunked(e *formula.Call) (name string, ok bool) {
 		w.open("")
 		w.line("// %s: %d components in chunks of %d, the variables read in place", formula.Print(e), d, chunkLen)
 		w.line("ct s = 0;")
+		w.line("#pragma unroll 1")
 		w.open("for (int c0 = 0; c0 < %d; c0 += %d)", d, chunkLen)
 		w.line("#pragma unroll")
 		body := stmt(comps)

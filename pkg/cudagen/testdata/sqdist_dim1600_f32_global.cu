@@ -72,6 +72,7 @@ namespace gk {
           {
             // SqDist(Var(0,1600,0),Var(1,1600,1)): 1600 components in chunks of 32, the variables read in place
             ct s = 0;
+            #pragma unroll 1
             for (int c0 = 0; c0 < 1600; c0 += 32) {
               #pragma unroll
               for (int kk = 0; kk < 32; kk++) { const int k = c0 + kk; { const ct dd = gk_ld(&a0[ir * 1600 + k]) - v0[k]; s += dd * dd; } }

@@ -80,6 +80,7 @@ namespace gk {
           {
             // SqDist(Var(0,200,0),Var(1,200,1)): 200 components in chunks of 32, the variables read in place
             ct s = 0;
+            #pragma unroll 1
             for (int c0 = 0; c0 < 200; c0 += 32) {
               #pragma unroll
               for (int kk = 0; kk < 32; kk++) { const int k = c0 + kk; if (k < 200) { const ct dd = gk_ld(&a0[ir * 200 + k]) - v0[k]; s += dd * dd; } }

@@ -101,6 +101,21 @@ cuda-vet: $(CUDA_STUB)
 cuda-test-bin: $(CUDA_STUB)
 	$(CUDA_ENV) $(GO) test -c -tags cuda -o build/gpu/cudagen.test ./pkg/cudagen
 
+# Everything benchmarks/gpu_check.sh needs on a GPU machine without Go, in
+# build/gpu (carry that one path): the cuda-tagged test binary and, in
+# build/gpu/py312, pykeops_go + pykeops for CPython 3.12 with both engine
+# variants (a regular `pip install --target`, of pyenv's 3.12 when there is
+# one). The bundle must stay under 64 MiB.
+GPU_BUNDLE_PYTHON = $(or $(wildcard $(shell pyenv prefix 3.12 2>/dev/null)/bin/python3.12),python3.12)
+GPU_BUNDLE_MAX := 67108864
+.PHONY: gpu-bundle
+gpu-bundle: cuda-test-bin $(STAMPS)/tools
+	rm -rf build/gpu/py312 build/gpu/out
+	$(GPU_BUNDLE_PYTHON) -m pip install -q --no-deps --no-compile --target build/gpu/py312 .
+	rm -rf build/gpu/py312/*.dist-info build/gpu/py312/bin
+	@size=$$(du -sb build/gpu | cut -f1); echo "build/gpu: $$size bytes"; \
+	  test $$size -lt $(GPU_BUNDLE_MAX) || { echo "build/gpu is over 64 MiB" >&2; exit 1; }
+
 go-test: ext $(STAMPS)/nvrtc
 	$(GO) vet ./...
 	$(GO) test ./...

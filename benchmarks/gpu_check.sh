@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # GPU checks of the CUDA backend, for a machine with an NVIDIA GPU and its
-# driver, Python with torch (whose nvidia wheels provide NVRTC), no Go and
-# no network. Its input is built on any machine with `make cuda-test-bin`
-# (build/gpu/cudagen.test, a cuda-tagged Go test binary; see docs/gpu.md).
+# driver, CPython 3.12 with torch (whose nvidia wheels provide NVRTC) and
+# NumPy, no Go and no network. Its input is built on any machine with
+# `make gpu-bundle`: build/gpu (carried as one path, under 64 MiB) holds
+# cudagen.test (a cuda-tagged Go test binary) and py312/ (pykeops_go and the
+# pykeops shim for CPython 3.12 with both engine variants); see docs/gpu.md.
 #
 #   bash benchmarks/gpu_check.sh            # results under $OUT (default build/gpu/out)
 #
@@ -12,7 +14,11 @@
 #   3. every kernel of the test matrix on the GPU, compared with the CPU engine;
 #   4. W1 (Gaussian kernel sum, dim 3, float32) at 1e5 and 1e6 points, 1D
 #      and 2D schemes, the first call of a new formula (NVRTC + load), the
-#      first call with the disk cache and the overhead of a cached call.
+#      first call with the disk cache and the overhead of a cached call;
+#   5. the Python extension (benchmarks/gpu_check.py): the CUDA variant
+#      loads, Genred / LazyTensor / KernelSolve with GPU backends on NumPy
+#      arrays and torch CUDA tensors against the CPU backend, and the same
+#      timings through Python (python.json).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -56,10 +62,30 @@ run() { # name timeout pattern
   grep -E '^(=== RUN|--- |PASS|FAIL|ok)|nvrtc_test|gpu_cuda_test|compiled|W1' "$OUT/$1.log" | grep -v '^=== RUN' | tee -a "$OUT/summary.txt"
   [ $rc -eq 0 ] || { echo "$1: exit $rc" | tee -a "$OUT/summary.txt"; status=1; }
 }
-run nvrtc 150 '^(TestNVRTCCompilesMatrix|TestNVRTCReportsErrors|TestCompilerCaches)$'
+run nvrtc 150 '^(TestNVRTCCompilesMatrix|TestNVRTCReportsErrors|TestCompilerCaches|TestCacheKeyAndFolder|TestChunkedKernelsDoNotSpill)$'
 run gpu_matrix 240 '^TestGPUMatchesEngine$'
 export GOKEOPS_W1_CHECK=1
 run w1 180 '^TestGPUW1Timing$'
+
+echo "== 5. Python extension (py312 bundle)" | tee -a "$OUT/summary.txt"
+cd "$ROOT"
+PYB=$ROOT/build/gpu/py312
+if [ ! -d "$PYB/pykeops_go/_ext_cuda" ]; then
+  echo "missing $PYB/pykeops_go/_ext_cuda: run 'make gpu-bundle' on the build machine" | tee -a "$OUT/summary.txt"
+  status=1
+elif ! "$PY" -c 'import numpy' 2>/dev/null; then
+  # numpy (53 MB installed) does not fit in the 64 MiB bundle next to the rest.
+  echo "python: $PY has no numpy, which pykeops_go needs" | tee -a "$OUT/summary.txt"
+  status=1
+else
+  # The bundle first (the repository's python/ has no extension); the
+  # cache folder is a fresh one under $OUT.
+  PYTHONPATH=$PYB XDG_CACHE_HOME=$OUT/cache timeout 420 "$PY" benchmarks/gpu_check.py --out "$OUT" \
+    >"$OUT/python.log" 2>&1
+  rc=$?
+  grep -E '^(ok|FAIL) |checks passed|_s:|_us:|cache_files' "$OUT/python.log" | tee -a "$OUT/summary.txt"
+  [ $rc -eq 0 ] || { echo "python: exit $rc (see python.log)" | tee -a "$OUT/summary.txt"; status=1; }
+fi
 
 echo "== exit $status" | tee -a "$OUT/summary.txt"
 exit $status

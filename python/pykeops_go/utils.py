@@ -116,7 +116,8 @@ def clean_pykeops(recompile_jit_binaries: bool = True) -> None:
 
     removed = gpu.clean_cuda_cache()  # the CUDA kernels NVRTC compiled, if any
     pyKeOps_Message(f"removed {removed} compiled CUDA kernels." if removed else
-                    "nothing to clean: gokeops compiles formulas in memory.")
+                    "nothing to clean: no compiled CUDA kernel in the build folder (CPU formulas are "
+                    "compiled in memory).")
 
 
 # ------------------------------------------------------------------ engine

@@ -314,3 +314,83 @@ def test_bad_device_id(simulated_gpu):
         _gauss()(*_data(), backend="GPU", device_id=3)
     with pytest.raises(ValueError, match="device_id must be -1"):
         _gauss()(*_data(), backend="GPU", device_id=-5)
+
+
+# ------------------------------------------- torch CUDA tensors, device simulated
+@pytest.fixture
+def simulated_device(simulated_gpu, monkeypatch):
+    """CPU tensors stand in for CUDA tensors: host memory is what the simulated
+    GPURun reads at the device addresses it is given."""
+    torch = pytest.importorskip("torch")
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(gpu_backend, "check_same_device", lambda args, name="Genred": torch.device("cpu"))
+    monkeypatch.setattr(torch.cuda, "current_stream", lambda device=None: SimpleNamespace(cuda_stream=1234))
+
+    def run(h, dtype, device, scheme, fast_math, on_device, stream, desc, ndesc):
+        simulated_gpu.runs.append(dict(dtype=dtype, device=device, scheme=scheme, on_device=on_device,
+                                       stream=stream))
+        if dtype == engine._go.Float16:
+            raise RuntimeError("ValueError: simulated device: float16")
+        return engine._go.real.Run(h, dtype, desc, ndesc)
+
+    simulated_gpu.GPURun = run
+    return torch
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_torch_device_path(simulated_device, simulated_gpu, dtype):
+    torch = simulated_device
+    from pykeops.torch import Genred as TorchGenred
+
+    tdt = getattr(torch, dtype)
+    x, y, b = (torch.from_numpy(a).to(tdt) for a in _data(dtype=np.float64))
+    g = TorchGenred("Exp(-SqDist(x,y))*b", ["x=Vi(3)", "y=Vj(3)", "b=Vj(2)"], axis=1)
+    for backend, scheme in (("auto", 0), ("GPU_1D_device", 1), ("GPU_2D", 2)):
+        for _ in range(2):  # the second call of these shapes: the cached call
+            res = gpu_backend.torch_forward(g, [x, y, b], backend, -1, None, None)
+            assert isinstance(res, torch.Tensor) and res.dtype == tdt and res.shape == (40, 2)
+            assert_close(res.numpy(), _gauss_ref(x.numpy(), y.numpy(), b.numpy()), np.dtype(dtype))
+        assert simulated_gpu.runs[-2:] == [dict(dtype=0 if dtype == "float32" else 1, device=0, scheme=scheme,
+                                                on_device=True, stream=1234)] * 2
+    assert len(g._gpu_calls) == 3
+    # Indices and (values, indices) pairs, batch dimensions.
+    knn = TorchGenred("SqDist(x,y)", ["x=Vi(3)", "y=Vj(3)"], reduction_op="KMin_ArgKMin", axis=1, opt_arg=3)
+    v, i = gpu_backend.torch_forward(knn, [x, y], "GPU", -1, None, None)
+    d2 = ((x.double()[:, None] - y.double()[None]) ** 2).sum(-1).numpy()
+    assert i.dtype == torch.int64 and v.shape == i.shape == (40, 3)
+    if dtype == "float64":
+        np.testing.assert_array_equal(i.numpy(), np.argsort(d2, axis=1, kind="stable")[:, :3])
+    assert_close(v.numpy(), np.sort(d2, axis=1)[:, :3], np.dtype(dtype))
+    xb = torch.stack([x, 2 * x])
+    res = gpu_backend.torch_forward(g, [xb, y[None], b[None]], "GPU", -1, None, None)
+    assert res.shape == (2, 40, 2)
+    assert_close(res[1].numpy(), _gauss_ref(2 * x.numpy(), y.numpy(), b.numpy()), np.dtype(dtype))
+    out = torch.empty(40, 2, dtype=tdt)
+    assert gpu_backend.torch_forward(g, [x, y, b], "GPU", -1, None, out) is out
+    assert_close(out.numpy(), _gauss_ref(x.numpy(), y.numpy(), b.numpy()), np.dtype(dtype))
+
+
+def test_torch_device_path_errors(simulated_device, simulated_gpu):
+    torch = simulated_device
+    from pykeops.torch import Genred as TorchGenred
+
+    x, y, b = (torch.from_numpy(a).float() for a in _data(dtype=np.float64))
+    g = TorchGenred("Exp(-SqDist(x,y))*b", ["x=Vi(3)", "y=Vj(3)", "b=Vj(2)"], axis=1)
+    with pytest.raises(ValueError, match="argument 2 has dtype torch.float64 but argument 0 has torch.float32"):
+        gpu_backend.torch_forward(g, [x, y, b.double()], "GPU", -1, None, None)
+    with pytest.raises(ValueError, match="argument 1 .*has 4 columns"):
+        gpu_backend.torch_forward(g, [x, torch.zeros(70, 4), b], "GPU", -1, None, None)
+    with pytest.raises(ValueError, match="argument 2 .*has 69 rows but argument 1 has 70"):
+        gpu_backend.torch_forward(g, [x, y, b[:69]], "GPU", -1, None, None)
+    with pytest.raises(ValueError, match="Invalid number of arguments"):
+        gpu_backend.torch_forward(g, [x, y], "GPU", -1, None, None)
+    with pytest.raises(ValueError, match="backend 'CPU' cannot read arguments in GPU memory"):
+        gpu_backend.torch_forward(g, [x, y, b], "CPU", -1, None, None)
+    with pytest.raises(ValueError, match="device_id=1 but the arguments are on"):
+        gpu_backend.torch_forward(g, [x, y, b], "GPU", 1, None, None)
+    with pytest.raises(ValueError, match="simulated device: float16"):
+        gpu_backend.torch_forward(g, [x.half(), y.half(), b.half()], "GPU", -1, None, None)
+    assert simulated_gpu.runs[-1]["dtype"] == engine._go.Float16
+    with pytest.raises(ValueError, match="out must be a torch.float32 tensor of shape"):
+        gpu_backend.torch_forward(g, [x, y, b], "GPU", -1, None, torch.empty(40, 3))

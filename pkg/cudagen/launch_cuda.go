@@ -32,6 +32,7 @@ type Device struct {
 	mu       sync.Mutex
 	modules  map[string]*loaded
 	sources  map[sourceKey]*Source
+	ready    map[sourceKey]*loaded // the module of each source, once loaded
 	poolMu   sync.Mutex
 	pool     map[int64][]cu.DevicePtr // free device buffers by size class
 }
@@ -146,7 +147,7 @@ func OpenDevice(id int, sitePackages []string, cacheDir string) (*Device, error)
 	}
 	name, _ := dev.Name()
 	return &Device{ID: id, Name: name, Arch: fmt.Sprintf("sm_%d%d", major, minor), compiler: NewCompiler(lib, cacheDir),
-		dev: dev, ctx: ctx, modules: map[string]*loaded{}, sources: map[sourceKey]*Source{},
+		dev: dev, ctx: ctx, modules: map[string]*loaded{}, sources: map[sourceKey]*Source{}, ready: map[sourceKey]*loaded{},
 		pool: map[int64][]cu.DevicePtr{}}, nil
 }
 
@@ -177,6 +178,9 @@ func (d *Device) Prepare(k *core.Kernel, opt Options) (*Source, *loaded, error) 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	sk := sourceKey{k, opt}
+	if r, ok := d.ready[sk]; ok { // a cached call: no hash of the source
+		return d.sources[sk], r, nil
+	}
 	src, ok := d.sources[sk]
 	if !ok {
 		var err error
@@ -187,6 +191,7 @@ func (d *Device) Prepare(k *core.Kernel, opt Options) (*Source, *loaded, error) 
 	}
 	key := d.compiler.Key(src, d.Arch)
 	if l, ok := d.modules[key]; ok {
+		d.ready[sk] = l
 		return src, l, nil
 	}
 	im, err := d.compiler.Compile(src, d.Arch)
@@ -206,6 +211,7 @@ func (d *Device) Prepare(k *core.Kernel, opt Options) (*Source, *loaded, error) 
 		l.fns = append(l.fns, fn)
 	}
 	d.modules[key] = l
+	d.ready[sk] = l
 	return src, l, nil
 }
 

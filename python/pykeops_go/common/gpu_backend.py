@@ -170,6 +170,16 @@ def torch_forward(genred, args: Sequence[Any], backend: str, device_id: int, ran
     from pykeops_go.numpy.generic.generic_red import _result, check_backend
 
     name = "Genred"
+    calls = genred.__dict__.setdefault("_gpu_calls", {})
+    key = None
+    if ranges is None and out is None:
+        try:
+            key = (backend, device_id, tuple([(a.shape, a.dtype, a.device) for a in args]))
+            hit = calls.get(key)
+        except (AttributeError, TypeError):  # not all tensors, unhashable options
+            key = hit = None
+        if hit is not None:
+            return hit(args)
     if len(args) != genred.nargs:
         raise ValueError(f"Invalid number of arguments in call to Genred (should be {genred.nargs} "
                          f"and got {len(args)}).")
@@ -177,7 +187,7 @@ def torch_forward(genred, args: Sequence[Any], backend: str, device_id: int, ran
     b = check_backend(backend, on_device=True)
     if b.device != "GPU":  # (resolve_backend raises first; kept for clarity)
         raise ValueError(f"backend {backend!r} cannot read CUDA tensors")
-    if device_id not in (-1, None) and device_id != device.index:
+    if device_id not in (-1, None) and device_id != (device.index or 0):
         raise ValueError(f"{name}: device_id={device_id} but the arguments are on {device}")
     _check_process()
     _configure()
@@ -209,18 +219,14 @@ def torch_forward(genred, args: Sequence[Any], backend: str, device_id: int, ran
     idx = torch.empty((*shape, k.idx_dim), dtype=torch.int64, device=device) if k.idx_dim else None
     plan = k.plan(np_dtype, M, N, batch, arg_batches, 0 if vals is None else vals.numel(),
                   0 if idx is None else idx.numel(), r)
-    desc, addr = plan._descriptor()
-    for pos, t in zip(plan.arg_pos, tensors):
-        desc[pos] = t.data_ptr()
-        desc[pos + 1] = t.numel()
-    if vals is not None:
-        desc[plan.out_pos] = vals.data_ptr()
-    if idx is not None:
-        desc[plan.out_pos + 2] = idx.data_ptr()
-    stream = torch.cuda.current_stream(device).cuda_stream
-    engine.call(engine._go.GPURun, plan.handle, code, device.index, _SCHEMES[b.scheme],
-                bool(getattr(genred, "use_fast_math", True)), True, stream, addr, desc.size)
+    call = _DeviceCall(plan, code, device, _SCHEMES[b.scheme], bool(getattr(genred, "use_fast_math", True)),
+                       None if vals is None else vals.shape, None if idx is None else idx.shape, final, dtype)
+    call.launch(tensors, vals, idx)
     res = _result(vals, idx, final)
+    if key is not None:
+        if len(calls) >= 64:
+            calls.clear()  # bounded: a few shapes per Genred in practice
+        calls[key] = call
     if out is not None:
         if not isinstance(out, torch.Tensor):
             raise TypeError(f"Genred: out must be a torch.Tensor, got {type(out).__name__}")
@@ -235,6 +241,46 @@ def torch_forward(genred, args: Sequence[Any], backend: str, device_id: int, ran
         out.copy_(res.reshape(out.shape))
         return out
     return res
+
+
+class _DeviceCall:
+    """A checked call on CUDA tensors of given shapes: later calls of those shapes
+    allocate the outputs on the device and launch."""
+
+    __slots__ = ("plan", "code", "device", "scheme", "fast_math", "vshape", "ishape", "final", "dtype")
+
+    def __init__(self, plan, code, device, scheme, fast_math, vshape, ishape, final, dtype):
+        self.plan, self.code, self.device, self.scheme, self.fast_math = plan, code, device, scheme, fast_math
+        self.vshape, self.ishape, self.final, self.dtype = vshape, ishape, final, dtype
+
+    def launch(self, tensors, vals, idx) -> None:
+        import torch
+
+        _configure()
+        plan = self.plan
+        desc, addr = plan._descriptor()
+        for pos, t in zip(plan.arg_pos, tensors):
+            desc[pos] = t.data_ptr()
+            desc[pos + 1] = t.numel()
+        if vals is not None:
+            desc[plan.out_pos] = vals.data_ptr()
+        if idx is not None:
+            desc[plan.out_pos + 2] = idx.data_ptr()
+        stream = torch.cuda.current_stream(self.device).cuda_stream
+        # (A tensor's CUDA device always has its index.)
+        engine.call(engine._go.GPURun, plan.handle, self.code, self.device.index or 0, self.scheme, self.fast_math,
+                    True, stream, addr, desc.size)
+
+    def __call__(self, args):
+        import torch
+
+        from pykeops_go.numpy.generic.generic_red import _result
+
+        tensors = [a.detach().contiguous() for a in args]
+        vals = None if self.vshape is None else torch.empty(self.vshape, dtype=self.dtype, device=self.device)
+        idx = None if self.ishape is None else torch.empty(self.ishape, dtype=torch.int64, device=self.device)
+        self.launch(tensors, vals, idx)
+        return _result(vals, idx, self.final)
 
 
 def stats() -> dict:

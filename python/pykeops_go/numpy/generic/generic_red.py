@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any, Sequence
 
@@ -155,17 +156,15 @@ class Genred:
             Min_ArgMin, Max_ArgMax and KMin_ArgKMin.
         """
         key = None
-        if ranges is None and out is None and backend in ("auto", "CPU"):
-            key = _shapes_key(args)
-            fast = self._fast.get(key)
+        if ranges is None and out is None:
+            key = _fast_key(backend, device_id, args)
+            fast = self._fast.get(key) if key is not None else None
             if fast is not None:
                 return fast(args)
         if len(args) != self.nargs:
             raise ValueError(f"Invalid number of arguments in call to Genred (should be {self.nargs} "
                              f"and got {len(args)}).")
         on = check_backend(backend)
-        if on.device == "GPU":
-            key = None  # no CPU fast path for this call
         k = self.kernel
         p = prepare(k, args)
         rows, reduced = (p.M, p.N) if self.axis == 1 else (p.N, p.M)
@@ -198,7 +197,12 @@ class Genred:
             ishape = None if idx is None else idx.shape
             if len(self._fast) >= _FAST_MAX:
                 self._fast.clear()  # bounded: a few shapes per Genred in practice
-            self._fast[key] = _FastCall(plan, p.dtype, vshape, ishape, final)
+            fast = self._fast[key] = _FastCall(plan, p.dtype, vshape, ishape, final)
+            if on.device == "GPU":
+                from pykeops_go.common import gpu_backend
+
+                fast.run = functools.partial(gpu_backend.run_host, plan, backend=on, device_id=device_id,
+                                             fast_math=self.use_fast_math)
         if vals is not None and p.user_dtype != p.dtype:
             vals = vals.astype(p.user_dtype)
         return _result(vals, idx, final)
@@ -220,6 +224,18 @@ class Genred:
 
 
 _FAST_MAX = 64  # call plans kept per Genred
+
+
+def _fast_key(backend: Any, device_id: Any, args) -> tuple | None:
+    """The key of a call's plan in ``Genred._fast``: the shapes key for calls on the CPU
+    (what the torch Genred looks up), with the backend and device in front for calls on
+    the GPU (backend "auto" included, when a GPU is usable)."""
+    key = _shapes_key(args)
+    if key is None or backend == "CPU" or (backend == "auto" and not gpu.gpu_available()):
+        return key
+    if not isinstance(backend, str) or not isinstance(device_id, int):
+        return None
+    return (backend, device_id, key)
 
 
 def _shapes_key(args) -> tuple | None:
@@ -257,15 +273,16 @@ def _result(vals, idx, final):
 class _FastCall:
     """A call of already-validated shapes: allocate the outputs and run."""
 
-    __slots__ = ("plan", "dtype", "vshape", "ishape", "final")
+    __slots__ = ("plan", "dtype", "vshape", "ishape", "final", "run")
 
     def __init__(self, plan, dtype, vshape, ishape, final):
         self.plan, self.dtype, self.vshape, self.ishape, self.final = plan, dtype, vshape, ishape, final
+        self.run = plan.run  # (arrays, vals, idx); a GPU call's runs on the GPU
 
     def __call__(self, args):
         vals = None if self.vshape is None else np.empty(self.vshape, dtype=self.dtype)
         idx = None if self.ishape is None else np.empty(self.ishape, dtype=np.int64)
-        self.plan.run(args, vals, idx)
+        self.run(args, vals, idx)
         return _result(vals, idx, self.final)
 
 

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import torch
 
-from pykeops_go.common import gpu_backend
+from pykeops_go.common import gpu, gpu_backend
 from pykeops_go.common.arguments import axis2cat, get_type  # noqa: F401
 from pykeops_go.common.get_options import get_tag_backend  # noqa: F401
 from pykeops_go.common.operations import postprocess, preprocess  # noqa: F401
@@ -85,7 +85,8 @@ class Genred(_np.Genred):
             Arg reductions, ``(values, indices)`` for Min_ArgMin and the like.
         """
         key = fast = None
-        if ranges is None and out is None and (backend == "auto" or backend == "CPU"):
+        # (With a usable GPU, "auto" runs there: no CPU shortcut.)
+        if ranges is None and out is None and (backend == "CPU" or backend == "auto" and not gpu.gpu_available()):
             try:  # what the checks depend on: CPU, contiguous, shapes and dtypes
                 key = tuple([(a.shape, a.dtype, a.is_cpu and a.is_contiguous()) for a in args])
             except AttributeError:  # not all tensors: the full path says what is wrong

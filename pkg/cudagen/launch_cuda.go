@@ -351,6 +351,10 @@ type HostCall struct {
 	Idx      []int64
 }
 
+// packedArgs is the total size up to which RunHost copies the arguments
+// to the device in one transfer.
+const packedArgs = 1 << 20
+
 // RunHost copies the arguments to the device, runs the reduction and
 // copies the outputs back.
 func (d *Device) RunHost(k *core.Kernel, opt Options, c *HostCall) error {
@@ -362,12 +366,36 @@ func (d *Device) RunHost(k *core.Kernel, opt Options, c *HostCall) error {
 	dc := &DeviceCall{ArgBatch: c.ArgBatch, Batch: c.Batch, M: c.M, N: c.N, Ranges: c.Ranges}
 	bufs := &buffers{d: d}
 	defer bufs.release()
+	// Small arguments go in one copy (a copy from pageable memory costs
+	// microseconds whatever its size), each at a 256-byte boundary.
+	total := 0
 	for _, a := range c.Args {
-		p, err := upload(bufs, a)
+		total += (len(a) + 255) &^ 255
+	}
+	if total <= packedArgs {
+		packed := make([]byte, total)
+		offs := make([]int, len(c.Args))
+		o := 0
+		for q, a := range c.Args {
+			offs[q] = o
+			copy(packed[o:], a)
+			o += (len(a) + 255) &^ 255
+		}
+		p, err := upload(bufs, packed)
 		if err != nil {
 			return err
 		}
-		dc.Args = append(dc.Args, uintptr(p))
+		for _, o := range offs {
+			dc.Args = append(dc.Args, uintptr(p)+uintptr(o))
+		}
+	} else {
+		for _, a := range c.Args {
+			p, err := upload(bufs, a)
+			if err != nil {
+				return err
+			}
+			dc.Args = append(dc.Args, uintptr(p))
+		}
 	}
 	vals, err := bufs.alloc(int64(len(c.Vals)))
 	if err != nil {

@@ -68,15 +68,17 @@ class Genred(_np.Genred):
         Parameters
         ----------
         *args : torch.Tensor
-            CPU tensors laid out as for the NumPy Genred: ``(M, D)`` for Vi,
-            ``(N, D)`` for Vj, ``(D,)`` for Pm, batch dimensions in front.
+            Tensors (all CPU, or all CUDA tensors of one GPU) laid out as for
+            the NumPy Genred: ``(M, D)`` for Vi, ``(N, D)`` for Vj, ``(D,)`` for Pm, batch dimensions in front.
             float16, float32 or float64 (all the same).
         backend, device_id :
-            As in pykeops; only the CPU backend is built.
+            As in pykeops: ``"auto"`` runs on the GPU when one is usable (CUDA
+            tensors in place, results on their device), ``"CPU"``, ``"GPU"``,
+            ``"GPU_1D"``, ``"GPU_2D"`` and their ``_host`` / ``_device`` forms.
         ranges : tuple of 6 integer tensors, optional
             Block-sparse reduction (see :func:`pykeops.torch.cluster.from_matrix`).
         out : torch.Tensor, optional
-            Contiguous CPU tensor receiving the result, written in place.
+            Contiguous tensor on the arguments' device receiving the result, written in place.
 
         Returns
         -------

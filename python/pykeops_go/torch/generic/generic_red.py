@@ -69,8 +69,9 @@ class Genred(_np.Genred):
         ----------
         *args : torch.Tensor
             Tensors (all CPU, or all CUDA tensors of one GPU) laid out as for
-            the NumPy Genred: ``(M, D)`` for Vi, ``(N, D)`` for Vj, ``(D,)`` for Pm, batch dimensions in front.
-            float16, float32 or float64 (all the same).
+            the NumPy Genred: ``(M, D)`` for Vi, ``(N, D)`` for Vj, ``(D,)``
+            for Pm, batch dimensions in front. float16, float32 or float64
+            (all the same).
         backend, device_id :
             As in pykeops: ``"auto"`` runs on the GPU when one is usable (CUDA
             tensors in place, results on their device), ``"CPU"``, ``"GPU"``,

@@ -54,7 +54,10 @@ $(STAMPS)/tools: go.mod go.sum
 # Editable install: Python edits under python/ are live; setup.py puts the
 # extension into python/pykeops_go/_ext (git-ignored). Reinstalled only when
 # the packaging files change; Go changes are handled by `ext`.
-$(STAMPS)/install: $(STAMPS)/venv $(STAMPS)/dask-deps $(STAMPS)/tools setup.py pyproject.toml
+# Both engine variants are built (setup.py): the CPU one and the cuda-tagged
+# pykeops_go._ext_cuda, against the headers of $(CUDA_DEPS); PYKEOPS_GO_CUDA=0
+# builds the CPU one only.
+$(STAMPS)/install: $(STAMPS)/venv $(STAMPS)/dask-deps $(STAMPS)/tools $(STAMPS)/cuda-headers setup.py pyproject.toml
 	$(PIP) install -q --no-build-isolation -e .
 	@touch $@
 
@@ -88,19 +91,30 @@ $(STAMPS)/cuda-headers: $(STAMPS)/venv
 	$(PIP) install -q $(CUDA_DEPS)
 	@touch $@
 
-$(CUDA_STUB): $(STAMPS)/cuda-headers
-	@mkdir -p $(@D)
-	echo '#include <cuda.h>' | $(CC) -E -I$(CUDA_INC) - \
-	  | grep -o '\bcu[A-Z][A-Za-z0-9_]*[[:space:]]*(' | tr -d '( \t' | sort -u \
-	  | sed 's/.*/int &(void) { return 999; }/' > $(@D)/stub.c
-	$(CC) -shared -fPIC -Wl,-soname,libcuda.so.1 -o $@ $(@D)/stub.c
+$(CUDA_STUB): $(STAMPS)/cuda-headers scripts/cuda_stub.py
+	CC=$(CC) $(PY) scripts/cuda_stub.py $(@D) $(CUDA_INC)
 
 .PHONY: cuda-vet cuda-test-bin
 cuda-vet: $(CUDA_STUB)
-	$(CUDA_ENV) $(GO) vet -tags cuda ./pkg/cudagen/...
+	$(CUDA_ENV) $(GO) vet -tags cuda ./pkg/cudagen/... ./gokeops
 
 cuda-test-bin: $(CUDA_STUB)
 	$(CUDA_ENV) $(GO) test -c -tags cuda -o build/gpu/cudagen.test ./pkg/cudagen
+
+# Everything benchmarks/gpu_check.sh needs on a GPU machine without Go, in
+# build/gpu (carry that one path): the cuda-tagged test binary and, in
+# build/gpu/py312, pykeops_go + pykeops for CPython 3.12 with both engine
+# variants (a regular `pip install --target`, of pyenv's 3.12 when there is
+# one). The bundle must stay under 64 MiB.
+GPU_BUNDLE_PYTHON = $(or $(wildcard $(shell pyenv prefix 3.12 2>/dev/null)/bin/python3.12),python3.12)
+GPU_BUNDLE_MAX := 67108864
+.PHONY: gpu-bundle
+gpu-bundle: cuda-test-bin $(STAMPS)/tools
+	rm -rf build/gpu/py312 build/gpu/out
+	$(GPU_BUNDLE_PYTHON) -m pip install -q --no-deps --no-compile --target build/gpu/py312 .
+	rm -rf build/gpu/py312/*.dist-info build/gpu/py312/bin
+	@size=$$(du -sb build/gpu | cut -f1); echo "build/gpu: $$size bytes"; \
+	  test $$size -lt $(GPU_BUNDLE_MAX) || { echo "build/gpu is over 64 MiB" >&2; exit 1; }
 
 go-test: ext $(STAMPS)/nvrtc
 	$(GO) vet ./...
@@ -174,7 +188,7 @@ test-python: $(STAMPS)/tools
 	$(OTHER_VENV)/bin/python -m pytest $(PYTEST_ARGS) $(OTHER_PYTEST_IGNORE) tests/
 
 clean:
-	rm -rf build dist python/pykeops_go/_ext python/*.egg-info .pytest_cache
+	rm -rf build dist python/pykeops_go/_ext python/pykeops_go/_ext_cuda python/*.egg-info .pytest_cache
 
 distclean: clean
 	rm -rf $(VENV) .venv-py3.*

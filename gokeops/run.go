@@ -47,60 +47,89 @@ func runTyped[T float32 | float64](k *core.Kernel, d *descriptor) error {
 	return core.Run(k, c)
 }
 
-// parseCall reads the call of a descriptor (see Run).
-func parseCall[T float32 | float64](d *descriptor) (*core.Call[T], int64, error) {
+// layout is a call descriptor read without touching its buffers: the
+// sizes, and the address and length of every buffer (see descriptor.go).
+type layout struct {
+	token     int64
+	m, n      int
+	batch     []int
+	argBatch  [][]int
+	args      []buf
+	vals, idx buf
+	hasRanges bool
+	ranges    [6]buf
+}
+
+// parseLayout reads the words of a descriptor (see Run).
+func parseLayout(d *descriptor) (*layout, error) {
 	if v := d.next(); v != DescriptorVersion && d.err == nil {
-		return nil, 0, errkind.Errorf(errkind.BadValue, "call descriptor version %d, expected %d: the Python package and the extension are from different builds", v, DescriptorVersion)
+		return nil, errkind.Errorf(errkind.BadValue, "call descriptor version %d, expected %d: the Python package and the extension are from different builds", v, DescriptorVersion)
 	}
-	token := int64(d.next())
-	c := &core.Call[T]{M: d.next(), N: d.next()}
+	l := &layout{token: int64(d.next()), m: d.next(), n: d.next()}
 	nb := d.next()
-	c.Batch = d.ints(nb)
+	l.batch = d.ints(nb)
 	nargs := d.next()
 	if d.err == nil && (nargs < 0 || nargs > 1<<16) {
-		return nil, 0, errkind.Errorf(errkind.BadValue, "bad argument count %d", nargs)
-	}
-	bufs := make([]buf, nargs)
-	c.ArgBatch = make([][]int, nargs)
-	for a := range bufs {
-		bufs[a] = buf{uintptr(d.next()), d.next()}
-		c.ArgBatch[a] = d.ints(nb)
-	}
-	vals, idx := buf{uintptr(d.next()), d.next()}, buf{uintptr(d.next()), d.next()}
-	var ranges [6]buf
-	hasRanges := d.next() == 1
-	if hasRanges {
-		for r := range ranges {
-			ranges[r] = buf{uintptr(d.next()), d.next()}
-		}
+		return nil, errkind.Errorf(errkind.BadValue, "bad argument count %d", nargs)
 	}
 	if d.err != nil {
-		return nil, 0, d.err
+		return nil, d.err
 	}
+	l.args = make([]buf, nargs)
+	l.argBatch = make([][]int, nargs)
+	for a := range l.args {
+		l.args[a] = buf{uintptr(d.next()), d.next()}
+		l.argBatch[a] = d.ints(nb)
+	}
+	l.vals, l.idx = buf{uintptr(d.next()), d.next()}, buf{uintptr(d.next()), d.next()}
+	l.hasRanges = d.next() == 1
+	if l.hasRanges {
+		for r := range l.ranges {
+			l.ranges[r] = buf{uintptr(d.next()), d.next()}
+		}
+	}
+	return l, d.err
+}
+
+// viewRanges makes the block-sparse ranges of l (host memory, int64) a core.Ranges.
+func (l *layout) viewRanges() (*core.Ranges, error) {
+	if !l.hasRanges {
+		return nil, nil
+	}
+	var rs [6][]int64
+	for r, b := range l.ranges {
+		var err error
+		if rs[r], err = view[int64](b.addr, b.n); err != nil {
+			return nil, errkind.Errorf(errkind.BadValue, "ranges[%d]: %w", r, err)
+		}
+	}
+	return &core.Ranges{RangesI: rs[0], SlicesI: rs[1], RedRangesJ: rs[2], RangesJ: rs[3], SlicesJ: rs[4], RedRangesI: rs[5]}, nil
+}
+
+// parseCall reads the call of a descriptor (see Run).
+func parseCall[T float32 | float64](d *descriptor) (*core.Call[T], int64, error) {
+	l, err := parseLayout(d)
+	if err != nil {
+		return nil, 0, err
+	}
+	c := &core.Call[T]{M: l.m, N: l.n, Batch: l.batch, ArgBatch: l.argBatch}
 	// Lengths are checked by core against the kernel's shapes before any
 	// element is read; view only builds slices of the declared lengths.
-	var err error
-	c.Args = make([][]T, nargs)
-	for a, b := range bufs {
+	c.Args = make([][]T, len(l.args))
+	for a, b := range l.args {
 		if c.Args[a], err = view[T](b.addr, b.n); err != nil {
 			return nil, 0, errkind.Errorf(errkind.BadValue, "argument %d: %w", a, err)
 		}
 	}
-	if c.Vals, err = view[T](vals.addr, vals.n); err != nil {
+	if c.Vals, err = view[T](l.vals.addr, l.vals.n); err != nil {
 		return nil, 0, err
 	}
-	if c.Idx, err = view[int64](idx.addr, idx.n); err != nil {
+	if c.Idx, err = view[int64](l.idx.addr, l.idx.n); err != nil {
 		return nil, 0, err
 	}
-	if hasRanges {
-		var rs [6][]int64
-		for r, b := range ranges {
-			if rs[r], err = view[int64](b.addr, b.n); err != nil {
-				return nil, 0, errkind.Errorf(errkind.BadValue, "ranges[%d]: %w", r, err)
-			}
-		}
-		c.Ranges = &core.Ranges{RangesI: rs[0], SlicesI: rs[1], RedRangesJ: rs[2], RangesJ: rs[3], SlicesJ: rs[4], RedRangesI: rs[5]}
+	if c.Ranges, err = l.viewRanges(); err != nil {
+		return nil, 0, err
 	}
 	c.Workers = int(threads.Load())
-	return c, token, nil
+	return c, l.token, nil
 }

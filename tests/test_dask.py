@@ -325,6 +325,9 @@ def test_errors():
         kd.Genred("SqDist(x,y)", ["x=Vi(3)", "y=Vj(3)"], split_every=1)
     with pytest.raises(ValueError, match="Invalid backend"):
         g(x, x, backend="TPU")
+    # The blocks run on CPU engines: a GPU backend is refused (without a GPU, for lack of one).
+    with pytest.raises(ValueError, match="GPU_1D"):
+        g(x, x, backend="GPU_1D")
     with pytest.raises(TypeError, match="complex"):
         kd.LazyTensor(np.zeros((3, 1, 2), np.complex128))
 

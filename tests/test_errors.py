@@ -266,7 +266,7 @@ def test_unknown_backend():
 
 
 def test_gpu_backend_without_cuda():
-    with pytest.raises(ValueError, match="backend 'GPU_1D' needs a CUDA build"):
+    with pytest.raises(ValueError, match="backend 'GPU_1D' needs a GPU"):
         dist()(X, Y, backend="GPU_1D")
 
 

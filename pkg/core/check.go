@@ -115,3 +115,13 @@ func lens[T float](xs [][]T) []int {
 	}
 	return out
 }
+
+// CheckLayout verifies the sizes of a call whose buffers the engine does
+// not read itself (GPU memory): argLens[a] values in argument a, nvals
+// values and nidx indices, with the same errors as Run.
+func (k *Kernel) CheckLayout(argLens []int, argBatch [][]int, batch []int, m, n, nvals, nidx int, rg *Ranges) error {
+	return k.checkCall(len(argLens), argLens, argBatch, batch, m, n, nvals, nidx, rg)
+}
+
+// Axis is the reduced axis: 0 reduces over i, 1 over j.
+func (k *Kernel) Axis() int { return k.axis }

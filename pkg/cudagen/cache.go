@@ -98,6 +98,21 @@ func (c *Compiler) Compile(src *Source, arch string) (*Image, error) {
 	return im, nil
 }
 
+// SetDir moves the disk cache to dir ("" keeps results in memory only),
+// e.g. after pykeops.set_build_folder; what is in memory stays.
+func (c *Compiler) SetDir(dir string) {
+	c.mu.Lock()
+	c.Dir = dir
+	c.mu.Unlock()
+}
+
+// Compilations is the number of NVRTC runs so far.
+func (c *Compiler) Compilations() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Runs
+}
+
 func (c *Compiler) path(key, ext string) string { return filepath.Join(c.Dir, key+ext) }
 
 // load reads a cached image; a missing or unreadable file is a miss.

@@ -57,3 +57,69 @@ func TestCompilerCaches(t *testing.T) {
 		t.Fatalf("Clean left %d files", len(files))
 	}
 }
+
+// TestCacheKeyAndFolder: the key is a function of the generated source,
+// the architecture, the NVRTC version and the options only; the file of a
+// key is named by it, a compiler of another NVRTC version does not read
+// it, an empty file is a miss, and SetDir moves the cache
+// (pykeops.set_build_folder).
+func TestCacheKeyAndFolder(t *testing.T) {
+	lib := testNVRTC(t)
+	gen := func(f string) *Source {
+		k, err := core.Compile(core.Spec{Formula: f, Aliases: goldenAliases, Reduction: "Sum", Axis: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := GenerateKernel(k, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return src
+	}
+	gauss, cauchy := gen("Exp(-SqDist(x,y))*b"), gen("Inv(IntCst(1)+SqDist(x,y))*b")
+	c := NewCompiler(lib, "")
+	key := c.Key(gauss, "sm_90")
+	if again := NewCompiler(lib, "").Key(gen("Exp(-SqDist(x,y))*b"), "sm_90"); again != key {
+		t.Fatalf("the same formula gives keys %s and %s", key, again)
+	}
+	other := *lib
+	other.Minor++
+	for name, k := range map[string]string{
+		"another source":        c.Key(cauchy, "sm_90"),
+		"another architecture":  c.Key(gauss, "sm_80"),
+		"another NVRTC version": NewCompiler(&other, "").Key(gauss, "sm_90"),
+	} {
+		if k == key {
+			t.Errorf("%s: same key %s", name, key)
+		}
+	}
+	a, b := t.TempDir(), t.TempDir()
+	c = NewCompiler(lib, a)
+	if _, err := c.Compile(gauss, "sm_90"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(a, key+".cubin")); err != nil {
+		t.Fatalf("the image of key %s: %v", key, err)
+	}
+	c3 := NewCompiler(&other, a)
+	if _, err := c3.Compile(gauss, "sm_90"); err != nil || c3.Compilations() != 1 {
+		t.Errorf("another NVRTC version reused the cache: runs %d, err %v", c3.Compilations(), err)
+	}
+	if err := os.WriteFile(filepath.Join(a, key+".cubin"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c4 := NewCompiler(lib, a)
+	if _, err := c4.Compile(gauss, "sm_90"); err != nil || c4.Compilations() != 1 {
+		t.Errorf("an empty cached file: runs %d, err %v", c4.Compilations(), err)
+	}
+	c4.SetDir(b)
+	if _, err := c4.Compile(cauchy, "sm_90"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(b, c4.Key(cauchy, "sm_90")+".cubin")); err != nil {
+		t.Errorf("after SetDir the image goes to the new folder: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(a, c4.Key(cauchy, "sm_90")+".cubin")); err == nil {
+		t.Error("after SetDir the old folder still receives images")
+	}
+}

@@ -296,6 +296,9 @@ func (g *formulaGen) node(e formula.Expr) string {
 			w.line("for (int k = 0; k < %d; k++) %s[k] = 0;", e.Dim, name)
 		})
 	case *formula.Call:
+		if name, ok := g.chunked(e); ok {
+			return name
+		}
 		prim := e.Op.Info().Prim
 		args := make([]string, len(e.Args))
 		dims := make([]int, len(e.Args))

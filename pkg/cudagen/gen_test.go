@@ -2,8 +2,11 @@ package cudagen
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/gokeops/gokeops/pkg/core"
@@ -43,6 +46,8 @@ var goldenCases = []goldenCase{
 	{"logsumexp_weight_f32_fastmath", core.Spec{Formula: "-SqDist(x,y)", Formula2: "y", Aliases: goldenAliases, Reduction: "LogSumExp", Axis: 1}, Options{UseFastMath: true}},
 	{"softmax_f64_2d", core.Spec{Formula: "-SqDist(x,y)", Formula2: "y", Aliases: goldenAliases, Reduction: "SumSoftMaxWeight", Axis: 1}, Options{Dtype: Float64, Scheme: Scheme2D}},
 	{"sqdist_dim1600_f32_global", core.Spec{Formula: "SqDist(u,v)", Aliases: []string{"u=Vi(1600)", "v=Vj(1600)"}, Reduction: "KMin", OptArg: 4, Axis: 1}, Options{}},
+	{"sqdist_dim200_sum_f32_chunked", core.Spec{Formula: "SqDist(u,v)", Aliases: []string{"u=Vi(200)", "v=Vj(200)"}, Reduction: "Sum", Axis: 1}, Options{}},
+	{"argkmin_dim100_f32_chunked", core.Spec{Formula: "SqDist(u,v)", Aliases: []string{"u=Vi(100)", "v=Vj(100)"}, Reduction: "ArgKMin", OptArg: 5, Axis: 1}, Options{Scheme: Scheme2D}},
 	{"grad_gauss_direct_f32", core.Spec{Formula: "Grad(Exp(-SqDist(x,y))*b, x, p)", Aliases: goldenAliases, Reduction: "Sum", Axis: 1, SumScheme: "direct_sum", DtypeAcc: "float64"}, Options{}},
 }
 
@@ -76,5 +81,43 @@ func TestGolden(t *testing.T) {
 				t.Errorf("%s differs from the generated source (go test ./pkg/cudagen -run TestGolden -update rewrites it)", path)
 			}
 		})
+	}
+}
+
+// TestChunkedHasNoLargeArrays: a dimension reduction of more than chunkDim
+// components is written in chunks, with no per-thread array of its
+// dimension (which the compiler would spill to local memory); at chunkDim
+// components or fewer the arrays stay.
+func TestChunkedHasNoLargeArrays(t *testing.T) {
+	for _, c := range []struct {
+		formula string
+		dim     int
+		chunked bool
+	}{
+		{"SqDist(u,v)", 200, true},
+		{"Exp(-SqNorm2(u-v)) * (u|v) + Sum(Abs(u)*p)", 200, true},
+		{"SqDist(u,v)", chunkDim + 1, true},
+		{"SqDist(u,v)", chunkDim, false},
+		{"Sum(u*v) + Elem(u, 3)", 100, false}, // u is also read outside a reduction
+	} {
+		al := []string{fmt.Sprintf("u=Vi(%d)", c.dim), fmt.Sprintf("v=Vj(%d)", c.dim), "p=Pm(1)"}
+		k, err := core.Compile(core.Spec{Formula: c.formula, Aliases: al, Reduction: "Sum", Axis: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, opt := range []Options{{}, {Scheme: Scheme2D, Dtype: Float64}, {Ranges: true}} {
+			src, err := GenerateKernel(k, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			large := regexp.MustCompile(fmt.Sprintf(`ct v[0-9]+\[%d\];`, c.dim)).MatchString(src.Code)
+			chunks := strings.Contains(src.Code, fmt.Sprintf("in chunks of %d", chunkLen))
+			if c.chunked && (large || !chunks) {
+				t.Errorf("%s, dim %d, %+v: arrays of the dimension %v, chunks %v", c.formula, c.dim, opt, large, chunks)
+			}
+			if !c.chunked && !large {
+				t.Errorf("%s, dim %d, %+v: expected the unchunked code", c.formula, c.dim, opt)
+			}
+		}
 	}
 }

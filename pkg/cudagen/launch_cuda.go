@@ -32,6 +32,7 @@ type Device struct {
 	mu       sync.Mutex
 	modules  map[string]*loaded
 	sources  map[sourceKey]*Source
+	ready    map[sourceKey]*loaded // the module of each source, once loaded
 	poolMu   sync.Mutex
 	pool     map[int64][]cu.DevicePtr // free device buffers by size class
 }
@@ -146,7 +147,7 @@ func OpenDevice(id int, sitePackages []string, cacheDir string) (*Device, error)
 	}
 	name, _ := dev.Name()
 	return &Device{ID: id, Name: name, Arch: fmt.Sprintf("sm_%d%d", major, minor), compiler: NewCompiler(lib, cacheDir),
-		dev: dev, ctx: ctx, modules: map[string]*loaded{}, sources: map[sourceKey]*Source{},
+		dev: dev, ctx: ctx, modules: map[string]*loaded{}, sources: map[sourceKey]*Source{}, ready: map[sourceKey]*loaded{},
 		pool: map[int64][]cu.DevicePtr{}}, nil
 }
 
@@ -177,6 +178,9 @@ func (d *Device) Prepare(k *core.Kernel, opt Options) (*Source, *loaded, error) 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	sk := sourceKey{k, opt}
+	if r, ok := d.ready[sk]; ok { // a cached call: no hash of the source
+		return d.sources[sk], r, nil
+	}
 	src, ok := d.sources[sk]
 	if !ok {
 		var err error
@@ -187,6 +191,7 @@ func (d *Device) Prepare(k *core.Kernel, opt Options) (*Source, *loaded, error) 
 	}
 	key := d.compiler.Key(src, d.Arch)
 	if l, ok := d.modules[key]; ok {
+		d.ready[sk] = l
 		return src, l, nil
 	}
 	im, err := d.compiler.Compile(src, d.Arch)
@@ -206,6 +211,7 @@ func (d *Device) Prepare(k *core.Kernel, opt Options) (*Source, *loaded, error) 
 		l.fns = append(l.fns, fn)
 	}
 	d.modules[key] = l
+	d.ready[sk] = l
 	return src, l, nil
 }
 
@@ -345,6 +351,10 @@ type HostCall struct {
 	Idx      []int64
 }
 
+// packedArgs is the total size up to which RunHost copies the arguments
+// to the device in one transfer.
+const packedArgs = 1 << 20
+
 // RunHost copies the arguments to the device, runs the reduction and
 // copies the outputs back.
 func (d *Device) RunHost(k *core.Kernel, opt Options, c *HostCall) error {
@@ -356,12 +366,36 @@ func (d *Device) RunHost(k *core.Kernel, opt Options, c *HostCall) error {
 	dc := &DeviceCall{ArgBatch: c.ArgBatch, Batch: c.Batch, M: c.M, N: c.N, Ranges: c.Ranges}
 	bufs := &buffers{d: d}
 	defer bufs.release()
+	// Small arguments go in one copy (a copy from pageable memory costs
+	// microseconds whatever its size), each at a 256-byte boundary.
+	total := 0
 	for _, a := range c.Args {
-		p, err := upload(bufs, a)
+		total += (len(a) + 255) &^ 255
+	}
+	if total <= packedArgs {
+		packed := make([]byte, total)
+		offs := make([]int, len(c.Args))
+		o := 0
+		for q, a := range c.Args {
+			offs[q] = o
+			copy(packed[o:], a)
+			o += (len(a) + 255) &^ 255
+		}
+		p, err := upload(bufs, packed)
 		if err != nil {
 			return err
 		}
-		dc.Args = append(dc.Args, uintptr(p))
+		for _, o := range offs {
+			dc.Args = append(dc.Args, uintptr(p)+uintptr(o))
+		}
+	} else {
+		for _, a := range c.Args {
+			p, err := upload(bufs, a)
+			if err != nil {
+				return err
+			}
+			dc.Args = append(dc.Args, uintptr(p))
+		}
 	}
 	vals, err := bufs.alloc(int64(len(c.Vals)))
 	if err != nil {

@@ -135,6 +135,20 @@ func matrix() []matrixCase {
 		add(name+"_sum", core.Spec{Formula: "Exp(-SqDist(u,v)/100)", Aliases: al, Reduction: "Sum", Axis: 1}, Options{Dtype: Float64}, false)
 		add(name+"_argkmin", core.Spec{Formula: "SqDist(u,v)", Aliases: al, Reduction: "ArgKMin", OptArg: 5, Axis: 0}, Options{Dtype: Float32, Scheme: Scheme2D}, false)
 	}
+	// Dimension reductions of more than chunkDim components, written in
+	// chunks (chunk.go): SqDist, SqNorm2, Scalprod and Sum of elementwise
+	// operands, an outer-only one (once per thread), a remainder chunk
+	// (dim 100, 200 = 6 x 32 + 8), and a variable also read outside them.
+	chunkAl := []string{"u=Vi(200)", "v=Vj(200)", "p=Pm(1)", "c=Vj(1)", "r=Vi(100)", "q=Vj(100)"}
+	for _, sc := range []Scheme{Scheme1D, Scheme2D} {
+		add("chunk200_sqdist_sum", core.Spec{Formula: "SqDist(u,v)", Aliases: chunkAl, Reduction: "Sum", Axis: 1}, Options{Dtype: Float32, Scheme: sc}, false)
+		add("chunk200_mix_sum", core.Spec{Formula: "Exp(-SqNorm2(u-v)/400) * c + (u|v)/200 + Sum(Abs(u)*p) + Sum(Square(u-p*v))", Aliases: chunkAl, Reduction: "Sum", Axis: 0}, Options{Dtype: Float64, Scheme: sc}, false)
+		add("chunk100_argkmin", core.Spec{Formula: "SqDist(r,q)", Aliases: chunkAl, Reduction: "ArgKMin", OptArg: 5, Axis: 1}, Options{Dtype: Float32, Scheme: sc}, false)
+	}
+	add("chunk200_sqdist_sum", core.Spec{Formula: "SqDist(u,v)", Aliases: chunkAl, Reduction: "Sum", Axis: 1}, Options{Dtype: Float64, Ranges: true}, false)
+	add("chunk200_sqdist_sum", core.Spec{Formula: "SqDist(u,v)", Aliases: chunkAl, Reduction: "Sum", Axis: 0}, Options{Dtype: Float32}, true)
+	add("chunk100_argkmin", core.Spec{Formula: "SqDist(r,q)", Aliases: chunkAl, Reduction: "ArgKMin", OptArg: 5, Axis: 0}, Options{Dtype: Float64, Ranges: true}, false)
+	add("chunk100_kmin_outer", core.Spec{Formula: "SqDist(r,q) + Elem(r, 7)", Aliases: chunkAl, Reduction: "KMin", OptArg: 3, Axis: 1}, Options{Dtype: Float64}, false)
 	// Special values: NaN, +-inf terms, all-infinite and all-NaN rows
 	// (axis 0, where b is the output row's), pieces and spans without
 	// terms, K larger than the reduced rows and than a 2D piece.

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -149,4 +151,64 @@ func TestNVRTCReportsErrors(t *testing.T) {
 	if !ok || !strings.Contains(ce.Log, "undefined_name") {
 		t.Fatalf("want a CompileError naming undefined_name, got %v", err)
 	}
+}
+
+// ptxasInfo reads "N bytes stack frame, N bytes spill stores" and "Used N
+// registers" of ptxas' verbose log.
+var ptxasInfo = regexp.MustCompile(`(\d+) bytes stack frame, (\d+) bytes spill stores[^\n]*\n[^\n]*Used (\d+) registers`)
+
+// TestChunkedKernelsDoNotSpill compiles the chunked kernels (dims 100 to
+// 1600) for sm_90 with ptxas' report: no local memory (stack frame, spill
+// stores) and at most 64 registers, where the same formulas without chunks
+// use up to 255 registers, spill, or keep their variables in local memory.
+func TestChunkedKernelsDoNotSpill(t *testing.T) {
+	lib := testNVRTC(t)
+	report := func(src *Source) (stack, spill, regs int) {
+		out, err := lib.Compile(src.Code, "chunked.cu", append([]string{"--gpu-architecture=sm_90", "--ptxas-options=-v"}, src.Options...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := ptxasInfo.FindAllStringSubmatch(out.Log, -1)
+		if len(ms) == 0 {
+			t.Fatalf("no ptxas report in %q", out.Log)
+		}
+		for _, m := range ms { // the worst kernel of the source
+			a, _ := strconv.Atoi(m[1])
+			b, _ := strconv.Atoi(m[2])
+			c, _ := strconv.Atoi(m[3])
+			stack, spill, regs = max(stack, a), max(spill, b), max(regs, c)
+		}
+		return
+	}
+	worstUnchunked := 0
+	for _, d := range []int{100, 200, 400, 1600} {
+		al := []string{fmt.Sprintf("u=Vi(%d)", d), fmt.Sprintf("v=Vj(%d)", d)}
+		for _, f := range []string{"SqDist(u,v)", "Exp(-SqDist(u,v))*(u|v)"} {
+			for _, opt := range []Options{{Dtype: Float32}, {Dtype: Float64}, {Dtype: Float32, Scheme: Scheme2D}} {
+				k, err := core.Compile(core.Spec{Formula: f, Aliases: al, Reduction: "Sum", Axis: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				src, err := GenerateKernel(k, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				stack, spill, regs := report(src)
+				if stack != 0 || spill != 0 || regs > 64 {
+					t.Errorf("dim %d %s %+v: %d bytes stack frame, %d bytes spilled, %d registers", d, f, opt, stack, spill, regs)
+				}
+				unchunked = true
+				plain, _ := GenerateKernel(k, opt)
+				unchunked = false
+				stack, spill, regs = report(plain)
+				if stack+spill > 0 || regs > 200 {
+					worstUnchunked++
+				}
+			}
+		}
+	}
+	if worstUnchunked == 0 {
+		t.Error("without chunks no kernel used local memory or more than 200 registers: the comparison shows nothing")
+	}
+	t.Logf("%d of 24 kernels use local memory or more than 200 registers without chunks, none with", worstUnchunked)
 }

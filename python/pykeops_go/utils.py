@@ -16,12 +16,20 @@ from typing import Any
 import numpy as np
 
 # ------------------------------------------------------------------ configuration
-gpu_available = False  # this build has no CUDA backend
+def _gpu_available() -> bool:
+    from pykeops_go.common import gpu
+
+    return gpu.gpu_available()
+
+
+# A driver, a device and the CUDA-enabled engine (pykeops_go._ext_cuda): the
+# GPU backends run, and backend "auto" picks them.
+gpu_available = _gpu_available()
 numpy_found = True
 torch_found = importlib.util.find_spec("torch") is not None
 
 verbose = os.getenv("PYKEOPS_VERBOSE") != "0"
-default_device_id = 0  # the GPU pykeops would use by default (none here)
+default_device_id = 0  # the GPU that GPU backends use by default
 
 
 def set_verbose(val: bool) -> None:
@@ -108,7 +116,8 @@ def clean_pykeops(recompile_jit_binaries: bool = True) -> None:
 
     removed = gpu.clean_cuda_cache()  # the CUDA kernels NVRTC compiled, if any
     pyKeOps_Message(f"removed {removed} compiled CUDA kernels." if removed else
-                    "nothing to clean: gokeops compiles formulas in memory.")
+                    "nothing to clean: no compiled CUDA kernel in the build folder (CPU formulas are "
+                    "compiled in memory).")
 
 
 # ------------------------------------------------------------------ engine

@@ -60,8 +60,6 @@ namespace gk {
     const data_t* __restrict__ a1 = (const data_t*)argv[1] + offs[b * NARGS + 1];
     const long long ir = active ? i : 0;
     (void)ir;
-    ct v0[1600];
-    for (int k = 0; k < 1600; k++) v0[k] = gk_ld(&a0[ir * 1600 + k]);
     ct kv[4]; long long ki[4];
     for (int k = 0; k < 4; k++) { kv[k] = gk_inf<ct>(); ki[k] = -1; }
     for (long long j0 = 0; j0 < ny; j0 += BLOCK) {
@@ -69,12 +67,20 @@ namespace gk {
       if (active) {
         const int jn = (int)(ny - j0 < BLOCK ? ny - j0 : BLOCK);
         for (int t = 0; t < jn; t++) {
-          const ct* v1 = a1 + (j0 + t) * 1600;
-          ct v2[1];
-          v2[0] = 0;
-          for (int k = 0; k < 1600; k++) { const ct dd = v0[k] - v1[k]; v2[0] += dd * dd; }
+          const ct* v0 = a1 + (j0 + t) * 1600;
+          ct v1[1];
+          {
+            // SqDist(Var(0,1600,0),Var(1,1600,1)): 1600 components in chunks of 32, the variables read in place
+            ct s = 0;
+            #pragma unroll 1
+            for (int c0 = 0; c0 < 1600; c0 += 32) {
+              #pragma unroll
+              for (int kk = 0; kk < 32; kk++) { const int k = c0 + kk; { const ct dd = gk_ld(&a0[ir * 1600 + k]) - v0[k]; s += dd * dd; } }
+            }
+            v1[0] = s;
+          }
           for (int c = 0; c < 1; c++) {
-            const ct v = v2[c];
+            const ct v = v1[c];
             if (v == v && (v < kv[c * 4 + 3] || ki[c * 4 + 3] < 0)) {
               int l = 3;
               while (l > 0 && (ki[c * 4 + l - 1] < 0 || v < kv[c * 4 + l - 1])) { kv[c * 4 + l] = kv[c * 4 + l - 1]; ki[c * 4 + l] = ki[c * 4 + l - 1]; l--; }

@@ -17,6 +17,7 @@ from __future__ import annotations
 import builtins
 import ctypes
 import functools
+import importlib
 import itertools
 import json
 import os
@@ -27,8 +28,13 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from pykeops_go._ext import gokeops as _go
-from pykeops_go.common import fork_helper
+from pykeops_go.common import fork_helper, gpu
+
+# The engine: the cuda-tagged variant (pykeops_go._ext_cuda, which also runs
+# every CPU call) only when the ctypes check of common/gpu.py found a driver
+# and a device, since importing it without them ends the process; else the
+# CPU variant (pykeops_go._ext).
+_go = importlib.import_module(gpu.extension_module() + ".gokeops")
 
 # Set in a forked child: where its calls go instead of Go.
 _child: fork_helper.ForkedChild | None = None

@@ -14,13 +14,14 @@ calls of that key only allocate the outputs and pass addresses to Go.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from typing import Any, Sequence
 
 import numpy as np
 
-from pykeops_go.common import engine
+from pykeops_go.common import engine, gpu, gpu_backend
 from pykeops_go.common.arguments import prepare, prepare_ranges
 from pykeops_go.common.arrays import ArrayAdapter
 from pykeops_go.common.parse_type import complete_aliases
@@ -29,13 +30,24 @@ BACKENDS = ["auto", "CPU", "GPU", "GPU_1D", "GPU_1D_device", "GPU_1D_host",
             "GPU_2D", "GPU_2D_device", "GPU_2D_host"]
 
 
-def check_backend(backend: str) -> None:
-    """Accept the pykeops backend names; GPU ones need a CUDA build."""
-    if backend not in BACKENDS:
-        raise ValueError("Invalid backend. Should be one of ", BACKENDS)
-    if backend.startswith("GPU"):
-        raise ValueError(f"backend {backend!r} needs a CUDA build of gokeops; this build runs on the "
-                         "CPU only (use backend='auto' or 'CPU')")
+def check_backend(backend: str, on_device: bool = False) -> gpu.Backend:
+    """The backend a call runs on, from pykeops' names (see common/gpu.resolve_backend):
+    "auto" is the GPU when one is usable, else the CPU; a GPU backend without a usable
+    GPU raises ValueError naming the backend and why. ``on_device``: the arguments are
+    in GPU memory (torch CUDA tensors)."""
+    return gpu.resolve_backend(backend, on_device)
+
+
+def _fast_key(arrays: type[ArrayAdapter], backend: Any, device_id: Any, args) -> tuple | None:
+    """The key of a call's plan in ``Genred._fast``: the shapes key for calls on the CPU,
+    with the backend and device in front for calls on the GPU (backend "auto" included,
+    when a GPU is usable)."""
+    key = arrays.shapes_key(args)
+    if key is None or backend == "CPU" or (backend == "auto" and not gpu.gpu_available()):
+        return key
+    if not isinstance(backend, str) or not isinstance(device_id, int):
+        return None
+    return (backend, device_id, key)
 
 
 def _int_option(value: Any, what: str) -> int:
@@ -116,6 +128,7 @@ class Genred:
         self.axis = int(axis)
         self.opt_arg = opt_arg
         self.sum_scheme = sum_scheme
+        self.use_fast_math = bool(use_fast_math)  # GPU backends: NVRTC's --use_fast_math
         # A list is completed in place, as pykeops does (a tuple is copied);
         # like pykeops, Var(...) of formula2 count too.
         scanned = formula if formula2 is None else formula + "," + formula2
@@ -173,9 +186,9 @@ class Genred:
             Min_ArgMin, Max_ArgMax and KMin_ArgKMin.
         """
         key = None
-        if ranges is None and out is None and (backend == "auto" or backend == "CPU"):
-            key = self.arrays.shapes_key(args)
-            fast = self._fast.get(key)
+        if ranges is None and out is None:
+            key = _fast_key(self.arrays, backend, device_id, args)
+            fast = None if key is None else self._fast.get(key)
             if fast is not None and not self._traced(args):
                 return fast(args)
         if self._traced(args):
@@ -186,9 +199,9 @@ class Genred:
                 ranges: Sequence[Any] | None = None, out: Any = None) -> Any:
         """The call, never recorded for differentiation (the forward pass of a recorded one)."""
         key = None
-        if ranges is None and out is None and (backend == "auto" or backend == "CPU"):
-            key = self.arrays.shapes_key(args)
-            fast = self._fast.get(key)
+        if ranges is None and out is None:
+            key = _fast_key(self.arrays, backend, device_id, args)
+            fast = None if key is None else self._fast.get(key)
             if fast is not None:
                 return fast(args)
         return self._run(args, backend, device_id, ranges, out, key)
@@ -199,7 +212,9 @@ class Genred:
         if len(args) != self.nargs:
             raise ValueError(f"Invalid number of arguments in call to Genred (should be {self.nargs} "
                              f"and got {len(args)}).")
-        check_backend(backend)
+        if gpu_backend.on_device(args):  # torch CUDA tensors: in place on their GPU
+            return gpu_backend.torch_forward(self, args, backend, device_id, ranges, out)
+        on = check_backend(backend)
         k = self.kernel
         views = [A.to_numpy(a, f"Genred: argument {i}") for i, a in enumerate(args)]
         p = prepare(k, views)
@@ -214,7 +229,12 @@ class Genred:
         vals, idx, direct = _outputs(k, shape, p.dtype, out_np)
         plan = k.plan(p.dtype, p.M, p.N, p.batch, p.arg_batches,
                       0 if vals is None else vals.size, 0 if idx is None else idx.size, r)
-        plan.run(p.arrays, vals, idx)
+        if on.device == "GPU":
+            run_gpu = functools.partial(gpu_backend.run_host, plan, backend=on, device_id=device_id,
+                                        fast_math=self.use_fast_math)
+            run_gpu(p.arrays, vals, idx)
+        else:
+            plan.run(p.arrays, vals, idx)
         if out is not None:
             if not direct:
                 out_np[...] = vals.reshape(out_np.shape)
@@ -224,9 +244,12 @@ class Genred:
             # Later calls with arrays of these shapes skip the checks.
             if len(self._fast) >= _FAST_MAX:
                 self._fast.clear()  # bounded: a few shapes per Genred in practice
-            self._fast[key] = _FastCall(A, plan, [a.size for a in p.arrays], p.dtype.name,
-                                        None if vals is None else vals.shape,
-                                        None if idx is None else idx.shape, final)
+            vshape, ishape = None if vals is None else vals.shape, None if idx is None else idx.shape
+            if on.device == "GPU":
+                self._fast[key] = _HostGPUCall(A, run_gpu, p.dtype.name, vshape, ishape, final)
+            else:
+                self._fast[key] = _FastCall(A, plan, [a.size for a in p.arrays], p.dtype.name,
+                                            vshape, ishape, final)
         if vals is not None and p.user_dtype != p.dtype:
             vals = vals.astype(p.user_dtype)
         return A.from_numpy(_result(vals, idx, final))
@@ -294,3 +317,23 @@ class _FastCall:
         self.run([address(a) for a in args], self.sizes, 0 if vals is None else address(vals),
                  0 if idx is None else address(idx))
         return _result(vals, idx, self.final)
+
+
+class _HostGPUCall:
+    """A GPU call of already-checked shapes on host arrays: copied to the device and back."""
+
+    __slots__ = ("run", "arrays", "dtype", "int64", "vshape", "ishape", "final")
+
+    def __init__(self, arrays: type[ArrayAdapter], run, dtype: str, vshape, ishape, final):
+        self.run, self.arrays = run, arrays
+        self.dtype, self.int64 = arrays.dtype(dtype), arrays.dtype("int64")
+        self.vshape, self.ishape, self.final = vshape, ishape, final
+
+    def __call__(self, args):
+        A = self.arrays
+        vals = None if self.vshape is None else A.empty(self.vshape, dtype=self.dtype)
+        idx = None if self.ishape is None else A.empty(self.ishape, dtype=self.int64)
+        self.run([A.to_numpy(a, "") for a in args], None if vals is None else A.to_numpy(vals, ""),
+                 None if idx is None else A.to_numpy(idx, ""))
+        return _result(vals, idx, self.final)
+

@@ -111,8 +111,9 @@ def get_gpu_props() -> list:
     return [dict(d) for d in info().devices]
 
 
+@lru_cache(maxsize=1)
 def cuda_extension_installed() -> bool:
-    """Whether the CUDA-enabled extension variant is present (not imported)."""
+    """Whether the CUDA-enabled extension variant is present (not imported); looked up once."""
     try:
         return importlib.util.find_spec(CUDA_EXTENSION) is not None
     except (ImportError, ValueError):

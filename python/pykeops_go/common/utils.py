@@ -30,8 +30,8 @@ def get_tools(lang: str) -> Any:
 
 
 def WarmUpGpu(lang: str) -> None:
-    """Warm up the GPU before timing; gokeops has no GPU backend, so this only
-    checks ``lang``.
+    """Warm up the GPU before timing; gokeops compiles and loads kernels at
+    their first call, so this only checks ``lang``.
 
     Parameters
     ----------

@@ -98,7 +98,10 @@ class Genred:
             Min_ArgMin, Max_ArgMax and KMin_ArgKMin.
         """
         da = _dask()
-        check_backend(backend)
+        if check_backend(backend).device == "GPU" and backend != "auto":
+            # The blocks run on the workers' CPU engines; "auto" means that here.
+            raise ValueError(f"pykeops_go.dask: backend {backend!r} is not supported: the blocks run on "
+                             "the workers' CPU engines (use backend='auto' or 'CPU')")
         if len(args) != self.nargs:
             raise ValueError(f"Invalid number of arguments in call to Genred (should be {self.nargs} "
                              f"and got {len(args)}).")

@@ -4,7 +4,8 @@ The engine reads and writes NumPy arrays by address (``common/engine.py``). A
 CPU tensor is handed over as ``tensor.numpy()``, a view of the same memory
 (its ``data_ptr()``), and a result array is returned as ``torch.from_numpy``,
 again a view: no data is copied either way. As in pykeops, a non-contiguous
-tensor is copied with a warning. This build has no GPU backend, so tensors on
+tensor is copied with a warning. CUDA tensors go to the GPU backends
+(``common/gpu_backend.py``) before reaching here, so tensors on
 any other device are refused with a message saying so.
 """
 
@@ -30,8 +31,8 @@ def check_device(t: torch.Tensor, what: str) -> None:
     """Refuse tensors that the CPU engine cannot read in place."""
     if t.device.type != "cpu":
         raise ValueError(
-            f"{what} is on device {t.device}: this build of gokeops has only the CPU backend (no "
-            "GPU backend is built), so it reads CPU tensors only; move the data with .cpu()"
+            f"{what} is on device {t.device}: only the CPU backend reads it here, which takes CPU "
+            "tensors (CUDA tensors run on the GPU backends, with a usable GPU); move the data with .cpu()"
         )
 
 

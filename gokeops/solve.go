@@ -23,6 +23,9 @@ const (
 	SolverDone      = 0 // out holds the solution; SolverInfo reports
 	SolverProduct   = 1 // out holds v: pass A v as in at the next call
 	SolverIteration = 2 // out holds the current iterate (progress mode only)
+	// SolverProductLow: out holds v, pass A v computed in the cheaper, lower
+	// precision (SolverStartRefined only).
+	SolverProductLow = 3
 )
 
 var nystroms = struct {
@@ -124,6 +127,32 @@ var errSolverClosed = errkind.Errorf(errkind.BadValue, "the solver was closed")
 // progress makes SolverNext report every iteration.
 func SolverStart(n int, b, x0 uintptr, precond int64, rtol, atol float64, maxIter, stagnation int, progress bool) (h int64, err error) {
 	defer guard(&err)
+	return startSolver(n, b, x0, precond, rtol, atol, maxIter, stagnation, progress,
+		func(A, _ solve.Operator, P solve.Preconditioner, b, x []float64, opt solve.Options) (solve.Result, error) {
+			return solve.CG(A, P, b, x, opt)
+		})
+}
+
+// SolverStartRefined is SolverStart solving by iterative refinement
+// (solve.Refine): the CG iterations ask for products in a lower precision
+// (code SolverProductLow), the residuals, at most maxRefinements of them,
+// for exact ones (SolverProduct); innerRTol is the relative accuracy of a
+// low-precision product (solve.RefineOptions.InnerRTol).
+func SolverStartRefined(n int, b, x0 uintptr, precond int64, rtol, atol, innerRTol float64, maxIter, maxRefinements, stagnation int, progress bool) (h int64, err error) {
+	defer guard(&err)
+	if !(innerRTol > 0 && innerRTol < 1) || maxRefinements < 1 {
+		return 0, errkind.Errorf(errkind.BadValue, "bad refinement arguments innerRTol=%g, maxRefinements=%d", innerRTol, maxRefinements)
+	}
+	return startSolver(n, b, x0, precond, rtol, atol, maxIter, stagnation, progress,
+		func(A, L solve.Operator, P solve.Preconditioner, b, x []float64, opt solve.Options) (solve.Result, error) {
+			return solve.Refine(A, L, P, b, x, solve.RefineOptions{Options: opt, InnerRTol: innerRTol, MaxRefinements: maxRefinements})
+		})
+}
+
+// solveFunc runs a solve with the exact products A and the low-precision ones L.
+type solveFunc func(A, L solve.Operator, P solve.Preconditioner, b, x []float64, opt solve.Options) (solve.Result, error)
+
+func startSolver(n int, b, x0 uintptr, precond int64, rtol, atol float64, maxIter, stagnation int, progress bool, run solveFunc) (h int64, err error) {
 	if n < 0 || maxIter < 0 || stagnation < 0 {
 		return 0, errkind.Errorf(errkind.BadValue, "bad solver arguments n=%d, maxiter=%d, stagnation=%d", n, maxIter, stagnation)
 	}
@@ -179,7 +208,8 @@ func SolverStart(n int, b, x0 uintptr, precond int64, rtol, atol float64, maxIte
 	}
 	go func() {
 		A := func(dst, src []float64) error { return ask(solverEvent{code: SolverProduct, vec: src, dst: dst}) }
-		res, err := solve.CG(A, P, bc, x, opt)
+		L := func(dst, src []float64) error { return ask(solverEvent{code: SolverProductLow, vec: src, dst: dst}) }
+		res, err := run(A, L, P, bc, x, opt)
 		s.res, s.err = res, err
 		select {
 		case s.events <- solverEvent{code: SolverDone, vec: x}:
@@ -225,7 +255,7 @@ func SolverNext(h int64, in, out uintptr, n int) (code int, err error) {
 		return 0, err
 	}
 	if e := s.pending; e != nil {
-		if e.code == SolverProduct {
+		if e.code == SolverProduct || e.code == SolverProductLow {
 			inv, err := view[float64](in, n)
 			if err != nil {
 				return 0, err
@@ -261,7 +291,9 @@ type solverInfo struct {
 	Residual   float64 `json:"residual"`
 	BNorm      float64 `json:"bnorm"`
 	PAP        float64 `json:"pap"`
-	Error      string  `json:"error"`
+	// Refinements: the exact residual products of a refined solve.
+	Refinements int    `json:"refinements"`
+	Error       string `json:"error"`
 }
 
 // SolverInfo reports a solver as JSON: its iteration and residual so far,
@@ -278,7 +310,7 @@ func SolverInfo(h int64) (s string, err error) {
 	info := solverInfo{Iterations: int(r.iter.Load()), Residual: math.Float64frombits(r.resid.Load())}
 	if r.closed {
 		info = solverInfo{Converged: r.res.Converged(), Stop: r.res.Stop.String(), Iterations: r.res.Iterations,
-			Residual: r.res.Residual, BNorm: r.res.BNorm, PAP: r.res.PAP}
+			Residual: r.res.Residual, BNorm: r.res.BNorm, PAP: r.res.PAP, Refinements: r.res.Refinements}
 		if r.err != nil {
 			info.Error = r.err.Error()
 		}

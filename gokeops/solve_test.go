@@ -55,6 +55,55 @@ func TestSolverReverseCommunication(t *testing.T) {
 	}
 }
 
+// TestSolverRefinedAsksForBothPrecisions drives a refined solve whose
+// low-precision product rounds to float32: the residuals come from exact
+// products, and the solution meets the tolerance in float64.
+func TestSolverRefinedAsksForBothPrecisions(t *testing.T) {
+	A := [3][3]float64{{4, 1, 0}, {1, 3, 1}, {0, 1, 2}}
+	b := []float64{1, 2, 3}
+	if _, err := SolverStartRefined(3, bufAddr(b), 0, 0, 1e-12, 0, 0, 100, 5, 10, false); err == nil {
+		t.Fatal("innerRTol 0: no error")
+	}
+	h, err := SolverStartRefined(3, bufAddr(b), 0, 0, 1e-12, 0, 1e-6, 100, 10, 10, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer SolverClose(h)
+	in, out := make([]float64, 3), make([]float64, 3)
+	exact, low := 0, 0
+	for {
+		code, err := SolverNext(h, bufAddr(in), bufAddr(out), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code == SolverDone {
+			break
+		}
+		for i := range in {
+			in[i] = A[i][0]*out[0] + A[i][1]*out[1] + A[i][2]*out[2]
+			if code == SolverProductLow {
+				in[i] = float64(float32(in[i]))
+			}
+		}
+		if code == SolverProductLow {
+			low++
+		} else {
+			exact++
+		}
+	}
+	for i := range b {
+		if r := A[i][0]*out[0] + A[i][1]*out[1] + A[i][2]*out[2] - b[i]; math.Abs(r) > 1e-11 {
+			t.Fatalf("residual %d: %g (x = %v)", i, r, out)
+		}
+	}
+	s, err := SolverInfo(h)
+	var info solverInfo
+	if err != nil || json.Unmarshal([]byte(s), &info) != nil || !info.Converged || info.Refinements != exact ||
+		info.Iterations != low || exact < 2 {
+		t.Fatalf("info %s (%v): %d exact products, %d low", s, err, exact, low)
+	}
+}
+
 // TestSolverCloseWhileWaiting closes a solver that waits for a product: its
 // goroutine ends and later calls fail cleanly.
 func TestSolverCloseWhileWaiting(t *testing.T) {

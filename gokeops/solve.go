@@ -58,16 +58,26 @@ func NystromBuild(c uintptr, n, m int, landmarks uintptr, cols int, alpha, symTo
 		idx[s] = int(i)
 	}
 	p, err := solve.NewNystrom(cv, n, idx, alpha, solve.NystromOptions{SymTol: symTol, Jitter: jitter})
+	if err != nil {
+		return 0, nystromError(err)
+	}
+	return keepNystrom(p, cols)
+}
+
+// nystromError gives the errors of the Nystrom set-up their kind and prefix.
+func nystromError(err error) error {
 	switch {
 	case errors.Is(err, solve.ErrNotSymmetric):
-		return 0, errkind.Errorf(errkind.BadValue, "not symmetric: %v", err)
+		return errkind.Errorf(errkind.BadValue, "not symmetric: %v", err)
 	case errors.Is(err, solve.ErrIndefinite):
-		return 0, errkind.Errorf(errkind.BadValue, "not positive definite: %v", err)
+		return errkind.Errorf(errkind.BadValue, "not positive definite: %v", err)
 	case errors.Is(err, solve.ErrAlpha):
-		return 0, errkind.Errorf(errkind.BadValue, "alpha: %v", err)
-	case err != nil:
-		return 0, errkind.Wrap(errkind.BadValue, err)
+		return errkind.Errorf(errkind.BadValue, "alpha: %v", err)
 	}
+	return errkind.Wrap(errkind.BadValue, err)
+}
+
+func keepNystrom(p *solve.Nystrom, cols int) (int64, error) {
 	if cols < 1 {
 		return 0, errkind.Errorf(errkind.BadValue, "bad column count %d", cols)
 	}
@@ -77,6 +87,65 @@ func NystromBuild(c uintptr, n, m int, landmarks uintptr, cols int, alpha, symTo
 	nystroms.next++
 	nystroms.m[nystroms.next] = p
 	return nystroms.next, nil
+}
+
+// NystromFactorLandmarks is the first step of a set-up whose O(N m^2)
+// products the caller runs with its own BLAS: it checks K[landmarks,
+// landmarks], read from C as for NystromBuild, and writes the lower
+// Cholesky factor L of it plus the jitter (float64, m x m row-major, upper
+// triangle zero) to l. The caller then forms B = C L^-T and B^T B and
+// passes them to NystromBuildFromGram. Errors as NystromBuild.
+func NystromFactorLandmarks(c uintptr, n, m int, landmarks uintptr, symTol, jitter float64, l uintptr) (err error) {
+	defer guard(&err)
+	if n <= 0 || m <= 0 || m > n || n > math.MaxInt/m {
+		return errkind.Errorf(errkind.BadValue, "bad Nystrom sizes n=%d, m=%d", n, m)
+	}
+	cv, err := view[float64](c, n*m)
+	if err != nil {
+		return err
+	}
+	lv, err := view[int64](landmarks, m)
+	if err != nil {
+		return err
+	}
+	out, err := view[float64](l, m*m)
+	if err != nil {
+		return err
+	}
+	idx := make([]int, m)
+	for s, i := range lv {
+		idx[s] = int(i)
+	}
+	f, err := solve.FactorLandmarks(cv, n, idx, solve.NystromOptions{SymTol: symTol, Jitter: jitter})
+	if err != nil {
+		return nystromError(err)
+	}
+	copy(out, f)
+	return nil
+}
+
+// NystromBuildFromGram finishes a set-up begun by NystromFactorLandmarks
+// from B = C L^-T (float64, n x m row-major) and its Gram matrix B^T B
+// (float64, m x m row-major, lower triangle read), both copied, and
+// returns the preconditioner's handle (as NystromBuild).
+func NystromBuildFromGram(b uintptr, n, m int, gram uintptr, cols int, alpha float64) (h int64, err error) {
+	defer guard(&err)
+	if n <= 0 || m <= 0 || m > n || n > math.MaxInt/m {
+		return 0, errkind.Errorf(errkind.BadValue, "bad Nystrom sizes n=%d, m=%d", n, m)
+	}
+	bv, err := view[float64](b, n*m)
+	if err != nil {
+		return 0, err
+	}
+	gv, err := view[float64](gram, m*m)
+	if err != nil {
+		return 0, err
+	}
+	p, err := solve.NystromFromGram(append([]float64(nil), bv...), n, m, append([]float64(nil), gv...), alpha)
+	if err != nil {
+		return 0, nystromError(err)
+	}
+	return keepNystrom(p, cols)
 }
 
 // NystromFree releases a preconditioner.

@@ -19,6 +19,9 @@ import (
 // residual reported is always the exact one, so the cheap products can
 // cost speed but never accuracy.
 
+// innerStagnation is the Options.Stagnation of an inner solve.
+const innerStagnation = 5
+
 // RefineOptions tune Refine. Options holds the tolerance on the exact
 // residual, the cap on CG iterations (cheap and exact together) and the
 // stagnation rule of the inner solves; Progress receives every inner
@@ -94,6 +97,9 @@ func Refine(high, low Operator, P Preconditioner, b, x []float64, opt RefineOpti
 		// usually lands under tol, but no less than the cheap products give.
 		inner := opt.Options
 		inner.RTol, inner.ATol, inner.MaxIter = math.Max(0.25*tol/rn, opt.InnerRTol), 0, left
+		// An inner solve that has hit the cheap products' rounding stops
+		// soon: the next exact residual restarts from there.
+		inner.Stagnation, inner.StagnationFactor = innerStagnation, 0.9
 		done := res.Iterations
 		if opt.Progress != nil {
 			inner.Progress = func(it int, ir float64, dk []float64) error {

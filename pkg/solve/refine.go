@@ -22,6 +22,13 @@ import (
 // innerStagnation is the Options.Stagnation of an inner solve.
 const innerStagnation = 5
 
+// minContraction is the largest factor by which a refinement step must
+// divide the exact residual for Refine to go on refining: a weaker step
+// says that the cheap products are too coarse for the system, and exact
+// CG, which keeps its Krylov space, then costs fewer products than more
+// restarted inner solves.
+const minContraction = 0.1
+
 // RefineOptions tune Refine. Options holds the tolerance on the exact
 // residual, the cap on CG iterations (cheap and exact together) and the
 // stagnation rule of the inner solves; Progress receives every inner
@@ -40,9 +47,10 @@ type RefineOptions struct {
 // approximate ones (low), both symmetric positive definite, starting from
 // the x passed in. Result.Refinements counts the exact products of
 // residuals; Result.Iterations the CG iterations of either kind. When a
-// refinement step does not halve the exact residual (the cheap products
-// are too coarse for this system), the rest of the solve is a CG with
-// the exact products from the best iterate, within the same iteration cap.
+// refinement step does not divide the exact residual by 1/minContraction
+// (the cheap products are too coarse for this system), the rest of the
+// solve is a CG with the exact products from the best iterate, within the
+// same iteration cap.
 func Refine(high, low Operator, P Preconditioner, b, x []float64, opt RefineOptions) (Result, error) {
 	n := len(b)
 	if len(x) != n {
@@ -125,13 +133,16 @@ func Refine(high, low Operator, P Preconditioner, b, x []float64, opt RefineOpti
 		if err != nil {
 			return res, err
 		}
-		if !(rNew < 0.5*rn) {
-			// No contraction: keep x, whose residual is rn (r was
-			// overwritten; the exact CG recomputes it).
+		contraction := rNew / rn
+		if rNew < rn {
+			copy(x, trial)
+			rn, res.Residual = rNew, rNew
+		}
+		if rn > tol && !(contraction <= minContraction) {
+			// The cheap products limit the correction: exact CG from x
+			// (its residual is rn; r may hold the rejected trial's).
 			break
 		}
-		copy(x, trial)
-		rn, res.Residual = rNew, rNew
 	}
 	// The cheap products cannot refine further: exact CG from x.
 	rest := opt.Options

@@ -151,8 +151,8 @@ class KernelSolve:
             kernel products (several times cheaper), and each correction is checked
             by a float64 product of the residual, which alone decides convergence,
             so the tolerance is met in float64. Should float32 be too coarse for the
-            system (a correction that does not halve the residual), the solve goes
-            on in float64. Ignored for float32 data.
+            system (a correction that does not divide the residual by 10), the solve
+            goes on in float64. Ignored for float32 data. See docs/solve.md.
 
         Returns
         -------

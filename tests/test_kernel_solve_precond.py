@@ -255,6 +255,9 @@ def test_lazytensor_solve_options():
     v = K.solve(b[:, 0], alpha=0.1, precond="nystrom", rank=80, rtol=1e-10)
     assert v.shape == (300,)
     np.testing.assert_allclose(v, a[:, 0], atol=1e-7)
+    m, info = K.solve(b, alpha=0.1, precond="nystrom", rank=80, rtol=1e-10, inner_dtype="float32",
+                      return_info=True)
+    assert info.inner_dtype == "float32" and rel_residual(A, m, b) <= 1e-10
 
 
 def test_scipy_linear_operators():

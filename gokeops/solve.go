@@ -23,6 +23,9 @@ const (
 	SolverDone      = 0 // out holds the solution; SolverInfo reports
 	SolverProduct   = 1 // out holds v: pass A v as in at the next call
 	SolverIteration = 2 // out holds the current iterate (progress mode only)
+	// SolverProductLow: out holds v, pass A v computed in the cheaper, lower
+	// precision (SolverStartRefined only).
+	SolverProductLow = 3
 )
 
 var nystroms = struct {
@@ -55,16 +58,26 @@ func NystromBuild(c uintptr, n, m int, landmarks uintptr, cols int, alpha, symTo
 		idx[s] = int(i)
 	}
 	p, err := solve.NewNystrom(cv, n, idx, alpha, solve.NystromOptions{SymTol: symTol, Jitter: jitter})
+	if err != nil {
+		return 0, nystromError(err)
+	}
+	return keepNystrom(p, cols)
+}
+
+// nystromError gives the errors of the Nystrom set-up their kind and prefix.
+func nystromError(err error) error {
 	switch {
 	case errors.Is(err, solve.ErrNotSymmetric):
-		return 0, errkind.Errorf(errkind.BadValue, "not symmetric: %v", err)
+		return errkind.Errorf(errkind.BadValue, "not symmetric: %v", err)
 	case errors.Is(err, solve.ErrIndefinite):
-		return 0, errkind.Errorf(errkind.BadValue, "not positive definite: %v", err)
+		return errkind.Errorf(errkind.BadValue, "not positive definite: %v", err)
 	case errors.Is(err, solve.ErrAlpha):
-		return 0, errkind.Errorf(errkind.BadValue, "alpha: %v", err)
-	case err != nil:
-		return 0, errkind.Wrap(errkind.BadValue, err)
+		return errkind.Errorf(errkind.BadValue, "alpha: %v", err)
 	}
+	return errkind.Wrap(errkind.BadValue, err)
+}
+
+func keepNystrom(p *solve.Nystrom, cols int) (int64, error) {
 	if cols < 1 {
 		return 0, errkind.Errorf(errkind.BadValue, "bad column count %d", cols)
 	}
@@ -74,6 +87,65 @@ func NystromBuild(c uintptr, n, m int, landmarks uintptr, cols int, alpha, symTo
 	nystroms.next++
 	nystroms.m[nystroms.next] = p
 	return nystroms.next, nil
+}
+
+// NystromFactorLandmarks is the first step of a set-up whose O(N m^2)
+// products the caller runs with its own BLAS: it checks K[landmarks,
+// landmarks], read from C as for NystromBuild, and writes the lower
+// Cholesky factor L of it plus the jitter (float64, m x m row-major, upper
+// triangle zero) to l. The caller then forms B = C L^-T and B^T B and
+// passes them to NystromBuildFromGram. Errors as NystromBuild.
+func NystromFactorLandmarks(c uintptr, n, m int, landmarks uintptr, symTol, jitter float64, l uintptr) (err error) {
+	defer guard(&err)
+	if n <= 0 || m <= 0 || m > n || n > math.MaxInt/m {
+		return errkind.Errorf(errkind.BadValue, "bad Nystrom sizes n=%d, m=%d", n, m)
+	}
+	cv, err := view[float64](c, n*m)
+	if err != nil {
+		return err
+	}
+	lv, err := view[int64](landmarks, m)
+	if err != nil {
+		return err
+	}
+	out, err := view[float64](l, m*m)
+	if err != nil {
+		return err
+	}
+	idx := make([]int, m)
+	for s, i := range lv {
+		idx[s] = int(i)
+	}
+	f, err := solve.FactorLandmarks(cv, n, idx, solve.NystromOptions{SymTol: symTol, Jitter: jitter})
+	if err != nil {
+		return nystromError(err)
+	}
+	copy(out, f)
+	return nil
+}
+
+// NystromBuildFromGram finishes a set-up begun by NystromFactorLandmarks
+// from B = C L^-T (float64, n x m row-major) and its Gram matrix B^T B
+// (float64, m x m row-major, lower triangle read), both copied, and
+// returns the preconditioner's handle (as NystromBuild).
+func NystromBuildFromGram(b uintptr, n, m int, gram uintptr, cols int, alpha float64) (h int64, err error) {
+	defer guard(&err)
+	if n <= 0 || m <= 0 || m > n || n > math.MaxInt/m {
+		return 0, errkind.Errorf(errkind.BadValue, "bad Nystrom sizes n=%d, m=%d", n, m)
+	}
+	bv, err := view[float64](b, n*m)
+	if err != nil {
+		return 0, err
+	}
+	gv, err := view[float64](gram, m*m)
+	if err != nil {
+		return 0, err
+	}
+	p, err := solve.NystromFromGram(append([]float64(nil), bv...), n, m, append([]float64(nil), gv...), alpha)
+	if err != nil {
+		return 0, nystromError(err)
+	}
+	return keepNystrom(p, cols)
 }
 
 // NystromFree releases a preconditioner.
@@ -124,6 +196,32 @@ var errSolverClosed = errkind.Errorf(errkind.BadValue, "the solver was closed")
 // progress makes SolverNext report every iteration.
 func SolverStart(n int, b, x0 uintptr, precond int64, rtol, atol float64, maxIter, stagnation int, progress bool) (h int64, err error) {
 	defer guard(&err)
+	return startSolver(n, b, x0, precond, rtol, atol, maxIter, stagnation, progress,
+		func(A, _ solve.Operator, P solve.Preconditioner, b, x []float64, opt solve.Options) (solve.Result, error) {
+			return solve.CG(A, P, b, x, opt)
+		})
+}
+
+// SolverStartRefined is SolverStart solving by iterative refinement
+// (solve.Refine): the CG iterations ask for products in a lower precision
+// (code SolverProductLow), the residuals, at most maxRefinements of them,
+// for exact ones (SolverProduct); innerRTol is the relative accuracy of a
+// low-precision product (solve.RefineOptions.InnerRTol).
+func SolverStartRefined(n int, b, x0 uintptr, precond int64, rtol, atol, innerRTol float64, maxIter, maxRefinements, stagnation int, progress bool) (h int64, err error) {
+	defer guard(&err)
+	if !(innerRTol > 0 && innerRTol < 1) || maxRefinements < 1 {
+		return 0, errkind.Errorf(errkind.BadValue, "bad refinement arguments innerRTol=%g, maxRefinements=%d", innerRTol, maxRefinements)
+	}
+	return startSolver(n, b, x0, precond, rtol, atol, maxIter, stagnation, progress,
+		func(A, L solve.Operator, P solve.Preconditioner, b, x []float64, opt solve.Options) (solve.Result, error) {
+			return solve.Refine(A, L, P, b, x, solve.RefineOptions{Options: opt, InnerRTol: innerRTol, MaxRefinements: maxRefinements})
+		})
+}
+
+// solveFunc runs a solve with the exact products A and the low-precision ones L.
+type solveFunc func(A, L solve.Operator, P solve.Preconditioner, b, x []float64, opt solve.Options) (solve.Result, error)
+
+func startSolver(n int, b, x0 uintptr, precond int64, rtol, atol float64, maxIter, stagnation int, progress bool, run solveFunc) (h int64, err error) {
 	if n < 0 || maxIter < 0 || stagnation < 0 {
 		return 0, errkind.Errorf(errkind.BadValue, "bad solver arguments n=%d, maxiter=%d, stagnation=%d", n, maxIter, stagnation)
 	}
@@ -179,7 +277,8 @@ func SolverStart(n int, b, x0 uintptr, precond int64, rtol, atol float64, maxIte
 	}
 	go func() {
 		A := func(dst, src []float64) error { return ask(solverEvent{code: SolverProduct, vec: src, dst: dst}) }
-		res, err := solve.CG(A, P, bc, x, opt)
+		L := func(dst, src []float64) error { return ask(solverEvent{code: SolverProductLow, vec: src, dst: dst}) }
+		res, err := run(A, L, P, bc, x, opt)
 		s.res, s.err = res, err
 		select {
 		case s.events <- solverEvent{code: SolverDone, vec: x}:
@@ -225,7 +324,7 @@ func SolverNext(h int64, in, out uintptr, n int) (code int, err error) {
 		return 0, err
 	}
 	if e := s.pending; e != nil {
-		if e.code == SolverProduct {
+		if e.code == SolverProduct || e.code == SolverProductLow {
 			inv, err := view[float64](in, n)
 			if err != nil {
 				return 0, err
@@ -261,7 +360,9 @@ type solverInfo struct {
 	Residual   float64 `json:"residual"`
 	BNorm      float64 `json:"bnorm"`
 	PAP        float64 `json:"pap"`
-	Error      string  `json:"error"`
+	// Refinements: the exact residual products of a refined solve.
+	Refinements int    `json:"refinements"`
+	Error       string `json:"error"`
 }
 
 // SolverInfo reports a solver as JSON: its iteration and residual so far,
@@ -278,7 +379,7 @@ func SolverInfo(h int64) (s string, err error) {
 	info := solverInfo{Iterations: int(r.iter.Load()), Residual: math.Float64frombits(r.resid.Load())}
 	if r.closed {
 		info = solverInfo{Converged: r.res.Converged(), Stop: r.res.Stop.String(), Iterations: r.res.Iterations,
-			Residual: r.res.Residual, BNorm: r.res.BNorm, PAP: r.res.PAP}
+			Residual: r.res.Residual, BNorm: r.res.BNorm, PAP: r.res.PAP, Refinements: r.res.Refinements}
 		if r.err != nil {
 			info.Error = r.err.Error()
 		}

@@ -178,6 +178,9 @@ def test_nystrom_rejects_ranges_and_batches():
     (dict(verbose="yes"), "verbose"),
     (dict(alpha=float("inf")), "alpha"),
     (dict(x0=np.zeros((3, 1))), "x0"),
+    (dict(precond="nystrom", inner_dtype="float16"), "inner_dtype"),
+    (dict(precond="nystrom", inner_dtype=np.float32), "inner_dtype"),
+    (dict(inner_dtype="float32"), "inner_dtype"),
 ])
 def test_bad_solver_arguments(kw, match):
     x, b = data(30)
@@ -252,6 +255,9 @@ def test_lazytensor_solve_options():
     v = K.solve(b[:, 0], alpha=0.1, precond="nystrom", rank=80, rtol=1e-10)
     assert v.shape == (300,)
     np.testing.assert_allclose(v, a[:, 0], atol=1e-7)
+    m, info = K.solve(b, alpha=0.1, precond="nystrom", rank=80, rtol=1e-10, inner_dtype="float32",
+                      return_info=True)
+    assert info.inner_dtype == "float32" and rel_residual(A, m, b) <= 1e-10
 
 
 def test_scipy_linear_operators():
@@ -320,3 +326,67 @@ def test_eps_zero_reaches_machine_precision(precond):
         a, info = ks(x, x, b, alpha=1.0, eps=0, precond=precond, rank=20, return_info=True)
     assert rel_residual(A, a, b) <= 1e-13
     assert info.converged or info.stop != "maximum number of iterations reached"
+
+
+@pytest.mark.parametrize("D", [1, 3])
+@pytest.mark.parametrize("rtol", [1e-6, 1e-10])
+def test_float32_inner_products_meet_the_float64_tolerance(D, rtol):
+    """inner_dtype='float32': the iterations run on float32 products, the tolerance is
+    met by the float64 residual, checked here against the dense float64 system."""
+    x, b = data(400, D)
+    ks = KernelSolve(GAUSS, aliases(D), "a", axis=1)
+    seen = []
+    a, info = ks(x, x, b, alpha=0.1, precond="nystrom", rank=100, rtol=rtol, inner_dtype="float32",
+                 callback=lambda it, a, rel: seen.append(it), return_info=True)
+    A = gauss(x, x) + 0.1 * np.eye(len(x))
+    ref = np.linalg.solve(A, b)
+    assert a.dtype == np.float64 and info.converged and info.inner_dtype == "float32"
+    # float32 products are ~1e-7 accurate: a float64 tolerance takes at least two refinements.
+    assert info.refinements >= 2 and info.products == info.iterations + info.refinements
+    assert seen == list(range(1, info.iterations + 1))
+    true = rel_residual(A, a, b)
+    assert true <= rtol and abs(true - info.residual) <= 1e-3 * true
+    np.testing.assert_allclose(a, ref, atol=3e3 * rtol * np.abs(ref).max())
+    # The same solve in float64 throughout: as accurate, and every product in float64.
+    a64, info64 = ks(x, x, b, alpha=0.1, precond="nystrom", rank=100, rtol=rtol, return_info=True)
+    assert info64.inner_dtype is None and info64.refinements == 0 and info64.products == info64.iterations
+    np.testing.assert_allclose(a, a64, atol=3e3 * rtol * np.abs(ref).max())
+
+
+def test_float32_inner_products_too_coarse_still_converge():
+    """Points far from the origin: float32 rounds their differences by ~10%, a refinement
+    step does not halve the residual and the solve finishes in float64, to the tolerance."""
+    x, b = data(200)
+    x = x + 1e6
+    ks = KernelSolve(GAUSS, aliases(), "a", axis=1)
+    a, info = ks(x, x, b, alpha=0.1, precond="nystrom", rank=50, rtol=1e-9, inner_dtype="float32",
+                 return_info=True)
+    A = gauss(x, x) + 0.1 * np.eye(len(x))
+    assert info.converged and rel_residual(A, a, b) <= 1e-9
+    np.testing.assert_allclose(a, np.linalg.solve(A, b), atol=1e-6)
+
+
+def test_float32_inner_dtype_is_ignored_for_float32_data():
+    x, b = data(200, dtype=np.float32)
+    ks = KernelSolve(GAUSS, aliases(), "a", axis=1)
+    a, info = ks(x, x, b, alpha=0.1, precond="nystrom", rank=50, rtol=1e-4, inner_dtype="float32",
+                 return_info=True)
+    A = gauss(x, x) + 0.1 * np.eye(len(x))
+    assert a.dtype == np.float32 and info.inner_dtype is None and info.refinements == 0
+    assert info.converged and rel_residual(A, a, b) <= 3e-4
+
+
+def test_nystrom_setup_without_scipy_is_the_same(monkeypatch):
+    """Without SciPy the engine runs the O(N m^2) set-up itself: same preconditioner, same
+    iterations, same solution."""
+    import sys
+    x, b = data(500, 2)
+    ks = KernelSolve(GAUSS, aliases(2), "a", axis=1)
+    kw = dict(alpha=0.1, precond="nystrom", rank=120, rtol=1e-10, return_info=True)
+    a1, i1 = ks(x, x, b, **kw)
+    monkeypatch.setitem(sys.modules, "scipy.linalg", None)  # import scipy.linalg raises ImportError
+    a2, i2 = ks(x, x, b, **kw)
+    A = gauss(x, x) + 0.1 * np.eye(len(x))
+    assert i1.converged and i2.converged and abs(i1.iterations - i2.iterations) <= 1
+    assert rel_residual(A, a1, b) <= 1e-10 and rel_residual(A, a2, b) <= 1e-10
+    np.testing.assert_allclose(a1, a2, atol=1e-7 * np.abs(a1).max())

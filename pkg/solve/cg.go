@@ -59,6 +59,9 @@ type Result struct {
 	// PAP is p'Ap / (|A| p'p) at a breakdown, |A| the largest |Ap| / |p| met:
 	// about -1 for an indefinite A, within rounding of 0 for a singular one.
 	PAP float64
+	// Refinements is the number of exact residual products of Refine
+	// (0 for CG, whose products are all alike).
+	Refinements int
 }
 
 // Converged reports whether the tolerance was reached.

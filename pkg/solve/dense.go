@@ -19,8 +19,14 @@ const (
 // parallelBlocks runs f on the blocks [lo, hi) of [0, n) of size bs, on
 // GOMAXPROCS goroutines; f receives its worker number.
 func parallelBlocks(n, bs int, f func(w, lo, hi int)) int {
+	return parallelBlocksN(n, bs, runtime.GOMAXPROCS(0), f)
+}
+
+// parallelBlocksN is parallelBlocks on at most maxWorkers goroutines; it
+// returns how many ran.
+func parallelBlocksN(n, bs, maxWorkers int, f func(w, lo, hi int)) int {
 	nb := (n + bs - 1) / bs
-	workers := max(1, min(runtime.GOMAXPROCS(0), nb))
+	workers := max(1, min(maxWorkers, nb))
 	var wg sync.WaitGroup
 	var next sync.Mutex
 	k := 0

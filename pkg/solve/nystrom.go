@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 
 	"gonum.org/v1/gonum/blas"
@@ -20,13 +21,19 @@ import (
 // where every m x m matrix is well conditioned (H = alpha Id + B^T B has its
 // eigenvalues in [alpha, alpha + ||K||]), unlike the textbook form with
 // alpha Kmm + C^T C, whose condition number is that of Kmm squared.
+//
+// The set-up has three steps: FactorLandmarks (checks and factors Kmm,
+// O(m^3)), B = C L^-T and B^T B (the two O(N m^2) steps, the whole cost
+// for a large N: NewNystrom runs them with the kernels of dense.go, a
+// caller with a faster BLAS runs them itself), and NystromFromGram.
 type Nystrom struct {
 	n, m  int
 	cols  int // Apply works on n x cols row-major blocks, column by column (K ⊗ Id)
 	alpha float64
-	bt    []float64 // B^T = L^-1 C^T, m x N row-major
+	b     []float64 // B = C L^-T, n x m row-major
 	h     []float64 // m x m lower Cholesky factor of H
 	u, v  []float64 // scratch: m and N values
+	parts [][]float64
 	mu    sync.Mutex
 }
 
@@ -47,12 +54,44 @@ type NystromOptions struct {
 }
 
 // NewNystrom builds the preconditioner from C (n x m, row-major: C[i*m+s] is
-// K[i, S[s]]) and the landmark indices S. C is kept, not copied.
+// K[i, S[s]]) and the landmark indices S. C is not kept.
 func NewNystrom(c []float64, n int, landmarks []int, alpha float64, opt NystromOptions) (*Nystrom, error) {
 	m := len(landmarks)
 	if !(alpha > 0) {
 		return nil, ErrAlpha
 	}
+	l, err := FactorLandmarks(c, n, landmarks, opt)
+	if err != nil {
+		return nil, err
+	}
+	// Bt = L^-1 C^T (m x n), then its Gram matrix: the Gram matrix of a
+	// computed Bt is positive semi-definite whatever the rounding, so H is
+	// always positive definite; L^-1 (C^T C) L^-T would amplify the rounding
+	// of C^T C by the condition number of Kmm.
+	bt := make([]float64, m*n)
+	for i := 0; i < n; i++ {
+		for s := 0; s < m; s++ {
+			bt[s*n+i] = c[i*m+s]
+		}
+	}
+	forwardSubst(l, m, bt, n)
+	g := gramRows(bt, m, n)
+	b := make([]float64, n*m)
+	for s := 0; s < m; s++ {
+		for i := 0; i < n; i++ {
+			b[i*m+s] = bt[s*n+i]
+		}
+	}
+	return NystromFromGram(b, n, m, g, alpha)
+}
+
+// FactorLandmarks checks Kmm, read from the landmark rows of C (n x m
+// row-major, m = len(landmarks)), for symmetry and returns the lower
+// Cholesky factor L (m x m row-major, upper triangle zero) of its
+// symmetric part plus the jitter: ErrNotSymmetric, ErrIndefinite or
+// ErrNotFinite when that is not possible.
+func FactorLandmarks(c []float64, n int, landmarks []int, opt NystromOptions) ([]float64, error) {
+	m := len(landmarks)
 	if m == 0 || n <= 0 || len(c) != n*m {
 		return nil, fmt.Errorf("C has %d values; expected n x m = %d x %d", len(c), n, m)
 	}
@@ -99,25 +138,35 @@ func NewNystrom(c []float64, n int, landmarks []int, alpha float64, opt NystromO
 	for s := 0; s < m; s++ { // Potrf leaves the upper triangle as it was
 		clear(kmm[s*m+s+1 : (s+1)*m])
 	}
-	// Bt = L^-1 C^T (m x n), then H = alpha Id + Bt Bt^T: the Gram matrix of a
-	// computed Bt is positive semi-definite whatever the rounding, so H is
-	// always positive definite; L^-1 (C^T C) L^-T would amplify the rounding
-	// of C^T C by the condition number of Kmm.
-	bt := make([]float64, m*n)
-	for i := 0; i < n; i++ {
-		for s := 0; s < m; s++ {
-			bt[s*n+i] = c[i*m+s]
-		}
+	return kmm, nil
+}
+
+// NystromFromGram finishes the set-up from B = C L^-T (n x m row-major,
+// kept) and its Gram matrix B^T B (m x m row-major, lower triangle read;
+// overwritten), L from FactorLandmarks.
+func NystromFromGram(b []float64, n, m int, gram []float64, alpha float64) (*Nystrom, error) {
+	if !(alpha > 0) {
+		return nil, ErrAlpha
 	}
-	forwardSubst(kmm, m, bt, n)
-	h := gramRows(bt, m, n)
+	if m <= 0 || n <= 0 || len(b) != n*m || len(gram) != m*m {
+		return nil, fmt.Errorf("B has %d values and its Gram matrix %d; expected n x m = %d x %d and m x m", len(b), len(gram), n, m)
+	}
+	h := gram
 	for s := 0; s < m; s++ {
+		for t := 0; t <= s; t++ {
+			if v := h[s*m+t]; math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, ErrNotFinite
+			}
+		}
 		h[s*m+s] += alpha
 	}
 	if _, ok := lapack64.Potrf(blas64.Symmetric{Uplo: blas.Lower, N: m, Stride: m, Data: h}); !ok {
 		return nil, fmt.Errorf("%w: the Cholesky factorisation of alpha Id + B^T B failed", ErrIndefinite)
 	}
-	return &Nystrom{n: n, m: m, alpha: alpha, bt: bt, h: h, u: make([]float64, m), v: make([]float64, n)}, nil
+	for s := 0; s < m; s++ {
+		clear(h[s*m+s+1 : (s+1)*m])
+	}
+	return &Nystrom{n: n, m: m, alpha: alpha, b: b, h: h, u: make([]float64, m), v: make([]float64, n)}, nil
 }
 
 // Rank is the number of landmarks.
@@ -130,6 +179,9 @@ func (p *Nystrom) SetColumns(cols int) {
 	p.cols = max(cols, 1)
 }
 
+// applyRows is the number of rows of B per block of Apply's goroutines.
+const applyRows = 2048
+
 // Apply computes dst = P^-1 src.
 func (p *Nystrom) Apply(dst, src []float64) {
 	p.mu.Lock()
@@ -139,25 +191,47 @@ func (p *Nystrom) Apply(dst, src []float64) {
 	u := blas64.Vector{N: m, Inc: 1, Data: p.u}
 	cols := max(p.cols, 1)
 	inv := 1 / p.alpha
+	if p.parts == nil {
+		p.parts = make([][]float64, max(1, min(runtime.GOMAXPROCS(0), (n+applyRows-1)/applyRows)))
+		for w := range p.parts {
+			p.parts[w] = make([]float64, m)
+		}
+	}
 	for c := 0; c < cols; c++ {
 		v := p.v
 		for i := range v {
 			v[i] = src[i*cols+c]
 		}
-		for s := 0; s < m; s++ { // u = B^T v
-			p.u[s] = dot(p.bt[s*n:(s+1)*n], v)
+		for _, part := range p.parts {
+			clear(part)
+		}
+		used := parallelBlocksN(n, applyRows, len(p.parts), func(w, lo, hi int) { // u = B^T v
+			part := p.parts[w]
+			for i := lo; i < hi; i++ {
+				axpy(part, v[i], p.b[i*m:(i+1)*m])
+			}
+		})
+		copy(p.u, p.parts[0])
+		for _, part := range p.parts[1:used] {
+			for s := range p.u {
+				p.u[s] += part[s]
+			}
 		}
 		blas64.Trsv(blas.NoTrans, H, u) // u = H^-1 u
 		blas64.Trsv(blas.Trans, H, u)
-		for s := 0; s < m; s++ { // v -= B u
-			us, row := p.u[s], p.bt[s*n:(s+1)*n]
-			for i := range v {
-				v[i] -= us * row[i]
+		parallelBlocksN(n, applyRows, len(p.parts), func(_, lo, hi int) { // v -= B u
+			for i := lo; i < hi; i++ {
+				dst[i*cols+c] = (v[i] - dot(p.b[i*m:(i+1)*m], p.u)) * inv
 			}
-		}
-		for i := range v {
-			dst[i*cols+c] = v[i] * inv
-		}
+		})
+	}
+}
+
+// axpy computes dst += a x.
+func axpy(dst []float64, a float64, x []float64) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] += a * x[i]
 	}
 }
 

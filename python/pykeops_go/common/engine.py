@@ -430,7 +430,7 @@ def elementwise_methods() -> list[tuple[str, str, str]]:
 
 # ---- the conjugate gradient of KernelSolve (gokeops/solve.go) ----------------------
 
-SOLVER_DONE, SOLVER_PRODUCT, SOLVER_ITERATION = 0, 1, 2
+SOLVER_DONE, SOLVER_PRODUCT, SOLVER_ITERATION, SOLVER_PRODUCT_LOW = 0, 1, 2, 3
 
 
 def nystrom_build(c: np.ndarray, landmarks: np.ndarray, cols: int, alpha: float, sym_tol: float,
@@ -443,20 +443,51 @@ def nystrom_build(c: np.ndarray, landmarks: np.ndarray, cols: int, alpha: float,
                 float(sym_tol), float(jitter))
 
 
+def nystrom_factor_landmarks(c: np.ndarray, landmarks: np.ndarray, sym_tol: float,
+                             jitter: float) -> np.ndarray:
+    """The lower Cholesky factor (float64, m x m) of ``K[landmarks, landmarks]`` read from
+    ``C = K[:, landmarks]`` (float64, C-contiguous, n x m), checked as by :func:`nystrom_build`:
+    the first step of a set-up whose two O(N m^2) products the caller computes."""
+    n, m = c.shape
+    out = np.zeros((m, m))
+    call(_go.NystromFactorLandmarks, c.ctypes.data, n, m, landmarks.ctypes.data, float(sym_tol),
+         float(jitter), out.ctypes.data)
+    return out
+
+
+def nystrom_build_from_gram(b: np.ndarray, gram: np.ndarray, cols: int, alpha: float) -> int:
+    """Handle of the Nystrom preconditioner from ``B = C L^-T`` (float64, C-contiguous, n x m)
+    and ``B^T B`` (float64, C-contiguous, m x m), both copied (L from
+    :func:`nystrom_factor_landmarks`)."""
+    n, m = b.shape
+    return call(_go.NystromBuildFromGram, b.ctypes.data, n, m, gram.ctypes.data, int(cols), float(alpha))
+
+
 def nystrom_free(h: int) -> None:
     call(_go.NystromFree, h)
 
 
 class Solver:
     """A conjugate gradient running in Go, driven by :meth:`next` (reverse communication):
-    it asks for products ``A v`` and reports iterations; float64 vectors of size n."""
+    it asks for products ``A v`` and reports iterations; float64 vectors of size n.
+
+    ``refine=(inner_rtol, max_refinements)`` solves by iterative refinement: the CG
+    iterations ask for low-precision products (``SOLVER_PRODUCT_LOW``), the residuals
+    for exact ones (``SOLVER_PRODUCT``)."""
 
     def __init__(self, b: np.ndarray, x0: np.ndarray | None, precond: int, rtol: float,
-                 atol: float, maxiter: int, stagnation: int, progress: bool):
+                 atol: float, maxiter: int, stagnation: int, progress: bool,
+                 refine: tuple[float, int] | None = None):
         self.n = b.size
         self.out = np.zeros(self.n)
-        self.h = call(_go.SolverStart, self.n, b.ctypes.data, 0 if x0 is None else x0.ctypes.data,
-                      precond, float(rtol), float(atol), int(maxiter), int(stagnation), bool(progress))
+        x0p = 0 if x0 is None else x0.ctypes.data
+        if refine is None:
+            self.h = call(_go.SolverStart, self.n, b.ctypes.data, x0p, precond, float(rtol), float(atol),
+                          int(maxiter), int(stagnation), bool(progress))
+        else:
+            self.h = call(_go.SolverStartRefined, self.n, b.ctypes.data, x0p, precond, float(rtol),
+                          float(atol), float(refine[0]), int(maxiter), int(refine[1]), int(stagnation),
+                          bool(progress))
 
     def next(self, product: np.ndarray | None) -> int:
         """Pass the product asked for last (or None) and get the next request; its vector

@@ -325,7 +325,7 @@ class ReductionMixin:
             ``alpha`` (ridge, default 1e-10), ``eps`` (default 1e-6), ``backend``,
             ``ranges``..., KernelSolve options (``dtype_acc``...) and its solver options:
             ``x0``, ``maxiter``, ``rtol``, ``precond="nystrom"`` (with ``rank``,
-            ``landmarks``, ``seed``), ``callback``, ``verbose``, ``return_info``; see
+            ``landmarks``, ``seed``, ``inner_dtype``), ``callback``, ``verbose``, ``return_info``; see
             :meth:`pykeops_go.numpy.KernelSolve.__call__`.
         """
         self._check_not_reduced()

@@ -24,6 +24,12 @@ PRECONDITIONERS = (None, "nystrom")
 LANDMARK_METHODS = ("auto", "uniform", "cluster")
 # "auto" picks "cluster" up to this point dimension (grids suit low dimensions only).
 CLUSTER_MAX_DIM = 8
+INNER_DTYPES = (None, "float32")
+# Iterative refinement with float32 inner products: the relative accuracy of a float32
+# kernel product (the smallest tolerance an inner solve is given) and the cap on the
+# float64 residual products.
+FLOAT32_INNER_RTOL = 1e-4
+MAX_REFINEMENTS = 10
 
 
 class ConvergenceWarning(RuntimeWarning):
@@ -54,7 +60,13 @@ class SolveInfo:
         Number of Nystrom landmarks (0 without).
     products : int
         Products by the operator ``alpha Id + K`` (the Nystrom set-up adds the
-        equivalent of ``rank / N`` of one).
+        equivalent of ``rank / N`` of one), in either precision.
+    inner_dtype : str or None
+        ``"float32"`` when the iterations ran on float32 products inside an
+        iterative refinement (``inner_dtype="float32"``), else None.
+    refinements : int
+        Residuals computed by products in the data's precision during an
+        iterative refinement (0 without); ``residual`` is the last one.
     info : int
         scipy's convention: 0 converged, else the number of iterations.
     """
@@ -67,6 +79,8 @@ class SolveInfo:
     precond: str | None = None
     rank: int = 0
     products: int = 0
+    inner_dtype: str | None = None
+    refinements: int = 0
 
     @property
     def info(self) -> int:
@@ -92,10 +106,15 @@ class Progress:
 
 
 def check_options(precond: Any, rank: Any, landmarks: Any, rtol: Any, maxiter: Any,
-                  callback: Any, verbose: Any, eps: Any) -> None:
+                  callback: Any, verbose: Any, eps: Any, inner_dtype: Any = None) -> None:
     """ValueError / TypeError naming the bad keyword argument of a solve."""
     if precond not in PRECONDITIONERS:
         raise ValueError(f"KernelSolve: precond must be None or 'nystrom', got {precond!r}")
+    if not (inner_dtype is None or (isinstance(inner_dtype, str) and inner_dtype in INNER_DTYPES)):
+        raise ValueError(f"KernelSolve: inner_dtype must be None or 'float32', got {inner_dtype!r}")
+    if inner_dtype is not None and precond != "nystrom":
+        raise ValueError("KernelSolve: inner_dtype='float32' needs precond='nystrom' (the iterative "
+                         "refinement runs in the engine's solver)")
     if rank is not None and (isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or rank < 1):
         raise ValueError(f"KernelSolve: rank must be a positive int (the number of Nystrom landmarks), got {rank!r}")
     if not (isinstance(landmarks, str) and landmarks in LANDMARK_METHODS):
@@ -175,20 +194,26 @@ def default_rank(n: int) -> int:
 
 def go_cg(linop: Callable[[np.ndarray], np.ndarray], b: np.ndarray, x0: np.ndarray | None,
           precond: int, rtol: float, atol: float, maxiter: int,
-          callback: Callable | None, progress: Progress | None) -> tuple[np.ndarray, dict]:
+          callback: Callable | None, progress: Progress | None,
+          linop_low: Callable[[np.ndarray], np.ndarray] | None = None,
+          inner_rtol: float = FLOAT32_INNER_RTOL) -> tuple[np.ndarray, dict]:
     """Run the Go conjugate gradient on float64 vectors; returns (x, info dict).
 
     ``linop(v)`` returns ``A v`` (float64, shaped like v); ``callback(it, x, rel)``
-    and ``progress(it, rel)`` are called after every iteration.
+    and ``progress(it, rel)`` are called after every iteration. With ``linop_low``
+    (``A v`` in a lower precision, of relative accuracy about ``inner_rtol``) the
+    solve is an iterative refinement: iterations by ``linop_low``, residuals by ``linop``.
     """
+    refine = None if linop_low is None else (inner_rtol, MAX_REFINEMENTS)
     s = engine.Solver(b, x0, precond, rtol, atol, maxiter, STAGNATION,
-                      callback is not None or progress is not None)
+                      callback is not None or progress is not None, refine)
     bnorm = float(np.linalg.norm(b)) or 1.0
     try:
         code, prod = s.next(None), None
         while code != engine.SOLVER_DONE:
-            if code == engine.SOLVER_PRODUCT:
-                prod = np.ascontiguousarray(linop(s.out.copy()), dtype=np.float64).reshape(-1)
+            if code in (engine.SOLVER_PRODUCT, engine.SOLVER_PRODUCT_LOW):
+                op = linop if code == engine.SOLVER_PRODUCT else linop_low
+                prod = np.ascontiguousarray(op(s.out.copy()), dtype=np.float64).reshape(-1)
                 if prod.size != s.n:
                     raise ValueError(f"KernelSolve: the operator returned {prod.size} values for {s.n}")
             else:

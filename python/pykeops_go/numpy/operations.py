@@ -60,7 +60,7 @@ class KernelSolve(_common.KernelSolve):
                  maxiter: int | None = None, rtol: float | None = None, precond: str | None = None,
                  rank: int | None = None, landmarks: Any = "auto", seed: int = 0,
                  callback: Callable | None = None, verbose: bool | float = False,
-                 return_info: bool = False) -> np.ndarray:
+                 return_info: bool = False, inner_dtype: str | None = None) -> np.ndarray:
         """Solve ``(alpha Id + K) a = b`` where ``b = args[varinvpos]``.
 
         Parameters
@@ -109,6 +109,14 @@ class KernelSolve(_common.KernelSolve):
         return_info : bool
             Return ``(a, info)``, info a :class:`SolveInfo` (converged, iterations,
             residual...); it is also kept as ``self.last_info``.
+        inner_dtype : None or "float32"
+            With ``precond="nystrom"`` and float64 data, ``"float32"`` solves by
+            iterative refinement: the conjugate gradient iterations use float32
+            kernel products (several times cheaper), and each correction is checked
+            by a float64 product of the residual, which alone decides convergence,
+            so the tolerance is met in float64. Should float32 be too coarse for the
+            system (a correction that does not divide the residual by 10), the solve
+            goes on in float64. Ignored for float32 data. See docs/solve.md.
 
         Returns
         -------
@@ -118,7 +126,7 @@ class KernelSolve(_common.KernelSolve):
         if len(args) != len(self.aliases):
             raise ValueError(f"Invalid number of arguments in call to KernelSolve (should be "
                              f"{len(self.aliases)} and got {len(args)}).")
-        S.check_options(precond, rank, landmarks, rtol, maxiter, callback, verbose, eps)
+        S.check_options(precond, rank, landmarks, rtol, maxiter, callback, verbose, eps, inner_dtype)
         if not isinstance(alpha, (int, float, np.integer, np.floating)) or isinstance(alpha, bool) \
                 or not math.isfinite(alpha):
             raise ValueError(f"KernelSolve: alpha must be a finite number, got {alpha!r}")
@@ -150,8 +158,22 @@ class KernelSolve(_common.KernelSolve):
         if precond == "nystrom":
             reason = self._nystrom_unsupported(b, alpha, ranges)
             if reason is None:
+                low = None
+                if inner_dtype == "float32" and b.dtype == np.float64:
+                    args32 = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float64
+                              else a for a in args]
+
+                    def low(v):
+                        products[0] += 1
+                        res = self.genred(*args32[:pos], v.astype(np.float32), *args32[pos + 1:],
+                                          backend=backend, device_id=device_id)
+                        check_square(res, v)
+                        res = res.astype(np.float64)
+                        if alpha:
+                            res += alpha * v
+                        return res
                 out = self._nystrom_solve(args, b, float(alpha), eps, rtol, x0, maxiter, rank,
-                                          landmarks, seed, callback, progress, linop, products)
+                                          landmarks, seed, callback, progress, linop, products, low)
                 if isinstance(out, str):
                     reason = out
                 else:
@@ -206,9 +228,10 @@ class KernelSolve(_common.KernelSolve):
         return g
 
     def _nystrom_solve(self, args, b, alpha, eps, rtol, x0, maxiter, rank, landmarks, seed,
-                       callback, progress, linop, products):
+                       callback, progress, linop, products, linop_low=None):
         """(a, SolveInfo) by the Nystrom-preconditioned CG of the engine, or a string saying
-        why it falls back to plain CG."""
+        why it falls back to plain CG. With ``linop_low`` (the float64 operator by float32
+        products), by iterative refinement."""
         n, D = b.shape
         pos = self.varinvpos
         cats = [get_type(a, i)[1] for i, a in enumerate(self.aliases)]
@@ -256,7 +279,7 @@ class KernelSolve(_common.KernelSolve):
                     "k, which this formula is not")
         sym_tol, jitter = (1e-4, 1e-6) if dt == np.float32 else (1e-9, 1e-10)
         try:
-            h = engine.nystrom_build(C, idx, D, alpha, sym_tol, jitter)
+            h = _nystrom_handle(C, idx, D, alpha, sym_tol, jitter)
         except ValueError as err:
             msg = str(err)
             if msg.startswith("not symmetric"):
@@ -280,7 +303,11 @@ class KernelSolve(_common.KernelSolve):
             if callback is not None:
                 def cb(it, x, rel):
                     callback(it, x.reshape(n, D).astype(dt), rel)
-            x, st = S.go_cg(linop64, b64, x064, h, rtol or 0.0, atol, mi, cb, progress)
+            low64 = None
+            if linop_low is not None:
+                def low64(v):
+                    return linop_low(v.reshape(n, D))
+            x, st = S.go_cg(linop64, b64, x064, h, rtol or 0.0, atol, mi, cb, progress, low64)
         finally:
             engine.nystrom_free(h)
         if st["error"]:
@@ -292,7 +319,8 @@ class KernelSolve(_common.KernelSolve):
         info = S.SolveInfo(converged=st["converged"], iterations=st["iterations"],
                            residual=st["residual"] / bn if bn > 0 else st["residual"],
                            residual_rms=st["residual"] / math.sqrt(size), stop=st["stop"],
-                           precond="nystrom", rank=m)
+                           precond="nystrom", rank=m, refinements=st["refinements"],
+                           inner_dtype=None if linop_low is None else "float32")
         if progress is not None and info.iterations:
             progress(info.iterations, info.residual, final=True)
         if not info.converged:
@@ -336,3 +364,25 @@ class KernelSolve(_common.KernelSolve):
 
 __all__ = ["ConjugateGradientSolver", "KernelSolve", "axis2cat", "complete_aliases", "default_device_id",
            "get_optional_flags", "get_sizes", "get_tag_backend", "pyKeOps_Warning"]
+
+
+def _nystrom_handle(C: np.ndarray, idx: np.ndarray, cols: int, alpha: float, sym_tol: float,
+                    jitter: float) -> int:
+    """The engine's Nystrom preconditioner from ``C = K[:, idx]`` (float64, n x m; consumed).
+
+    The engine checks and factors ``K[idx, idx] = L L^T`` and keeps the preconditioner;
+    the two O(N m^2) steps between, ``B = C L^-T`` (in place in C) and ``B^T B``, the
+    whole cost of a set-up with many points, run in SciPy's / NumPy's BLAS when SciPy
+    is installed (several times the speed of the engine's own kernels), else in the engine."""
+    try:
+        from scipy.linalg import solve_triangular
+    except ImportError:
+        return engine.nystrom_build(C, idx, cols, alpha, sym_tol, jitter)
+    L = engine.nystrom_factor_landmarks(C, idx, sym_tol, jitter)
+    # C.T is Fortran-ordered: the triangular solve overwrites C with B^T = L^-1 C^T.
+    bt = solve_triangular(L, C.T, lower=True, overwrite_b=True, check_finite=False)
+    B = bt.T
+    if not np.shares_memory(B, C) or not B.flags.c_contiguous:
+        B = np.ascontiguousarray(B)
+    gram = np.ascontiguousarray(B.T @ B)
+    return engine.nystrom_build_from_gram(B, gram, cols, alpha)

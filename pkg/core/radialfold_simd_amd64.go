@@ -7,9 +7,9 @@ import (
 	"unsafe"
 )
 
-// foldSIMD runs the generated loop of a radial fold over the whole vectors
-// of the tile and returns the lane sums (in the data's precision) and how
-// many columns it took; false when there is no loop for it. The loop
+// foldSIMD runs the generated loop of a radial fold over the tile (its
+// last vector masked) and returns the lane sums (in the data's precision)
+// and how many columns it took; false when there is no loop for it. The loop
 // stores its accumulators in a.lanes (in the frame: a local array handed
 // to a function value would be allocated on every call).
 func foldSIMD[T float](mode foldMode, prof profile, a *foldArgs[T], dim int, sums *[2][foldMaxDim]float64) (int, bool) {
@@ -24,8 +24,8 @@ func foldSIMD[T float](mode foldMode, prof profile, a *foldArgs[T], dim int, sum
 		}
 		return 0, true
 	}
-	if a.n < lanes[T]() {
-		return 0, true // the loop would take nothing (nor write its accumulators)
+	if a.n == 0 {
+		return 0, true // the loop would write no accumulator
 	}
 	ncomp := 1
 	if mode == foldDiff {

@@ -198,3 +198,119 @@ func checkFold(t *testing.T, f string, d, axis int, f32, special bool) {
 		}
 	}
 }
+
+// TestFoldRangesPacked runs folds and LogSumExp over ranges of many short
+// spans (packed end to end into tiles, across tile boundaries, a span
+// visited twice), both dtypes, against the oracle over the visited columns.
+func TestFoldRangesPacked(t *testing.T) {
+	const m, n, d = 9, 400, 3
+	// Row blocks [0,4) and [4,9); the first visits 60 spans of 1 to 12
+	// columns (some twice), the second one long span and one short.
+	var red, slices []int64
+	rng := rand.New(rand.NewPCG(7, 8))
+	for s := 0; s < 60; s++ {
+		lo := rng.IntN(n - 12)
+		red = append(red, int64(lo), int64(lo+1+rng.IntN(12)))
+	}
+	red = append(red, red[10], red[11]) // visited twice
+	slices = append(slices, int64(len(red)/2))
+	red = append(red, 3, 390, 395, 398)
+	slices = append(slices, int64(len(red)/2))
+	rg := &Ranges{RangesI: []int64{0, 4, 4, 9}, SlicesI: slices, RedRangesJ: red}
+	for _, c := range []struct{ f, red string }{
+		{"Exp(-SqDist(x,y))*b", "Sum"}, {"Exp(-p*SqDist(x,y))*(y-x)*s", "Sum"},
+		{"-p*SqDist(x,y)+b", "LogSumExp"}, {"Sin(x-y)*b", "Sum"},
+	} {
+		k, err := Compile(Spec{Formula: c.f, Aliases: foldAliases(d), Reduction: c.red, Axis: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := []int{m, n, n, m, 1}
+		dims := []int{d, d, 1, 1, 1}
+		args := make([][]float64, len(k.Sig))
+		for a, v := range k.Sig {
+			args[a] = make([]float64, rows[v.Ind]*dims[v.Ind])
+			for i := range args[a] {
+				args[a][i] = math.Round(rng.NormFloat64()*8) / 8
+			}
+			if v.Ind == 4 {
+				args[a][0] = 0.5
+			}
+		}
+		want := make([]float64, m*k.ValsDim)
+		for i := 0; i < m; i++ {
+			blk, lo := 1, slices[0]
+			if i < 4 {
+				blk, lo = 0, 0
+			}
+			var terms [][]float64
+			for s := lo; s < slices[blk]; s++ {
+				for j := int(red[2*s]); j < int(red[2*s+1]); j++ {
+					pair := make([][]float64, len(k.Sig))
+					for a, v := range k.Sig {
+						r := 0
+						switch v.Ind {
+						case 0, 3:
+							r = i
+						case 1, 2:
+							r = j
+						}
+						pair[a] = args[a][r*dims[v.Ind] : (r+1)*dims[v.Ind]]
+					}
+					terms = append(terms, oracle.EvalArgs(k.Formula, pair))
+				}
+			}
+			if c.red == "LogSumExp" {
+				mx := math.Inf(-1)
+				for _, v := range terms {
+					mx = math.Max(mx, v[0])
+				}
+				s := 0.0
+				for _, v := range terms {
+					s += math.Exp(v[0] - mx)
+				}
+				want[i] = mx + math.Log(s)
+				continue
+			}
+			for _, v := range terms {
+				for cc := range v {
+					want[i*k.ValsDim+cc] += v[cc]
+				}
+			}
+		}
+		for _, f32 := range []bool{false, true} {
+			var got []float64
+			if f32 {
+				cl := &Call[float32]{ArgBatch: make([][]int, len(args)), M: m, N: n, Ranges: rg, Vals: make([]float32, len(want))}
+				for _, a := range args {
+					v := make([]float32, len(a))
+					for i, x := range a {
+						v[i] = float32(x)
+					}
+					cl.Args = append(cl.Args, v)
+				}
+				if err := Run(k, cl); err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range cl.Vals {
+					got = append(got, float64(v))
+				}
+			} else {
+				cl := &Call[float64]{Args: args, ArgBatch: make([][]int, len(args)), M: m, N: n, Ranges: rg, Vals: make([]float64, len(want))}
+				if err := Run(k, cl); err != nil {
+					t.Fatal(err)
+				}
+				got = cl.Vals
+			}
+			tol := 1e-13
+			if f32 {
+				tol = 1e-5
+			}
+			for i, w := range want {
+				if math.Abs(got[i]-w) > tol*(1+math.Abs(w)) {
+					t.Errorf("%s %s f32=%v: value %d: got %v, want %v", c.red, c.f, f32, i, got[i], w)
+				}
+			}
+		}
+	}
+}

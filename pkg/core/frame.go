@@ -185,6 +185,7 @@ func (f *frame[T]) tileStep(rows, j0 int) {
 	so := p.size[levelOuter]
 	f.exec(levelTile)
 	if fd := p.fold; fd != nil {
+		f.foldSetupTile(fd)
 		for row := 0; row < rows; row += 2 {
 			r1 := min(row+1, rows-1)
 			if fd.mode != foldStore {

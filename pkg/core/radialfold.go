@@ -203,17 +203,30 @@ func (p *planner) foldStoreOnly() {
 	p.prog.fold = fd
 }
 
-// foldSetup fills f.fold for rows row0 and row1 and the current tile.
+// foldSetupTile fills the tile's part of f.fold: the scale, the inner
+// points and the column factor (once per tile, for every pair of rows).
+func (f *frame[T]) foldSetupTile(fd *radialFold) {
+	p := f.r.k.prog
+	a := &f.fold
+	a.s = f.parm[p.slots[fd.s].off]
+	a.ys = f.tile[p.slots[fd.y].off*tileSize:]
+	a.stride, a.n = tileSize, f.n
+	a.w = f.ones[:f.n]
+	if fd.col >= 0 {
+		a.w = f.tile[p.slots[fd.col].off*tileSize:][:f.n]
+	}
+}
+
+// foldSetup fills the rows' part of f.fold for rows row0 and row1 (after
+// foldSetupTile).
 func (f *frame[T]) foldSetup(fd *radialFold, rows [2]int) {
 	p := f.r.k.prog
 	so := p.size[levelOuter]
+	xoff := p.slots[fd.x].off
 	a := &f.fold
 	for r, row := range rows {
 		outer := f.outer[row*so : (row+1)*so]
-		x := outer[p.slots[fd.x].off:]
-		for k := 0; k < fd.dim && k < foldMaxDim; k++ {
-			a.x[r][k] = x[k]
-		}
+		copy(a.x[r][:min(fd.dim, foldMaxDim)], outer[xoff:xoff+fd.dim])
 		a.ou[r] = 1
 		if fd.row >= 0 {
 			sl := p.slots[fd.row]
@@ -223,13 +236,6 @@ func (f *frame[T]) foldSetup(fd *radialFold, rows [2]int) {
 				a.ou[r] = f.parm[sl.off]
 			}
 		}
-	}
-	a.s = f.parm[p.slots[fd.s].off]
-	a.ys = f.tile[p.slots[fd.y].off*tileSize:]
-	a.stride, a.n = tileSize, f.n
-	a.w = f.ones[:f.n]
-	if fd.col >= 0 {
-		a.w = f.tile[p.slots[fd.col].off*tileSize:][:f.n]
 	}
 }
 
@@ -274,6 +280,21 @@ func (f *frame[T]) foldTile(fd *radialFold, row0, row1 int, acc0, acc1 []float64
 	}
 	round32 := f.r.round32
 	accs := [2][]float64{acc0, acc1}
+	if ok && t0 == f.n {
+		// The vector loop took the whole tile.
+		for r := range accs {
+			if r == 1 && row1 == row0 {
+				break
+			}
+			for c, s := range sums[r][:ncomp] {
+				if round32 {
+					s = float64(float32(s))
+				}
+				accs[r][c] += s
+			}
+		}
+		return
+	}
 	for r, row := range rows {
 		if r == 1 && row1 == row0 {
 			break

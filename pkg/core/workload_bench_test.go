@@ -32,6 +32,9 @@ var workloadSpecs = []struct {
 		[]int{3, 3}, []int{0, 1}},
 }
 
+// benchWorkers is the goroutines of the workload benchmarks (0: GOMAXPROCS).
+var benchWorkers = 1
+
 func benchWorkload[T float](b *testing.B, i, m, n int) {
 	w := workloadSpecs[i]
 	k, err := Compile(w.spec)
@@ -39,7 +42,7 @@ func benchWorkload[T float](b *testing.B, i, m, n int) {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	c := &Call[T]{ArgBatch: make([][]int, len(w.args)), M: m, N: n, Workers: 1}
+	c := &Call[T]{ArgBatch: make([][]int, len(w.args)), M: m, N: n, Workers: benchWorkers}
 	for a, d := range w.args {
 		rows := []int{m, n, 1}[w.cats[a]]
 		v := make([]T, rows*d)

@@ -3410,20 +3410,23 @@ func foldDiffCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 }
 
 // foldStoreExp1F64 is the store fold of the Exp profile at dimension 1, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -3481,29 +3484,110 @@ func foldStoreExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp2F64 is the store fold of the Exp profile at dimension 2, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -3566,25 +3650,109 @@ func foldStoreExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp3F64 is the store fold of the Exp profile at dimension 3, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -3592,6 +3760,8 @@ func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -3659,17 +3829,106 @@ func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp4F64 is the store fold of the Exp profile at dimension 4, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
@@ -3677,8 +3936,8 @@ func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
 	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -3688,6 +3947,8 @@ func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -3760,26 +4021,122 @@ func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt1F64 is the store fold of the ExpSqrt profile at dimension 1, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -3837,29 +4194,110 @@ func foldStoreExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt2F64 is the store fold of the ExpSqrt profile at dimension 2, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -3922,25 +4360,109 @@ func foldStoreExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt3F64 is the store fold of the ExpSqrt profile at dimension 3, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -3948,6 +4470,8 @@ func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4015,17 +4539,106 @@ func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt4F64 is the store fold of the ExpSqrt profile at dimension 4, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
@@ -4033,8 +4646,8 @@ func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
 	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -4044,6 +4657,8 @@ func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4116,26 +4731,122 @@ func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy1F64 is the store fold of the Cauchy profile at dimension 1, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4147,29 +4858,64 @@ func foldStoreCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy2F64 is the store fold of the Cauchy profile at dimension 2, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4186,25 +4932,63 @@ func foldStoreCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy3F64 is the store fold of the Cauchy profile at dimension 3, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -4212,6 +4996,8 @@ func foldStoreCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4233,17 +5019,60 @@ func foldStoreCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy4F64 is the store fold of the Cauchy profile at dimension 4, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
@@ -4251,8 +5080,8 @@ func foldStoreCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
 	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -4262,6 +5091,8 @@ func foldStoreCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4288,27 +5119,77 @@ func foldStoreCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine1F64 is the store fold of the Affine profile at dimension 1, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4321,30 +5202,66 @@ func foldStoreAffine1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine2F64 is the store fold of the Affine profile at dimension 2, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4362,17 +5279,56 @@ func foldStoreAffine2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine3F64 is the store fold of the Affine profile at dimension 3, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
@@ -4380,8 +5336,8 @@ func foldStoreAffine3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
 	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -4389,6 +5345,8 @@ func foldStoreAffine3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4411,17 +5369,61 @@ func foldStoreAffine3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine4F64 is the store fold of the Affine profile at dimension 4, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	nt := n
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
 		return 0
 	}
@@ -4430,8 +5432,8 @@ func foldStoreAffine4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
 	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
 	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -4441,6 +5443,8 @@ func foldStoreAffine4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4468,9 +5472,57 @@ func foldStoreAffine4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // expShiftSumLoopF64 adds exp(x_t - m) over the first len(x)/8*8 values of x to two
@@ -7463,20 +8515,23 @@ func foldDiffCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 }
 
 // foldStoreExp1F32 is the store fold of the Exp profile at dimension 1, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -7518,29 +8573,94 @@ func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp2F32 is the store fold of the Exp profile at dimension 2, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -7587,25 +8707,93 @@ func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp3F32 is the store fold of the Exp profile at dimension 3, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -7613,6 +8801,8 @@ func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -7664,17 +8854,90 @@ func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp4F32 is the store fold of the Exp profile at dimension 4, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
@@ -7682,8 +8945,8 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
 	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -7693,6 +8956,8 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -7749,26 +9014,106 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt1F32 is the store fold of the ExpSqrt profile at dimension 1, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -7810,29 +9155,94 @@ func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt2F32 is the store fold of the ExpSqrt profile at dimension 2, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -7879,25 +9289,93 @@ func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt3F32 is the store fold of the ExpSqrt profile at dimension 3, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -7905,6 +9383,8 @@ func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -7956,17 +9436,90 @@ func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt4F32 is the store fold of the ExpSqrt profile at dimension 4, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
@@ -7974,8 +9527,8 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
 	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -7985,6 +9538,8 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -8041,26 +9596,106 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy1F32 is the store fold of the Cauchy profile at dimension 1, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -8072,29 +9707,64 @@ func foldStoreCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy2F32 is the store fold of the Cauchy profile at dimension 2, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -8111,25 +9781,63 @@ func foldStoreCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy3F32 is the store fold of the Cauchy profile at dimension 3, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -8137,6 +9845,8 @@ func foldStoreCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -8158,17 +9868,60 @@ func foldStoreCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy4F32 is the store fold of the Cauchy profile at dimension 4, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
@@ -8176,8 +9929,8 @@ func foldStoreCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
 	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -8187,6 +9940,8 @@ func foldStoreCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -8213,27 +9968,77 @@ func foldStoreCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine1F32 is the store fold of the Affine profile at dimension 1, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -8246,30 +10051,66 @@ func foldStoreAffine1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine2F32 is the store fold of the Affine profile at dimension 2, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
 	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -8287,17 +10128,56 @@ func foldStoreAffine2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine3F32 is the store fold of the Affine profile at dimension 3, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
@@ -8305,8 +10185,8 @@ func foldStoreAffine3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
 	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -8314,6 +10194,8 @@ func foldStoreAffine3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -8336,17 +10218,61 @@ func foldStoreAffine3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine4F32 is the store fold of the Affine profile at dimension 4, two rows per
-// pass, over the whole vectors covering the tile; it returns how many columns it wrote.
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	nt := n
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
 		return 0
 	}
@@ -8355,8 +10281,8 @@ func foldStoreAffine4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
 	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
 	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -8366,6 +10292,8 @@ func foldStoreAffine4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -8393,9 +10321,57 @@ func foldStoreAffine4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // expShiftSumLoopF32 adds exp(x_t - m) over the first len(x)/16*16 values of x to two

@@ -192,9 +192,13 @@ func (f *frame[T]) tileStep(rows, j0 int) {
 				f.foldTile(fd, row, r1, f.acc[row*al:(row+1)*al], f.acc[r1*al:(r1+1)*al])
 				continue
 			}
-			f.foldStoreTile(fd, row, r1)
+			ext, known := f.foldStoreTile(fd, row, r1)
 			for o := row; o <= r1; o++ {
 				out := vec[T]{data: f.foldOut[(o-row)*tileSize:], stride: tileSize, width: f.n}
+				if lse, ok := r.red.(*lseReducer[T]); ok && known {
+					lse.foldExtremes(f.acc[o*al:(o+1)*al], out, vec[T]{}, f.n, f.scratch, ext[o-row][0], ext[o-row][1])
+					continue
+				}
 				r.red.fold(f.acc[o*al:(o+1)*al], out, vec[T]{}, f.n, j0, f.scratch)
 			}
 		}

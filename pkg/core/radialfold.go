@@ -240,13 +240,14 @@ func (f *frame[T]) foldSetup(fd *radialFold, rows [2]int) {
 }
 
 // foldStoreTile writes F of rows row0 and row1 over the tile to
-// f.foldOut[0:tileSize] and [tileSize:2*tileSize].
-func (f *frame[T]) foldStoreTile(fd *radialFold, row0, row1 int) {
+// f.foldOut[0:tileSize] and [tileSize:2*tileSize]; with the vector loop
+// it also returns the largest and smallest term of each row, NaNs aside.
+func (f *frame[T]) foldStoreTile(fd *radialFold, row0, row1 int) (ext [2][foldMaxDim]float64, ok bool) {
 	f.foldSetup(fd, [2]int{row0, row1})
 	a := &f.fold
 	a.out = [2][]T{f.foldOut[:tileSize], f.foldOut[tileSize:]}
-	if _, ok := foldSIMD(fd.mode, fd.prof, a, fd.dim, nil); ok {
-		return
+	if _, ok := foldSIMD(fd.mode, fd.prof, a, fd.dim, &ext); ok {
+		return ext, f.n > 0
 	}
 	p := f.r.k.prog
 	so := p.size[levelOuter]
@@ -259,6 +260,7 @@ func (f *frame[T]) foldStoreTile(fd *radialFold, row0, row1 int) {
 		x := vec[T]{data: f.outer[row*so+p.slots[fd.x].off:][:fd.dim], stride: 1, width: 1}
 		radialTile(fd.prof, a.out[r][:f.n], x, y, f.view(fd.s), w, fd.dim)
 	}
+	return ext, false
 }
 
 // foldTile adds the tile's terms of rows r0 and r1 (r1 may equal r0, then

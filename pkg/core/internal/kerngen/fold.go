@@ -136,7 +136,9 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	name := foldName(dt, mode, prof, d)
 	w("// %s is the %s fold of the %s profile at dimension %d, two rows per", name, strings.ToLower(mode), prof, d)
 	if mode == "Store" {
-		w("// pass, over the whole vectors covering the tile; it returns how many columns it wrote.")
+		w("// pass, over the whole vectors covering the tile (the last one past a.n,")
+		w("// in the tile arena), with the extremes of the rows' terms NaNs aside")
+		w("// (o[r][0] and o[r][1]); it returns a.n.")
 	} else {
 		w("// pass, over the whole tile (the last vector masked); it returns a.n.")
 	}
@@ -145,12 +147,7 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	// n columns in whole vectors; the slices are checked to nt, which
 	// includes the tail vector (within the tile arena: tileSize is a
 	// multiple of the lanes).
-	if mode == "Store" {
-		w("n, st := (a.n+%d)/%d*%d, a.stride", l-1, l, l)
-		w("nt := n")
-	} else {
-		w("n, nt, st := a.n/%d*%d, (a.n+%d)/%d*%d, a.stride", l, l, l-1, l, l)
-	}
+	w("n, nt, st := a.n/%d*%d, (a.n+%d)/%d*%d, a.stride", l, l, l-1, l, l)
 	w("if nt == 0 {")
 	w("return 0")
 	w("}")
@@ -164,7 +161,7 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	}
 	if mode == "Store" {
 		for r := range foldRows {
-			w("out%d := unsafe.Pointer(unsafe.SliceData(a.out[%d][:n]))", r, r)
+			w("out%d := unsafe.Pointer(unsafe.SliceData(a.out[%d][:nt]))", r, r)
 		}
 	}
 	for r, row := range foldRows {
@@ -178,6 +175,8 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	w("bs := bc(a.s)")
 	for _, row := range foldRows {
 		if mode == "Store" {
+			// The extremes of the stored terms, NaNs aside (for LogSumExp).
+			w("%s", constLoads(dt, fmt.Sprintf("hi%s, lo%s := bc(%s(-inf)), bc(%s(inf))", row, row, dt.Go, dt.Go)))
 			continue
 		}
 		if mode == "Dot" {
@@ -226,6 +225,13 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 			for r, row := range foldRows {
 				w("k%s.Store((*[%d]%s)(unsafe.Add(out%d, off)))", row, l, dt.Go, r)
 			}
+			if tail {
+				both("skip@ := k@.IsNaN().Or(dead)")
+			} else {
+				both("skip@ := k@.IsNaN()")
+			}
+			both("hi@ = hi@.Merge(hi@.Max(k@), skip@)")
+			both("lo@ = lo@.Merge(lo@.Min(k@), skip@)")
 		case "Dot":
 			upd("s@", "k@.Mul(o@).MulAdd(wv, s@)")
 		default:
@@ -239,16 +245,19 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	w("off := uintptr(t) * %d", map[string]int{"float64": 8, "float32": 4}[dt.Go])
 	body(false)
 	w("}")
-	if mode != "Store" {
-		w("if n < a.n {")
-		w("off := uintptr(n) * %d", map[string]int{"float64": 8, "float32": 4}[dt.Go])
-		w("live := archsimd.Load%s(&foldLane%s).Less(bc(%s(a.n - n)))", v, dt.Suffix, dt.Go)
-		body(true)
-		w("}")
+	w("if n < a.n {")
+	w("off := uintptr(n) * %d", map[string]int{"float64": 8, "float32": 4}[dt.Go])
+	w("live := archsimd.Load%s(&foldLane%s).Less(bc(%s(a.n - n)))", v, dt.Suffix, dt.Go)
+	if mode == "Store" {
+		w("dead := archsimd.Load%s(&foldLane%s).GreaterEqual(bc(%s(a.n - n)))", v, dt.Suffix, dt.Go)
 	}
+	body(true)
+	w("}")
 	for r, row := range foldRows {
 		if mode == "Store" {
-			break
+			w("hi%s.Store(&o[%d][0])", row, r)
+			w("lo%s.Store(&o[%d][1])", row, r)
+			continue
 		}
 		if mode == "Dot" {
 			w("s%s.Store(&o[%d][0])", row, r)
@@ -259,11 +268,7 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 		}
 	}
 	w("archsimd.ClearAVXUpperBits()")
-	if mode == "Store" {
-		w("return n")
-	} else {
-		w("return a.n")
-	}
+	w("return a.n")
 	w("}\n")
 }
 

@@ -67,6 +67,20 @@ func TestFoldPlanned(t *testing.T) {
 			t.Errorf("%s %s: fold %+v, want the store mode", c.red, c.f, fd)
 		}
 	}
+	// The formulas of the LazyTensor chain of W9 and of a parameterised
+	// Gaussian, as the Python layer sends them (no aliases).
+	for _, f := range []string{
+		"(Exp(Minus(Sum(Square((Var(0,3,0) - Var(1,3,1)))))) * Var(2,1,1))",
+		"(Exp(Minus((Var(3,1,2) * SqDist(Var(0,3,0),Var(1,3,1))))) * Var(2,1,1))",
+	} {
+		k, err := Compile(Spec{Formula: f, Reduction: "Sum", Axis: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fd := k.prog.fold; fd == nil || fd.mode != foldDot || len(k.prog.instrs[levelPair]) != 0 {
+			t.Errorf("%s: fold %+v, %d pair instructions", f, fd, len(k.prog.instrs[levelPair]))
+		}
+	}
 	k, _ := Compile(Spec{Formula: foldCases[0].f, Aliases: foldAliases(3), Reduction: "Sum", Axis: 1, SumScheme: "kahan_scheme"})
 	if k.prog.fold != nil {
 		t.Errorf("kahan_scheme: planned as a fold")

@@ -32,7 +32,10 @@ var foldProfiles = []struct{ Name, Const string }{
 // per component (wk a column), reusing the differences of the distance;
 // store writes K of both rows to two tiles for their reducers, every
 // column through the vector code (the last vector past n, inside the tile
-// arena) so that equal terms stay equal.
+// arena) so that equal terms stay equal, and keeps each row's largest and
+// smallest term (NaNs aside) for LogSumExp's shift. Every mode takes the
+// tile's last partial vector in the same loop code, under a lane mask: the
+// dead lanes read columns of the arena past the tile and count for nothing.
 var foldModes = []string{"Dot", "Diff", "Store"}
 
 // hasKernel reports whether the mode has a loop for the profile.

@@ -30,15 +30,15 @@ var foldKernelsF64 = [3][profileAffine + 1][4]func(*foldArgs[float64], *[2][fold
 }
 
 // foldDotExp1F64 is the dot fold of the Exp profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	oa := bc(a.ou[0])
 	xb0 := bc(a.x[1][0])
@@ -105,23 +105,85 @@ func foldDotExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExp2F64 is the dot fold of the Exp profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	oa := bc(a.ou[0])
@@ -195,24 +257,91 @@ func foldDotExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExp3F64 is the dot fold of the Exp profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -293,25 +422,97 @@ func foldDotExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExp4F64 is the dot fold of the Exp profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -399,22 +600,99 @@ func foldDotExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExpSqrt1F64 is the dot fold of the ExpSqrt profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	oa := bc(a.ou[0])
 	xb0 := bc(a.x[1][0])
@@ -481,23 +759,85 @@ func foldDotExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExpSqrt2F64 is the dot fold of the ExpSqrt profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	oa := bc(a.ou[0])
@@ -571,24 +911,91 @@ func foldDotExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExpSqrt3F64 is the dot fold of the ExpSqrt profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -669,25 +1076,97 @@ func foldDotExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExpSqrt4F64 is the dot fold of the ExpSqrt profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -775,22 +1254,99 @@ func foldDotExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotCauchy1F64 is the dot fold of the Cauchy profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	oa := bc(a.ou[0])
 	xb0 := bc(a.x[1][0])
@@ -811,23 +1367,39 @@ func foldDotCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotCauchy2F64 is the dot fold of the Cauchy profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	oa := bc(a.ou[0])
@@ -855,24 +1427,45 @@ func foldDotCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotCauchy3F64 is the dot fold of the Cauchy profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -907,25 +1500,51 @@ func foldDotCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotCauchy4F64 is the dot fold of the Cauchy profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -967,22 +1586,53 @@ func foldDotCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExp1F64 is the diff fold of the Exp profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	oa := bc(a.ou[0])
 	xb0 := bc(a.x[1][0])
@@ -1051,23 +1701,87 @@ func foldDiffExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		sa0 = ka.MulAdd(da0, sa0)
 		sb0 = kb.MulAdd(db0, sb0)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+	}
 	sa0.Store(&o[0][0])
 	sb0.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExp2F64 is the diff fold of the Exp profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	oa := bc(a.ou[0])
@@ -1147,26 +1861,97 @@ func foldDiffExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		sa1 = ka.MulAdd(da1, sa1)
 		sb1 = kb.MulAdd(db1, sb1)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sb0.Store(&o[1][0])
 	sb1.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExp3F64 is the diff fold of the Exp profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -1257,6 +2042,84 @@ func foldDiffExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		sa2 = ka.MulAdd(da2, sa2)
 		sb2 = kb.MulAdd(db2, sb2)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sa2.Store(&o[0][2])
@@ -1264,22 +2127,22 @@ func foldDiffExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	sb1.Store(&o[1][1])
 	sb2.Store(&o[1][2])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExp4F64 is the diff fold of the Exp profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -1381,6 +2244,91 @@ func foldDiffExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		sa3 = ka.MulAdd(da3, sa3)
 		sb3 = kb.MulAdd(db3, sb3)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+		sa3 = ka.MulAdd(da3, sa3).Merge(sa3, live)
+		sb3 = kb.MulAdd(db3, sb3).Merge(sb3, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sa2.Store(&o[0][2])
@@ -1390,19 +2338,19 @@ func foldDiffExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	sb2.Store(&o[1][2])
 	sb3.Store(&o[1][3])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExpSqrt1F64 is the diff fold of the ExpSqrt profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	oa := bc(a.ou[0])
 	xb0 := bc(a.x[1][0])
@@ -1471,23 +2419,87 @@ func foldDiffExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		sa0 = ka.MulAdd(da0, sa0)
 		sb0 = kb.MulAdd(db0, sb0)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+	}
 	sa0.Store(&o[0][0])
 	sb0.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExpSqrt2F64 is the diff fold of the ExpSqrt profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	oa := bc(a.ou[0])
@@ -1567,26 +2579,97 @@ func foldDiffExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		sa1 = ka.MulAdd(da1, sa1)
 		sb1 = kb.MulAdd(db1, sb1)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sb0.Store(&o[1][0])
 	sb1.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExpSqrt3F64 is the diff fold of the ExpSqrt profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -1677,6 +2760,84 @@ func foldDiffExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		sa2 = ka.MulAdd(da2, sa2)
 		sb2 = kb.MulAdd(db2, sb2)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sa2.Store(&o[0][2])
@@ -1684,22 +2845,22 @@ func foldDiffExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	sb1.Store(&o[1][1])
 	sb2.Store(&o[1][2])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExpSqrt4F64 is the diff fold of the ExpSqrt profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -1801,6 +2962,91 @@ func foldDiffExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		sa3 = ka.MulAdd(da3, sa3)
 		sb3 = kb.MulAdd(db3, sb3)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+		sa3 = ka.MulAdd(da3, sa3).Merge(sa3, live)
+		sb3 = kb.MulAdd(db3, sb3).Merge(sb3, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sa2.Store(&o[0][2])
@@ -1810,19 +3056,19 @@ func foldDiffExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	sb2.Store(&o[1][2])
 	sb3.Store(&o[1][3])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffCauchy1F64 is the diff fold of the Cauchy profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	oa := bc(a.ou[0])
 	xb0 := bc(a.x[1][0])
@@ -1845,23 +3091,41 @@ func foldDiffCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		sa0 = ka.MulAdd(da0, sa0)
 		sb0 = kb.MulAdd(db0, sb0)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+	}
 	sa0.Store(&o[0][0])
 	sb0.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffCauchy2F64 is the diff fold of the Cauchy profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	oa := bc(a.ou[0])
@@ -1895,26 +3159,51 @@ func foldDiffCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		sa1 = ka.MulAdd(da1, sa1)
 		sb1 = kb.MulAdd(db1, sb1)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sb0.Store(&o[1][0])
 	sb1.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffCauchy3F64 is the diff fold of the Cauchy profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -1959,6 +3248,38 @@ func foldDiffCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		sa2 = ka.MulAdd(da2, sa2)
 		sb2 = kb.MulAdd(db2, sb2)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sa2.Store(&o[0][2])
@@ -1966,22 +3287,22 @@ func foldDiffCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 	sb1.Store(&o[1][1])
 	sb2.Store(&o[1][2])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffCauchy4F64 is the diff fold of the Cauchy profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := a.n/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -2037,6 +3358,45 @@ func foldDiffCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		sa3 = ka.MulAdd(da3, sa3)
 		sb3 = kb.MulAdd(db3, sb3)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+		sa3 = ka.MulAdd(da3, sa3).Merge(sa3, live)
+		sb3 = kb.MulAdd(db3, sb3).Merge(sb3, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sa2.Store(&o[0][2])
@@ -2046,23 +3406,27 @@ func foldDiffCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 	sb2.Store(&o[1][2])
 	sb3.Store(&o[1][3])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp1F64 is the store fold of the Exp profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2120,28 +3484,110 @@ func foldStoreExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp2F64 is the store fold of the Exp profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2204,24 +3650,109 @@ func foldStoreExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp3F64 is the store fold of the Exp profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -2229,6 +3760,8 @@ func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2296,25 +3829,115 @@ func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp4F64 is the store fold of the Exp profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -2324,6 +3947,8 @@ func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2396,25 +4021,122 @@ func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt1F64 is the store fold of the ExpSqrt profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2472,28 +4194,110 @@ func foldStoreExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt2F64 is the store fold of the ExpSqrt profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2556,24 +4360,109 @@ func foldStoreExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt3F64 is the store fold of the ExpSqrt profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -2581,6 +4470,8 @@ func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2648,25 +4539,115 @@ func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt4F64 is the store fold of the ExpSqrt profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -2676,6 +4657,8 @@ func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2748,25 +4731,122 @@ func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy1F64 is the store fold of the Cauchy profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2778,28 +4858,64 @@ func foldStoreCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy2F64 is the store fold of the Cauchy profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2816,24 +4932,63 @@ func foldStoreCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy3F64 is the store fold of the Cauchy profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -2841,6 +4996,8 @@ func foldStoreCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2862,25 +5019,69 @@ func foldStoreCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy4F64 is the store fold of the Cauchy profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -2890,6 +5091,8 @@ func foldStoreCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2916,26 +5119,77 @@ func foldStoreCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine1F64 is the store fold of the Affine profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2948,29 +5202,66 @@ func foldStoreAffine1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine2F64 is the store fold of the Affine profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -2988,25 +5279,65 @@ func foldStoreAffine2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine3F64 is the store fold of the Affine profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -3014,6 +5345,8 @@ func foldStoreAffine3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -3036,26 +5369,71 @@ func foldStoreAffine3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine4F64 is the store fold of the Affine profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 4).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
-	n, st := (a.n+3)/4*4, a.stride
-	if n == 0 {
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -3065,6 +5443,8 @@ func foldStoreAffine4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float64(-inf)), bc(float64(inf))
+	hib, lob := bc(float64(-inf)), bc(float64(inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -3092,9 +5472,57 @@ func foldStoreAffine4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // expShiftSumLoopF64 adds exp(x_t - m) over the first len(x)/8*8 values of x to two
@@ -3168,6 +5596,9 @@ func expShiftSumLoopF64(x []float64, m float64, o *[2][foldMaxDim][4]float64) in
 	return n
 }
 
+// foldLaneF64 numbers the lanes of a vector (the tail masks).
+var foldLaneF64 = [4]float64{0, 1, 2, 3}
+
 // foldConstF64 holds the constants of the loops, one vector each: a
 // load is one instruction, a broadcast two.
 var foldConstF64 = [...][4]float64{
@@ -3192,6 +5623,7 @@ var foldConstF64 = [...][4]float64{
 	{magic64, magic64, magic64, magic64},
 	{-708, -708, -708, -708},
 	{708, 708, 708, 708},
+	{0, 0, 0, 0},
 }
 
 // foldKernelsF32[mode][profile][dim-1] is the generated loop of a radial fold.
@@ -3215,15 +5647,15 @@ var foldKernelsF32 = [3][profileAffine + 1][4]func(*foldArgs[float32], *[2][fold
 }
 
 // foldDotExp1F32 is the dot fold of the Exp profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	oa := bc(a.ou[0])
 	xb0 := bc(a.x[1][0])
@@ -3274,23 +5706,69 @@ func foldDotExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExp2F32 is the dot fold of the Exp profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	oa := bc(a.ou[0])
@@ -3348,24 +5826,75 @@ func foldDotExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExp3F32 is the dot fold of the Exp profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -3430,25 +5959,81 @@ func foldDotExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExp4F32 is the dot fold of the Exp profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -3520,22 +6105,83 @@ func foldDotExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExpSqrt1F32 is the dot fold of the ExpSqrt profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	oa := bc(a.ou[0])
 	xb0 := bc(a.x[1][0])
@@ -3586,23 +6232,69 @@ func foldDotExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExpSqrt2F32 is the dot fold of the ExpSqrt profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	oa := bc(a.ou[0])
@@ -3660,24 +6352,75 @@ func foldDotExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExpSqrt3F32 is the dot fold of the ExpSqrt profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -3742,25 +6485,81 @@ func foldDotExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotExpSqrt4F32 is the dot fold of the ExpSqrt profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -3832,22 +6631,83 @@ func foldDotExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotCauchy1F32 is the dot fold of the Cauchy profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	oa := bc(a.ou[0])
 	xb0 := bc(a.x[1][0])
@@ -3868,23 +6728,39 @@ func foldDotCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotCauchy2F32 is the dot fold of the Cauchy profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	oa := bc(a.ou[0])
@@ -3912,24 +6788,45 @@ func foldDotCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotCauchy3F32 is the dot fold of the Cauchy profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -3964,25 +6861,51 @@ func foldDotCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDotCauchy4F32 is the dot fold of the Cauchy profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDotCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -4024,22 +6947,53 @@ func foldDotCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		sa = ka.Mul(oa).MulAdd(wv, sa)
 		sb = kb.Mul(ob).MulAdd(wv, sb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.Mul(ob).MulAdd(wv, sb).Merge(sb, live)
+	}
 	sa.Store(&o[0][0])
 	sb.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExp1F32 is the diff fold of the Exp profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	oa := bc(a.ou[0])
 	xb0 := bc(a.x[1][0])
@@ -4092,23 +7046,71 @@ func foldDiffExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		sa0 = ka.MulAdd(da0, sa0)
 		sb0 = kb.MulAdd(db0, sb0)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+	}
 	sa0.Store(&o[0][0])
 	sb0.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExp2F32 is the diff fold of the Exp profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	oa := bc(a.ou[0])
@@ -4172,26 +7174,81 @@ func foldDiffExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		sa1 = ka.MulAdd(da1, sa1)
 		sb1 = kb.MulAdd(db1, sb1)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sb0.Store(&o[1][0])
 	sb1.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExp3F32 is the diff fold of the Exp profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -4266,6 +7323,68 @@ func foldDiffExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		sa2 = ka.MulAdd(da2, sa2)
 		sb2 = kb.MulAdd(db2, sb2)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sa2.Store(&o[0][2])
@@ -4273,22 +7392,22 @@ func foldDiffExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	sb1.Store(&o[1][1])
 	sb2.Store(&o[1][2])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExp4F32 is the diff fold of the Exp profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -4374,6 +7493,75 @@ func foldDiffExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		sa3 = ka.MulAdd(da3, sa3)
 		sb3 = kb.MulAdd(db3, sb3)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+		sa3 = ka.MulAdd(da3, sa3).Merge(sa3, live)
+		sb3 = kb.MulAdd(db3, sb3).Merge(sb3, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sa2.Store(&o[0][2])
@@ -4383,19 +7571,19 @@ func foldDiffExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	sb2.Store(&o[1][2])
 	sb3.Store(&o[1][3])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExpSqrt1F32 is the diff fold of the ExpSqrt profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	oa := bc(a.ou[0])
 	xb0 := bc(a.x[1][0])
@@ -4448,23 +7636,71 @@ func foldDiffExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		sa0 = ka.MulAdd(da0, sa0)
 		sb0 = kb.MulAdd(db0, sb0)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+	}
 	sa0.Store(&o[0][0])
 	sb0.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExpSqrt2F32 is the diff fold of the ExpSqrt profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	oa := bc(a.ou[0])
@@ -4528,26 +7764,81 @@ func foldDiffExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		sa1 = ka.MulAdd(da1, sa1)
 		sb1 = kb.MulAdd(db1, sb1)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sb0.Store(&o[1][0])
 	sb1.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExpSqrt3F32 is the diff fold of the ExpSqrt profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -4622,6 +7913,68 @@ func foldDiffExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		sa2 = ka.MulAdd(da2, sa2)
 		sb2 = kb.MulAdd(db2, sb2)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sa2.Store(&o[0][2])
@@ -4629,22 +7982,22 @@ func foldDiffExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	sb1.Store(&o[1][1])
 	sb2.Store(&o[1][2])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffExpSqrt4F32 is the diff fold of the ExpSqrt profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -4730,6 +8083,75 @@ func foldDiffExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		sa3 = ka.MulAdd(da3, sa3)
 		sb3 = kb.MulAdd(db3, sb3)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+		sa3 = ka.MulAdd(da3, sa3).Merge(sa3, live)
+		sb3 = kb.MulAdd(db3, sb3).Merge(sb3, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sa2.Store(&o[0][2])
@@ -4739,19 +8161,19 @@ func foldDiffExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	sb2.Store(&o[1][2])
 	sb3.Store(&o[1][3])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffCauchy1F32 is the diff fold of the Cauchy profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	oa := bc(a.ou[0])
 	xb0 := bc(a.x[1][0])
@@ -4774,23 +8196,41 @@ func foldDiffCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		sa0 = ka.MulAdd(da0, sa0)
 		sb0 = kb.MulAdd(db0, sb0)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+	}
 	sa0.Store(&o[0][0])
 	sb0.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffCauchy2F32 is the diff fold of the Cauchy profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	oa := bc(a.ou[0])
@@ -4824,26 +8264,51 @@ func foldDiffCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		sa1 = ka.MulAdd(da1, sa1)
 		sb1 = kb.MulAdd(db1, sb1)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sb0.Store(&o[1][0])
 	sb1.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffCauchy3F32 is the diff fold of the Cauchy profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -4888,6 +8353,38 @@ func foldDiffCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		sa2 = ka.MulAdd(da2, sa2)
 		sb2 = kb.MulAdd(db2, sb2)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sa2.Store(&o[0][2])
@@ -4895,22 +8392,22 @@ func foldDiffCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 	sb1.Store(&o[1][1])
 	sb2.Store(&o[1][2])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldDiffCauchy4F32 is the diff fold of the Cauchy profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole tile (the last vector masked); it returns a.n.
 func foldDiffCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := a.n/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -4966,6 +8463,45 @@ func foldDiffCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		sa3 = ka.MulAdd(da3, sa3)
 		sb3 = kb.MulAdd(db3, sb3)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka = ka.Mul(oa).Mul(wv)
+		kb = kb.Mul(ob).Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+		sa3 = ka.MulAdd(da3, sa3).Merge(sa3, live)
+		sb3 = kb.MulAdd(db3, sb3).Merge(sb3, live)
+	}
 	sa0.Store(&o[0][0])
 	sa1.Store(&o[0][1])
 	sa2.Store(&o[0][2])
@@ -4975,23 +8511,27 @@ func foldDiffCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 	sb2.Store(&o[1][2])
 	sb3.Store(&o[1][3])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp1F32 is the store fold of the Exp profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5033,28 +8573,94 @@ func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp2F32 is the store fold of the Exp profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5101,24 +8707,93 @@ func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp3F32 is the store fold of the Exp profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -5126,6 +8801,8 @@ func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5177,25 +8854,99 @@ func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExp4F32 is the store fold of the Exp profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -5205,6 +8956,8 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5261,25 +9014,106 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt1F32 is the store fold of the ExpSqrt profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5321,28 +9155,94 @@ func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt2F32 is the store fold of the ExpSqrt profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5389,24 +9289,93 @@ func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt3F32 is the store fold of the ExpSqrt profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -5414,6 +9383,8 @@ func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5465,25 +9436,99 @@ func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreExpSqrt4F32 is the store fold of the ExpSqrt profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -5493,6 +9538,8 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5549,25 +9596,106 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy1F32 is the store fold of the Cauchy profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5579,28 +9707,64 @@ func foldStoreCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy2F32 is the store fold of the Cauchy profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5617,24 +9781,63 @@ func foldStoreCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy3F32 is the store fold of the Cauchy profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -5642,6 +9845,8 @@ func foldStoreCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5663,25 +9868,69 @@ func foldStoreCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreCauchy4F32 is the store fold of the Cauchy profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -5691,6 +9940,8 @@ func foldStoreCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5717,26 +9968,77 @@ func foldStoreCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine1F32 is the store fold of the Affine profile at dimension 1, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5749,29 +10051,66 @@ func foldStoreAffine1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine2F32 is the store fold of the Affine profile at dimension 2, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5789,25 +10128,65 @@ func foldStoreAffine2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine3F32 is the store fold of the Affine profile at dimension 3, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -5815,6 +10194,8 @@ func foldStoreAffine3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5837,26 +10218,71 @@ func foldStoreAffine3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // foldStoreAffine4F32 is the store fold of the Affine profile at dimension 4, two rows per
-// pass; it returns how many columns it took (a multiple of 8).
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the extremes of the rows' terms NaNs aside
+// (o[r][0] and o[r][1]); it returns a.n.
 func foldStoreAffine4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
-	n, st := (a.n+7)/8*8, a.stride
-	if n == 0 {
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
 		return 0
 	}
-	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+n]))
-	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+n]))
-	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+n]))
-	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+n]))
-	ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))
-	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:n]))
-	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:n]))
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
 	xa0 := bc(a.x[0][0])
 	xa1 := bc(a.x[0][1])
 	xa2 := bc(a.x[0][2])
@@ -5866,6 +10292,8 @@ func foldStoreAffine4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
+	hia, loa := bc(float32(-inf)), bc(float32(inf))
+	hib, lob := bc(float32(-inf)), bc(float32(inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -5893,9 +10321,57 @@ func foldStoreAffine4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
 	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		ka := qa.MulAdd(bs, wv)
+		kb := qb.MulAdd(bs, wv)
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+		loa = loa.Merge(loa.Min(ka), skipa)
+		lob = lob.Merge(lob.Min(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	loa.Store(&o[0][1])
+	hib.Store(&o[1][0])
+	lob.Store(&o[1][1])
 	archsimd.ClearAVXUpperBits()
-	return n
+	return a.n
 }
 
 // expShiftSumLoopF32 adds exp(x_t - m) over the first len(x)/16*16 values of x to two
@@ -5953,6 +10429,9 @@ func expShiftSumLoopF32(x []float32, m float32, o *[2][foldMaxDim][8]float32) in
 	return n
 }
 
+// foldLaneF32 numbers the lanes of a vector (the tail masks).
+var foldLaneF32 = [8]float32{0, 1, 2, 3, 4, 5, 6, 7}
+
 // foldConstF32 holds the constants of the loops, one vector each: a
 // load is one instruction, a broadcast two.
 var foldConstF32 = [...][8]float32{
@@ -5971,4 +10450,5 @@ var foldConstF32 = [...][8]float32{
 	{magic32, magic32, magic32, magic32, magic32, magic32, magic32, magic32},
 	{-87, -87, -87, -87, -87, -87, -87, -87},
 	{88, 88, 88, 88, 88, 88, 88, 88},
+	{0, 0, 0, 0, 0, 0, 0, 0},
 }

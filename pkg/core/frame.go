@@ -127,62 +127,41 @@ func (f *frame[T]) run(it *workItem) bool {
 		f.gemm.prepareRows(f, p.gemm, rows)
 	}
 	cancel := r.c.Cancel
-	for _, sp := range it.spans {
-		for j0 := sp.lo; j0 < sp.hi; j0 += tileSize {
-			if cancel != nil && cancel.Load() {
-				return false
-			}
-			f.n = min(tileSize, sp.hi-j0)
-			for _, ld := range p.loads[levelTile] {
-				f.loadTile(ld, j0)
-			}
-			f.exec(levelTile)
-			if fd := p.fold; fd != nil {
-				for row := 0; row < rows; row += 2 {
-					r1 := min(row+1, rows-1)
-					if fd.mode != foldStore {
-						f.foldTile(fd, row, r1, f.acc[row*al:(row+1)*al], f.acc[r1*al:(r1+1)*al])
-						continue
+	if r.packSpans && len(it.spans) > 1 {
+		// Short spans (ranges) packed end to end into whole tiles: the
+		// fused loops run over full tiles, not once per span.
+		f.n = 0
+		for _, sp := range it.spans {
+			for lo := sp.lo; lo < sp.hi; {
+				take := min(tileSize-f.n, sp.hi-lo)
+				for _, ld := range p.loads[levelTile] {
+					f.loadTile(ld, lo, take, f.n)
+				}
+				f.n += take
+				lo += take
+				if f.n == tileSize {
+					if cancel != nil && cancel.Load() {
+						return false
 					}
-					f.foldStoreTile(fd, row, r1)
-					for o := row; o <= r1; o++ {
-						out := vec[T]{data: f.foldOut[(o-row)*tileSize:], stride: tileSize, width: f.n}
-						r.red.fold(f.acc[o*al:(o+1)*al], out, vec[T]{}, f.n, j0, f.scratch)
-					}
+					f.tileStep(rows, -1)
+					f.n = 0
 				}
-				continue
 			}
-			if p.gemm != nil {
-				f.gemm.distances(f, p.gemm, rows)
-				for row := 0; row < rows; row++ {
-					d := vec[T]{data: f.gemm.block[row*tileSize : (row+1)*tileSize], stride: tileSize, width: f.n}
-					r.red.fold(f.acc[row*al:(row+1)*al], d, vec[T]{}, f.n, j0, f.scratch)
+		}
+		if f.n > 0 {
+			f.tileStep(rows, -1)
+		}
+	} else {
+		for _, sp := range it.spans {
+			for j0 := sp.lo; j0 < sp.hi; j0 += tileSize {
+				if cancel != nil && cancel.Load() {
+					return false
 				}
-				continue
-			}
-			for row := 0; row < rows; row++ {
-				f.outerRow = f.outer[row*so : (row+1)*so]
-				acc := f.acc[row*al : (row+1)*al]
-				if d := p.dot; d != nil && d.radial != nil {
-					in := d.radial
-					radialDotTile(acc, in.fused, f.view(in.args[0]), f.view(in.args[1]), f.view(in.args[2]), f.view(d.w), in.argDims[0], f.n, r.round32)
-					continue
+				f.n = min(tileSize, sp.hi-j0)
+				for _, ld := range p.loads[levelTile] {
+					f.loadTile(ld, j0, f.n, 0)
 				}
-				f.exec(levelPair)
-				if p.dot != nil {
-					w := f.view(p.dot.w)
-					if p.dot.x >= 0 {
-						dotDiffTile(acc, f.view(p.dot.k).col(0), f.view(p.dot.x), w, p.slots[p.dot.w].dim, p.dot.neg, r.round32)
-					} else {
-						dotTile(acc, f.view(p.dot.k).col(0), w, p.slots[p.dot.w].dim, r.round32)
-					}
-					continue
-				}
-				var g vec[T]
-				if p.g >= 0 {
-					g = f.view(p.g)
-				}
-				r.red.fold(acc, f.view(p.f), g, f.n, j0, f.scratch)
+				f.tileStep(rows, j0)
 			}
 		}
 	}
@@ -197,18 +176,80 @@ func (f *frame[T]) run(it *workItem) bool {
 	return true
 }
 
+// tileStep reduces the loaded tile of f.n columns (from j0 on; -1 when
+// packed from several spans, for reductions that use no index) into the
+// accumulators of the item's rows.
+func (f *frame[T]) tileStep(rows, j0 int) {
+	r, p := f.r, f.r.k.prog
+	al := r.red.accLen()
+	so := p.size[levelOuter]
+	f.exec(levelTile)
+	if fd := p.fold; fd != nil {
+		f.foldSetupTile(fd)
+		for row := 0; row < rows; row += 2 {
+			r1 := min(row+1, rows-1)
+			if fd.mode != foldStore {
+				f.foldTile(fd, row, r1, f.acc[row*al:(row+1)*al], f.acc[r1*al:(r1+1)*al])
+				continue
+			}
+			ext, known := f.foldStoreTile(fd, row, r1)
+			for o := row; o <= r1; o++ {
+				out := vec[T]{data: f.foldOut[(o-row)*tileSize:], stride: tileSize, width: f.n}
+				if lse, ok := r.red.(*lseReducer[T]); ok && known {
+					lse.foldExtremes(f.acc[o*al:(o+1)*al], out, vec[T]{}, f.n, f.scratch, ext[o-row][0], ext[o-row][1])
+					continue
+				}
+				r.red.fold(f.acc[o*al:(o+1)*al], out, vec[T]{}, f.n, j0, f.scratch)
+			}
+		}
+		return
+	}
+	if p.gemm != nil {
+		f.gemm.distances(f, p.gemm, rows)
+		for row := 0; row < rows; row++ {
+			d := vec[T]{data: f.gemm.block[row*tileSize : (row+1)*tileSize], stride: tileSize, width: f.n}
+			r.red.fold(f.acc[row*al:(row+1)*al], d, vec[T]{}, f.n, j0, f.scratch)
+		}
+		return
+	}
+	for row := 0; row < rows; row++ {
+		f.outerRow = f.outer[row*so : (row+1)*so]
+		acc := f.acc[row*al : (row+1)*al]
+		if d := p.dot; d != nil && d.radial != nil {
+			in := d.radial
+			radialDotTile(acc, in.fused, f.view(in.args[0]), f.view(in.args[1]), f.view(in.args[2]), f.view(d.w), in.argDims[0], f.n, r.round32)
+			continue
+		}
+		f.exec(levelPair)
+		if p.dot != nil {
+			w := f.view(p.dot.w)
+			if p.dot.x >= 0 {
+				dotDiffTile(acc, f.view(p.dot.k).col(0), f.view(p.dot.x), w, p.slots[p.dot.w].dim, p.dot.neg, r.round32)
+			} else {
+				dotTile(acc, f.view(p.dot.k).col(0), w, p.slots[p.dot.w].dim, r.round32)
+			}
+			continue
+		}
+		var g vec[T]
+		if p.g >= 0 {
+			g = f.view(p.g)
+		}
+		r.red.fold(acc, f.view(p.f), g, f.n, j0, f.scratch)
+	}
+}
+
 // loadTile transposes rows j0..j0+n of an argument into structure-of-arrays
-// form: component k of index j0+t goes to column k, position t.
-func (f *frame[T]) loadTile(ld load, j0 int) {
+// form: component k of index j0+t goes to column k, position at+t.
+func (f *frame[T]) loadTile(ld load, j0, n, at int) {
 	sl := f.r.k.prog.slots[ld.slot]
-	src := f.data[ld.arg][j0*ld.dim : (j0+f.n)*ld.dim]
-	dst := f.tile[sl.off*tileSize:]
+	src := f.data[ld.arg][j0*ld.dim : (j0+n)*ld.dim]
+	dst := f.tile[sl.off*tileSize+at:]
 	if ld.dim == 1 {
-		copy(dst[:f.n], src)
+		copy(dst[:n], src)
 		return
 	}
 	for k := 0; k < ld.dim; k++ {
-		col := dst[k*tileSize : k*tileSize+f.n]
+		col := dst[k*tileSize : k*tileSize+n]
 		for t := range col {
 			col[t] = src[t*ld.dim+k]
 		}

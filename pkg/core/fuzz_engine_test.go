@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,6 +57,9 @@ func (g *formulaGen) pick(xs ...string) string { return xs[g.rng.IntN(len(xs))] 
 func (g *formulaGen) leaf(dim int) string {
 	switch dim {
 	case 1:
+		if g.rng.IntN(4) == 0 { // the radial kernels the planner fuses (bounded: float32 stays continuous)
+			return g.pick("Exp(-SqDist(x,y))", "Exp(-Abs(p)*SqDist(x,y))", "Inv(1+SqDist(y,x))", "Exp(-Sqrt(SqDist(x,y)))", "(-Abs(p)*SqDist(x,y)+b)")
+		}
 		return g.pick("a", "b", "p", fmt.Sprintf("Elem(x,%d)", g.rng.IntN(3)), fmt.Sprintf("Elem(y,%d)", g.rng.IntN(3)), "2")
 	case 2:
 		return g.pick(fmt.Sprintf("Extract(x,%d,2)", g.rng.IntN(2)), "Concat(a,b)", fmt.Sprintf("Extract(y-q,%d,2)", g.rng.IntN(2)))
@@ -163,11 +167,33 @@ func checkRandomReduction(t *testing.T, seed uint64, choice uint8) {
 			}
 		}
 	}
+	visits := func(int) []int { return span(0, inner) }
+	if rng.IntN(4) == 0 && outer > 0 && inner > 0 {
+		// Block-sparse ranges: up to three row blocks, each with up to
+		// eight spans, short or long, in any order, possibly overlapping.
+		var rg [3][]int64
+		for r0 := 0; r0 < outer && len(rg[1]) < 3; {
+			r1 := min(outer, r0+1+rng.IntN(outer))
+			rg[0] = append(rg[0], int64(r0), int64(r1))
+			for range 1 + rng.IntN(8) {
+				lo := rng.IntN(inner)
+				rg[2] = append(rg[2], int64(lo), int64(min(inner, lo+1+rng.IntN(1+rng.IntN(inner)))))
+			}
+			rg[1] = append(rg[1], int64(len(rg[2])/2))
+			r0 = r1
+		}
+		p.ranges = &core.Ranges{RangesI: rg[0], SlicesI: rg[1], RedRangesJ: rg[2]}
+		if c.axis == 0 {
+			p.ranges = &core.Ranges{RangesJ: rg[0], SlicesJ: rg[1], RedRangesI: rg[2]}
+		}
+		visits = func(o int) []int { return rangeVisits(rg, o) }
+		name += " ranges"
+	}
 	vals, idx, err := runAs(t, p)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	terms := rowTerms(p, func(int) []int { return span(0, inner) })
+	terms := rowTerms(p, visits)
 	tol := 1e-9
 	if c.f32 {
 		tol = 2e-3
@@ -216,10 +242,12 @@ func compareFuzz(want oracle.Reduced, got result, terms []oracle.Term, tol float
 		if g == w {
 			continue
 		}
-		if w < 0 || g < 0 || int(g) >= len(terms) {
+		// The term of index g (under ranges the terms are the visited ones).
+		tg := slices.IndexFunc(terms, func(tm oracle.Term) bool { return int64(tm.J) == g })
+		if w < 0 || g < 0 || tg < 0 {
 			return fmt.Sprintf("index %d: got %d, want %d (all: got %v, want %v)", s, g, w, got.idx, want.Idx)
 		}
-		v, at := terms[g].F[want.Comp[s]], want.At[s]
+		v, at := terms[tg].F[want.Comp[s]], want.At[s]
 		if math.IsNaN(v) || !closeTo(v, at, tol*scale) {
 			return fmt.Sprintf("index %d: got %d where F = %v, want %d where F = %v", s, g, v, w, at)
 		}

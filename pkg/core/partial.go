@@ -106,6 +106,7 @@ func RunPartial[T float](k *Kernel, c *Call[T], state []float64, offset int) err
 		return errkind.Errorf(errkind.BadValue, "the state has %d values, expected %d (%d rows of %d)", len(state), want, nb*rows, al)
 	}
 	r := &runner[T]{k: k, c: c, red: red, round32: acc32, state: state}
+	r.packSpans = indexFree(red)
 	r.outer, r.inner = c.M, c.N
 	if k.axis == 0 {
 		r.outer, r.inner = c.N, c.M

@@ -203,17 +203,30 @@ func (p *planner) foldStoreOnly() {
 	p.prog.fold = fd
 }
 
-// foldSetup fills f.fold for rows row0 and row1 and the current tile.
+// foldSetupTile fills the tile's part of f.fold: the scale, the inner
+// points and the column factor (once per tile, for every pair of rows).
+func (f *frame[T]) foldSetupTile(fd *radialFold) {
+	p := f.r.k.prog
+	a := &f.fold
+	a.s = f.parm[p.slots[fd.s].off]
+	a.ys = f.tile[p.slots[fd.y].off*tileSize:]
+	a.stride, a.n = tileSize, f.n
+	a.w = f.ones[:f.n]
+	if fd.col >= 0 {
+		a.w = f.tile[p.slots[fd.col].off*tileSize:][:f.n]
+	}
+}
+
+// foldSetup fills the rows' part of f.fold for rows row0 and row1 (after
+// foldSetupTile).
 func (f *frame[T]) foldSetup(fd *radialFold, rows [2]int) {
 	p := f.r.k.prog
 	so := p.size[levelOuter]
+	xoff := p.slots[fd.x].off
 	a := &f.fold
 	for r, row := range rows {
 		outer := f.outer[row*so : (row+1)*so]
-		x := outer[p.slots[fd.x].off:]
-		for k := 0; k < fd.dim && k < foldMaxDim; k++ {
-			a.x[r][k] = x[k]
-		}
+		copy(a.x[r][:min(fd.dim, foldMaxDim)], outer[xoff:xoff+fd.dim])
 		a.ou[r] = 1
 		if fd.row >= 0 {
 			sl := p.slots[fd.row]
@@ -224,23 +237,17 @@ func (f *frame[T]) foldSetup(fd *radialFold, rows [2]int) {
 			}
 		}
 	}
-	a.s = f.parm[p.slots[fd.s].off]
-	a.ys = f.tile[p.slots[fd.y].off*tileSize:]
-	a.stride, a.n = tileSize, f.n
-	a.w = f.ones[:f.n]
-	if fd.col >= 0 {
-		a.w = f.tile[p.slots[fd.col].off*tileSize:][:f.n]
-	}
 }
 
 // foldStoreTile writes F of rows row0 and row1 over the tile to
-// f.foldOut[0:tileSize] and [tileSize:2*tileSize].
-func (f *frame[T]) foldStoreTile(fd *radialFold, row0, row1 int) {
+// f.foldOut[0:tileSize] and [tileSize:2*tileSize]; with the vector loop
+// it also returns the largest and smallest term of each row, NaNs aside.
+func (f *frame[T]) foldStoreTile(fd *radialFold, row0, row1 int) (ext [2][foldMaxDim]float64, ok bool) {
 	f.foldSetup(fd, [2]int{row0, row1})
 	a := &f.fold
 	a.out = [2][]T{f.foldOut[:tileSize], f.foldOut[tileSize:]}
-	if _, ok := foldSIMD(fd.mode, fd.prof, a, fd.dim, nil); ok {
-		return
+	if _, ok := foldSIMD(fd.mode, fd.prof, a, fd.dim, &ext); ok {
+		return ext, f.n > 0
 	}
 	p := f.r.k.prog
 	so := p.size[levelOuter]
@@ -253,6 +260,7 @@ func (f *frame[T]) foldStoreTile(fd *radialFold, row0, row1 int) {
 		x := vec[T]{data: f.outer[row*so+p.slots[fd.x].off:][:fd.dim], stride: 1, width: 1}
 		radialTile(fd.prof, a.out[r][:f.n], x, y, f.view(fd.s), w, fd.dim)
 	}
+	return ext, false
 }
 
 // foldTile adds the tile's terms of rows r0 and r1 (r1 may equal r0, then
@@ -274,6 +282,21 @@ func (f *frame[T]) foldTile(fd *radialFold, row0, row1 int, acc0, acc1 []float64
 	}
 	round32 := f.r.round32
 	accs := [2][]float64{acc0, acc1}
+	if ok && t0 == f.n {
+		// The vector loop took the whole tile.
+		for r := range accs {
+			if r == 1 && row1 == row0 {
+				break
+			}
+			for c, s := range sums[r][:ncomp] {
+				if round32 {
+					s = float64(float32(s))
+				}
+				accs[r][c] += s
+			}
+		}
+		return
+	}
 	for r, row := range rows {
 		if r == 1 && row1 == row0 {
 			break

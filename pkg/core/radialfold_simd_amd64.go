@@ -4,28 +4,41 @@ package core
 
 import (
 	"simd/archsimd"
+	"slices"
 	"unsafe"
 )
 
-// foldSIMD runs the generated loop of a radial fold over the whole vectors
-// of the tile and returns the lane sums (in the data's precision) and how
-// many columns it took; false when there is no loop for it. The loop
+// foldSIMD runs the generated loop of a radial fold over the tile (its
+// last vector masked) and returns the lane sums (in the data's precision)
+// and how many columns it took; false when there is no loop for it. The loop
 // stores its accumulators in a.lanes (in the frame: a local array handed
 // to a function value would be allocated on every call).
 func foldSIMD[T float](mode foldMode, prof profile, a *foldArgs[T], dim int, sums *[2][foldMaxDim]float64) (int, bool) {
 	if !simdOK || dim > foldMaxDim || prof == profileNone || prof == profileAffine && mode != foldStore {
 		return 0, false
 	}
-	if mode == foldStore {
-		if isFloat64[T]() {
-			foldKernelsF64[mode][prof][dim-1]((*foldArgs[float64])(unsafe.Pointer(a)), nil)
-		} else {
-			foldKernelsF32[mode][prof][dim-1]((*foldArgs[float32])(unsafe.Pointer(a)), nil)
-		}
-		return 0, true
+	if a.n == 0 {
+		return 0, true // the loop would write no accumulator
 	}
-	if a.n < lanes[T]() {
-		return 0, true // the loop would take nothing (nor write its accumulators)
+	if mode == foldStore {
+		// sums[r] receives the largest and the smallest of row r's terms,
+		// NaNs aside (-inf and +inf when there is none).
+		if isFloat64[T]() {
+			o := (*[2][foldMaxDim][4]float64)(unsafe.Pointer(&a.lanes))
+			foldKernelsF64[mode][prof][dim-1]((*foldArgs[float64])(unsafe.Pointer(a)), o)
+			for r := range o {
+				h, l := &o[r][0], &o[r][1]
+				sums[r][0], sums[r][1] = max(max(h[0], h[1]), max(h[2], h[3])), min(min(l[0], l[1]), min(l[2], l[3]))
+			}
+		} else {
+			o := (*[2][foldMaxDim][8]float32)(unsafe.Pointer(&a.lanes))
+			foldKernelsF32[mode][prof][dim-1]((*foldArgs[float32])(unsafe.Pointer(a)), o)
+			for r := range o {
+				h, l := &o[r][0], &o[r][1]
+				sums[r][0], sums[r][1] = float64(slices.Max(h[:])), float64(slices.Min(l[:]))
+			}
+		}
+		return a.n, true
 	}
 	ncomp := 1
 	if mode == foldDiff {

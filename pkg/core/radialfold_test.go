@@ -67,6 +67,20 @@ func TestFoldPlanned(t *testing.T) {
 			t.Errorf("%s %s: fold %+v, want the store mode", c.red, c.f, fd)
 		}
 	}
+	// The formulas of the LazyTensor chain of W9 and of a parameterised
+	// Gaussian, as the Python layer sends them (no aliases).
+	for _, f := range []string{
+		"(Exp(Minus(Sum(Square((Var(0,3,0) - Var(1,3,1)))))) * Var(2,1,1))",
+		"(Exp(Minus((Var(3,1,2) * SqDist(Var(0,3,0),Var(1,3,1))))) * Var(2,1,1))",
+	} {
+		k, err := Compile(Spec{Formula: f, Reduction: "Sum", Axis: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fd := k.prog.fold; fd == nil || fd.mode != foldDot || len(k.prog.instrs[levelPair]) != 0 {
+			t.Errorf("%s: fold %+v, %d pair instructions", f, fd, len(k.prog.instrs[levelPair]))
+		}
+	}
 	k, _ := Compile(Spec{Formula: foldCases[0].f, Aliases: foldAliases(3), Reduction: "Sum", Axis: 1, SumScheme: "kahan_scheme"})
 	if k.prog.fold != nil {
 		t.Errorf("kahan_scheme: planned as a fold")
@@ -195,6 +209,212 @@ func checkFold(t *testing.T, f string, d, axis int, f32, special bool) {
 			}
 		case math.Abs(g-w) > tol*(1+math.Abs(w)):
 			t.Fatalf("value %d: got %v, want %v", i, g, w)
+		}
+	}
+}
+
+// TestFoldRangesPacked runs folds and LogSumExp over ranges of many short
+// spans (packed end to end into tiles, across tile boundaries, a span
+// visited twice), both dtypes, against the oracle over the visited columns.
+func TestFoldRangesPacked(t *testing.T) {
+	const m, n, d = 9, 400, 3
+	// Row blocks [0,4) and [4,9); the first visits 60 spans of 1 to 12
+	// columns (some twice), the second one long span and one short.
+	var red, slices []int64
+	rng := rand.New(rand.NewPCG(7, 8))
+	for s := 0; s < 60; s++ {
+		lo := rng.IntN(n - 12)
+		red = append(red, int64(lo), int64(lo+1+rng.IntN(12)))
+	}
+	red = append(red, red[10], red[11]) // visited twice
+	slices = append(slices, int64(len(red)/2))
+	red = append(red, 3, 390, 395, 398)
+	slices = append(slices, int64(len(red)/2))
+	rg := &Ranges{RangesI: []int64{0, 4, 4, 9}, SlicesI: slices, RedRangesJ: red}
+	for _, c := range []struct{ f, red string }{
+		{"Exp(-SqDist(x,y))*b", "Sum"}, {"Exp(-p*SqDist(x,y))*(y-x)*s", "Sum"},
+		{"-p*SqDist(x,y)+b", "LogSumExp"}, {"Sin(x-y)*b", "Sum"},
+	} {
+		k, err := Compile(Spec{Formula: c.f, Aliases: foldAliases(d), Reduction: c.red, Axis: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := []int{m, n, n, m, 1}
+		dims := []int{d, d, 1, 1, 1}
+		args := make([][]float64, len(k.Sig))
+		for a, v := range k.Sig {
+			args[a] = make([]float64, rows[v.Ind]*dims[v.Ind])
+			for i := range args[a] {
+				args[a][i] = math.Round(rng.NormFloat64()*8) / 8
+			}
+			if v.Ind == 4 {
+				args[a][0] = 0.5
+			}
+		}
+		want := make([]float64, m*k.ValsDim)
+		for i := 0; i < m; i++ {
+			blk, lo := 1, slices[0]
+			if i < 4 {
+				blk, lo = 0, 0
+			}
+			var terms [][]float64
+			for s := lo; s < slices[blk]; s++ {
+				for j := int(red[2*s]); j < int(red[2*s+1]); j++ {
+					pair := make([][]float64, len(k.Sig))
+					for a, v := range k.Sig {
+						r := 0
+						switch v.Ind {
+						case 0, 3:
+							r = i
+						case 1, 2:
+							r = j
+						}
+						pair[a] = args[a][r*dims[v.Ind] : (r+1)*dims[v.Ind]]
+					}
+					terms = append(terms, oracle.EvalArgs(k.Formula, pair))
+				}
+			}
+			if c.red == "LogSumExp" {
+				mx := math.Inf(-1)
+				for _, v := range terms {
+					mx = math.Max(mx, v[0])
+				}
+				s := 0.0
+				for _, v := range terms {
+					s += math.Exp(v[0] - mx)
+				}
+				want[i] = mx + math.Log(s)
+				continue
+			}
+			for _, v := range terms {
+				for cc := range v {
+					want[i*k.ValsDim+cc] += v[cc]
+				}
+			}
+		}
+		for _, f32 := range []bool{false, true} {
+			var got []float64
+			if f32 {
+				cl := &Call[float32]{ArgBatch: make([][]int, len(args)), M: m, N: n, Ranges: rg, Vals: make([]float32, len(want))}
+				for _, a := range args {
+					v := make([]float32, len(a))
+					for i, x := range a {
+						v[i] = float32(x)
+					}
+					cl.Args = append(cl.Args, v)
+				}
+				if err := Run(k, cl); err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range cl.Vals {
+					got = append(got, float64(v))
+				}
+			} else {
+				cl := &Call[float64]{Args: args, ArgBatch: make([][]int, len(args)), M: m, N: n, Ranges: rg, Vals: make([]float64, len(want))}
+				if err := Run(k, cl); err != nil {
+					t.Fatal(err)
+				}
+				got = cl.Vals
+			}
+			tol := 1e-13
+			if f32 {
+				tol = 1e-5
+			}
+			for i, w := range want {
+				if math.Abs(got[i]-w) > tol*(1+math.Abs(w)) {
+					t.Errorf("%s %s f32=%v: value %d: got %v, want %v", c.red, c.f, f32, i, got[i], w)
+				}
+			}
+		}
+	}
+}
+
+// TestFoldStoreLogSumExp checks LogSumExp of a lone radial kernel (the
+// store mode, whose loop also finds the tile's extremes) against the
+// oracle, with tile tails, NaN points, infinite log-weights of both
+// signs and a term far above the others, both dtypes.
+func TestFoldStoreLogSumExp(t *testing.T) {
+	for _, n := range []int{5, 300} {
+		for _, special := range []string{"", "nan", "+inf", "-inf", "all-inf", "big"} {
+			k, err := Compile(Spec{Formula: "-p*SqDist(x,y)+b", Aliases: foldAliases(3), Reduction: "LogSumExp", Axis: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const m = 5
+			rng := rand.New(rand.NewPCG(uint64(n), 9))
+			x, y, b := make([]float64, 3*m), make([]float64, 3*n), make([]float64, n)
+			for _, v := range [][]float64{x, y, b} {
+				for i := range v {
+					v[i] = math.Round(rng.NormFloat64()*8) / 8
+				}
+			}
+			switch special {
+			case "nan":
+				y[3*(n-1)] = math.NaN()
+			case "+inf":
+				b[n/2] = math.Inf(1)
+			case "-inf":
+				b[n-1] = math.Inf(-1)
+			case "big": // a wrong shift would overflow the exponentials
+				b[2] = 1000
+			case "all-inf":
+				for j := range b {
+					b[j] = math.Inf(-1)
+				}
+			}
+			want := make([]float64, m)
+			for i := 0; i < m; i++ {
+				terms := make([]float64, n)
+				mx := math.Inf(-1)
+				for j := range terms {
+					terms[j] = oracle.EvalArgs(k.Formula, [][]float64{x[3*i : 3*i+3], y[3*j : 3*j+3], b[j : j+1], {0}, {0.5}})[0]
+					mx = math.Max(mx, terms[j])
+				}
+				s := 0.0
+				for _, v := range terms {
+					s += math.Exp(v - mx)
+				}
+				want[i] = mx + math.Log(s)
+				if math.IsInf(mx, 0) {
+					want[i] = mx
+				}
+			}
+			for _, f32 := range []bool{false, true} {
+				args := [][]float64{x, y, b, make([]float64, m), {0.5}}
+				var got []float64
+				if f32 {
+					c := &Call[float32]{ArgBatch: make([][]int, 5), M: m, N: n, Vals: make([]float32, m)}
+					for _, a := range args {
+						v := make([]float32, len(a))
+						for i := range a {
+							v[i] = float32(a[i])
+						}
+						c.Args = append(c.Args, v)
+					}
+					if err := Run(k, c); err != nil {
+						t.Fatal(err)
+					}
+					for _, v := range c.Vals {
+						got = append(got, float64(v))
+					}
+				} else {
+					c := &Call[float64]{Args: args, ArgBatch: make([][]int, 5), M: m, N: n, Vals: make([]float64, m)}
+					if err := Run(k, c); err != nil {
+						t.Fatal(err)
+					}
+					got = c.Vals
+				}
+				tol := 1e-13
+				if f32 {
+					tol = 1e-5
+				}
+				for i, w := range want {
+					g := got[i]
+					if math.IsNaN(w) != math.IsNaN(g) || math.IsInf(w, 0) && g != w || !math.IsInf(w, 0) && !(math.Abs(g-w) <= tol*(1+math.Abs(w))) && !math.IsNaN(w) {
+						t.Errorf("n=%d %s f32=%v: row %d: got %v, want %v", n, special, f32, i, g, w)
+					}
+				}
+			}
 		}
 	}
 }

@@ -275,8 +275,14 @@ func (r *lseReducer[T]) init(acc []float64) {
 }
 
 func (r *lseReducer[T]) fold(acc []float64, f, g vec[T], n, _ int, scratch []T) {
+	hi, lo := tileExtremes(f.col(0)[:n])
+	r.foldExtremes(acc, f, g, n, scratch, hi, lo)
+}
+
+// foldExtremes is fold given the largest and the smallest of the tile's
+// terms, NaNs aside (the radial fold loops find them as they store them).
+func (r *lseReducer[T]) foldExtremes(acc []float64, f, g vec[T], n int, scratch []T, hi, lo float64) {
 	fc := f.col(0)[:n]
-	hi, lo := tileExtremes(fc)
 	m, negInf := max(acc[0], hi), math.IsInf(lo, -1)
 	if m == math.Inf(-1) {
 		// Every term so far is -inf (adding nothing) or NaN (poisoning the sums).

@@ -61,6 +61,7 @@ func Run[T float](k *Kernel, c *Call[T]) error {
 		return err
 	}
 	r := &runner[T]{k: k, c: c, red: newReducer[T](k, acc32), round32: acc32}
+	r.packSpans = indexFree(r.red)
 	r.outer, r.inner = c.M, c.N
 	if k.axis == 0 {
 		r.outer, r.inner = c.N, c.M
@@ -83,10 +84,23 @@ type runner[T float] struct {
 	nparts       int       // partial accumulators per (batch, row block)
 	rowBlock     int
 	round32      bool // sums accumulate in float32
+	// packSpans: the reduction uses no index (sums, the LogSumExp family),
+	// so that the spans of a work item may be packed into whole tiles.
+	packSpans bool
 
 	// state, when set, receives each row's accumulator instead of its
 	// outputs (see RunPartial).
 	state []float64
+}
+
+// indexFree reports whether a reducer ignores the index of its terms
+// (sums and the LogSumExp family; not the extremes and the k smallest).
+func indexFree[T float](red reducer[T]) bool {
+	switch red.(type) {
+	case *sumReducer[T], *lseReducer[T]:
+		return true
+	}
+	return false
 }
 
 func (r *runner[T]) argOffsets() {

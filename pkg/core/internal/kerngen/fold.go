@@ -32,7 +32,10 @@ var foldProfiles = []struct{ Name, Const string }{
 // per component (wk a column), reusing the differences of the distance;
 // store writes K of both rows to two tiles for their reducers, every
 // column through the vector code (the last vector past n, inside the tile
-// arena) so that equal terms stay equal.
+// arena) so that equal terms stay equal, and keeps each row's largest and
+// smallest term (NaNs aside) for LogSumExp's shift. Every mode takes the
+// tile's last partial vector in the same loop code, under a lane mask: the
+// dead lanes read columns of the arena past the tile and count for nothing.
 var foldModes = []string{"Dot", "Diff", "Store"}
 
 // hasKernel reports whether the mode has a loop for the profile.
@@ -75,6 +78,12 @@ func foldFile() Output {
 			}
 		}
 		writeExpShiftSum(&b, dt)
+		fmt.Fprintf(&b, "// foldLane%s numbers the lanes of a vector (the tail masks).\n", dt.Suffix)
+		fmt.Fprintf(&b, "var foldLane%s = [%d]%s{", dt.Suffix, dt.Lanes, dt.Go)
+		for i := 0; i < dt.Lanes; i++ {
+			fmt.Fprintf(&b, "%d, ", i)
+		}
+		b.WriteString("}\n\n")
 		fmt.Fprintf(&b, "// foldConst%s holds the constants of the loops, one vector each: a\n", dt.Suffix)
 		b.WriteString("// load is one instruction, a broadcast two.\n")
 		fmt.Fprintf(&b, "var foldConst%s = [...][%d]%s{\n", dt.Suffix, dt.Lanes, dt.Go)
@@ -129,28 +138,33 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	}
 	name := foldName(dt, mode, prof, d)
 	w("// %s is the %s fold of the %s profile at dimension %d, two rows per", name, strings.ToLower(mode), prof, d)
-	w("// pass; it returns how many columns it took (a multiple of %d).", l)
+	if mode == "Store" {
+		w("// pass, over the whole vectors covering the tile (the last one past a.n,")
+		w("// in the tile arena), with the extremes of the rows' terms NaNs aside")
+		w("// (o[r][0] and o[r][1]); it returns a.n.")
+	} else {
+		w("// pass, over the whole tile (the last vector masked); it returns a.n.")
+	}
 	w("func %s(a *foldArgs[%s], o *[2][foldMaxDim][%d]%s) int {", name, dt.Go, dt.Lanes, dt.Go)
 	w("bc := archsimd.Broadcast%s", v)
-	if mode == "Store" {
-		w("n, st := (a.n+%d)/%d*%d, a.stride", l-1, l, l)
-	} else {
-		w("n, st := a.n/%d*%d, a.stride", l, l)
-	}
-	w("if n == 0 {")
+	// n columns in whole vectors; the slices are checked to nt, which
+	// includes the tail vector (within the tile arena: tileSize is a
+	// multiple of the lanes).
+	w("n, nt, st := a.n/%d*%d, (a.n+%d)/%d*%d, a.stride", l, l, l-1, l, l)
+	w("if nt == 0 {")
 	w("return 0")
 	w("}")
 	// The loads go through pointers: the slices are checked once here, to
 	// the columns the loop reads, and the loop pays no bounds checks.
 	for k := 0; k < d; k++ {
-		w("ys%d := unsafe.Pointer(unsafe.SliceData(a.ys[%d*st : %d*st+n]))", k, k, k)
+		w("ys%d := unsafe.Pointer(unsafe.SliceData(a.ys[%d*st : %d*st+nt]))", k, k, k)
 	}
 	if mode != "Store" || prof == "Affine" {
-		w("ws := unsafe.Pointer(unsafe.SliceData(a.w[:n]))")
+		w("ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))")
 	}
 	if mode == "Store" {
 		for r := range foldRows {
-			w("out%d := unsafe.Pointer(unsafe.SliceData(a.out[%d][:n]))", r, r)
+			w("out%d := unsafe.Pointer(unsafe.SliceData(a.out[%d][:nt]))", r, r)
 		}
 	}
 	for r, row := range foldRows {
@@ -164,6 +178,8 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	w("bs := bc(a.s)")
 	for _, row := range foldRows {
 		if mode == "Store" {
+			// The extremes of the stored terms, NaNs aside (for LogSumExp).
+			w("%s", constLoads(dt, fmt.Sprintf("hi%s, lo%s := bc(%s(-inf)), bc(%s(inf))", row, row, dt.Go, dt.Go)))
 			continue
 		}
 		if mode == "Dot" {
@@ -174,41 +190,77 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 			}
 		}
 	}
+	// body writes one step of the loop at column offset off; in the tail
+	// step (the last, partial vector of a dot or diff fold) the lanes past
+	// a.n read columns of the tile arena beyond the tile, whose terms the
+	// lane mask keeps out of the sums.
+	body := func(tail bool) {
+		for k := 0; k < d; k++ {
+			w("y%d := archsimd.Load%s((*[%d]%s)(unsafe.Add(ys%d, off)))", k, v, l, dt.Go, k)
+		}
+		if mode != "Store" || prof == "Affine" {
+			w("wv := archsimd.Load%s((*[%d]%s)(unsafe.Add(ws, off)))", v, l, dt.Go)
+		}
+		for k := 0; k < d; k++ {
+			both(fmt.Sprintf("d@%d := x@%d.Sub(y%d)", k, k, k))
+			if k == 0 {
+				both("q@ := d@0.Mul(d@0)")
+			} else {
+				both(fmt.Sprintf("q@ = d@%d.MulAdd(d@%d, q@)", k, k))
+			}
+		}
+		inLoop := func(f string) { both(constLoads(dt, f)) }
+		if tail {
+			// Distances of the dead lanes to 0: far points of other tiles
+			// would send the tail down the exp's wide-range branch.
+			inLoop("q@ = q@.Merge(bc(0), live)")
+		}
+		writeProfile(inLoop, func(f string, args ...any) { w("%s", constLoads(dt, fmt.Sprintf(f, args...))) }, dt, prof)
+		upd := func(acc, val string) {
+			if tail {
+				both(fmt.Sprintf("%s = %s.Merge(%s, live)", acc, val, acc))
+			} else {
+				both(fmt.Sprintf("%s = %s", acc, val))
+			}
+		}
+		switch mode {
+		case "Store":
+			for r, row := range foldRows {
+				w("k%s.Store((*[%d]%s)(unsafe.Add(out%d, off)))", row, l, dt.Go, r)
+			}
+			if tail {
+				both("skip@ := k@.IsNaN().Or(dead)")
+			} else {
+				both("skip@ := k@.IsNaN()")
+			}
+			both("hi@ = hi@.Merge(hi@.Max(k@), skip@)")
+			both("lo@ = lo@.Merge(lo@.Min(k@), skip@)")
+		case "Dot":
+			upd("s@", "k@.Mul(o@).MulAdd(wv, s@)")
+		default:
+			both("k@ = k@.Mul(o@).Mul(wv)")
+			for k := 0; k < d; k++ {
+				upd(fmt.Sprintf("s@%d", k), fmt.Sprintf("k@.MulAdd(d@%d, s@%d)", k, k))
+			}
+		}
+	}
 	w("for t := 0; t < n; t += %d {", l)
 	w("off := uintptr(t) * %d", map[string]int{"float64": 8, "float32": 4}[dt.Go])
-	for k := 0; k < d; k++ {
-		w("y%d := archsimd.Load%s((*[%d]%s)(unsafe.Add(ys%d, off)))", k, v, l, dt.Go, k)
+	body(false)
+	w("}")
+	w("if n < a.n {")
+	w("off := uintptr(n) * %d", map[string]int{"float64": 8, "float32": 4}[dt.Go])
+	w("live := archsimd.Load%s(&foldLane%s).Less(bc(%s(a.n - n)))", v, dt.Suffix, dt.Go)
+	if mode == "Store" {
+		w("dead := archsimd.Load%s(&foldLane%s).GreaterEqual(bc(%s(a.n - n)))", v, dt.Suffix, dt.Go)
 	}
-	if mode != "Store" || prof == "Affine" {
-		w("wv := archsimd.Load%s((*[%d]%s)(unsafe.Add(ws, off)))", v, l, dt.Go)
-	}
-	for k := 0; k < d; k++ {
-		both(fmt.Sprintf("d@%d := x@%d.Sub(y%d)", k, k, k))
-		if k == 0 {
-			both("q@ := d@0.Mul(d@0)")
-		} else {
-			both(fmt.Sprintf("q@ = d@%d.MulAdd(d@%d, q@)", k, k))
-		}
-	}
-	inLoop := func(f string) { both(constLoads(dt, f)) }
-	writeProfile(inLoop, func(f string, args ...any) { w("%s", constLoads(dt, fmt.Sprintf(f, args...))) }, dt, prof)
-	switch mode {
-	case "Store":
-		for r, row := range foldRows {
-			w("k%s.Store((*[%d]%s)(unsafe.Add(out%d, off)))", row, l, dt.Go, r)
-		}
-	case "Dot":
-		both("s@ = k@.Mul(o@).MulAdd(wv, s@)")
-	default:
-		both("k@ = k@.Mul(o@).Mul(wv)")
-		for k := 0; k < d; k++ {
-			both(fmt.Sprintf("s@%d = k@.MulAdd(d@%d, s@%d)", k, k, k))
-		}
-	}
+	body(true)
 	w("}")
 	for r, row := range foldRows {
 		if mode == "Store" {
-			break
+			w("hi%s.Store(&o[%d][0])", row, r)
+			w("lo%s.Store(&o[%d][1])", row, r)
+			continue
 		}
 		if mode == "Dot" {
 			w("s%s.Store(&o[%d][0])", row, r)
@@ -219,7 +271,7 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 		}
 	}
 	w("archsimd.ClearAVXUpperBits()")
-	w("return n")
+	w("return a.n")
 	w("}\n")
 }
 

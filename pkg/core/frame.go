@@ -123,11 +123,17 @@ func (f *frame[T]) run(it *workItem) bool {
 	for row := 0; row < rows; row++ {
 		r.red.init(f.acc[row*al : (row+1)*al])
 	}
-	if p.gemm != nil {
+	spans := it.spans
+	if p.gemm != nil && f.topkFused() {
+		if !f.topkItem(it, rows) {
+			return false
+		}
+		spans = nil // done: gemm_topk.go selected the rows' K smallest distances
+	} else if p.gemm != nil {
 		f.gemm.prepareRows(f, p.gemm, rows)
 	}
 	cancel := r.c.Cancel
-	for _, sp := range it.spans {
+	for _, sp := range spans {
 		for j0 := sp.lo; j0 < sp.hi; j0 += tileSize {
 			if cancel != nil && cancel.Load() {
 				return false

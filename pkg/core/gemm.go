@@ -34,10 +34,11 @@ func (p *planner) matchGemm(f formula.Expr) (*gemmDist, bool) {
 // ever loads vectors), their squared norms, the tile's squared norms and
 // the block of distances.
 type gemmState[T float] struct {
-	splat []T // row r, component k: lanes values at (r*dim + k)*lanes
-	xnorm []T // per row of the block
-	ynorm []T // per tile column
-	block []T // row r of the block at r*tileSize
+	splat []T           // row r, component k: lanes values at (r*dim + k)*lanes
+	xnorm []T           // per row of the block
+	ynorm []T           // per tile column
+	block []T           // row r of the block at r*tileSize
+	topk  *topkState[T] // the fused K-smallest selection's buffers (gemm_topk.go), made on first use
 }
 
 func newGemmState[T float](dim int) *gemmState[T] {

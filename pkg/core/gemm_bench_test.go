@@ -1,0 +1,41 @@
+package core
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkKNN times W3's kNN query (SqDist in dimension 100, ArgKMin
+// K=10, float32) on one thread at a reduced size: the blocked distance
+// kernel and the top-K selection that follows it.
+func BenchmarkKNN(b *testing.B) {
+	const dim = 100
+	for _, sz := range [][2]int{{1024, 50000}} {
+		m, n := sz[0], sz[1]
+		b.Run(fmt.Sprintf("f32/%dx%d", m, n), func(b *testing.B) {
+			k, err := Compile(Spec{Formula: "SqDist(x,y)", Aliases: []string{"x=Vi(100)", "y=Vj(100)"},
+				Reduction: "ArgKMin", Axis: 1, OptArg: 10})
+			if err != nil {
+				b.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(1, 2))
+			x, y := make([]float32, m*dim), make([]float32, n*dim)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			for i := range y {
+				y[i] = float32(rng.NormFloat64())
+			}
+			c := &Call[float32]{Args: [][]float32{x, y}, ArgBatch: make([][]int, 2), M: m, N: n, Workers: 1,
+				Idx: make([]int64, m*10)}
+			b.ResetTimer()
+			for it := 0; it < b.N; it++ {
+				if err := Run(k, c); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(2*float64(m)*float64(n)*dim*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -1,0 +1,189 @@
+//go:build goexperiment.simd && amd64
+
+package core
+
+import (
+	"simd/archsimd"
+	"unsafe"
+)
+
+// topkSIMD reports whether the fused selection runs: it needs the AVX2
+// micro-kernel.
+func topkSIMD[T float]() bool { return simdOK }
+
+// topkPanel computes the distances of a group of four rows (xs, their
+// interleaved splat, and xn, their squared norms) to the 2*lanes columns
+// of one packed panel (yp, and yn, their squared norms) into dist (row r
+// at r*2*lanes), as max(0, |x|^2 + |y|^2 - 2 x.y) with the products
+// summed in component order, as gemmBlock does. It returns the rows
+// (bit r) with a distance below thr[r].
+func topkPanel[T float](xs, yp []T, dim int, xn, yn, thr, dist []T) uint8 {
+	if isFloat64[T]() {
+		return topkPanel64(as64(xs), as64(yp), dim, as64(xn), as64(yn), as64(thr), as64(dist))
+	}
+	return topkPanel32(as32(xs), as32(yp), dim, as32(xn), as32(yn), as32(thr), as32(dist))
+}
+
+// panelNorms sets yn[c] to the sum over k of panel[k*pw+c]^2, in component
+// order, each square rounded before it is added (as the block kernel's
+// norms).
+func panelNorms[T float](panel, yn []T, dim int) {
+	if isFloat64[T]() {
+		p, n := as64(panel), as64(yn)
+		var n0, n1 archsimd.Float64x4
+		for k := 0; k < dim; k++ {
+			v0, v1 := archsimd.LoadFloat64x4Slice(p[k*8:]), archsimd.LoadFloat64x4Slice(p[k*8+4:])
+			n0, n1 = n0.Add(v0.Mul(v0)), n1.Add(v1.Mul(v1))
+		}
+		n0.StoreSlice(n)
+		n1.StoreSlice(n[4:])
+		return
+	}
+	p, n := as32(panel), as32(yn)
+	var n0, n1 archsimd.Float32x8
+	for k := 0; k < dim; k++ {
+		v0, v1 := archsimd.LoadFloat32x8Slice(p[k*16:]), archsimd.LoadFloat32x8Slice(p[k*16+8:])
+		n0, n1 = n0.Add(v0.Mul(v0)), n1.Add(v1.Mul(v1))
+	}
+	n0.StoreSlice(n)
+	n1.StoreSlice(n[8:])
+}
+
+// topkPanel32: eight accumulators (four rows by two vectors of columns),
+// two components per loop step. Every multiply-add takes a freshly loaded
+// operand as its receiver (the register the instruction overwrites), which
+// keeps the compiler's register copies few and the accumulators out of
+// memory.
+func topkPanel32(xs, yp []float32, dim int, xn, yn, thr, dist []float32) uint8 {
+	const l = 8
+	_, _ = xs[dim*4*l-1], yp[dim*2*l-1]
+	_, _, _, _ = xn[3], yn[2*l-1], thr[3], dist[4*2*l-1]
+	var a00, a01, a10, a11, a20, a21, a30, a31 archsimd.Float32x8
+	px, py := unsafe.Pointer(&xs[0]), unsafe.Pointer(&yp[0])
+	k := 0
+	for ; k+2 <= dim; k += 2 {
+		y0 := archsimd.LoadFloat32x8((*[l]float32)(py))
+		y1 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 4*l)))
+		a00 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y0, a00)
+		a01 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y1, a01)
+		a10 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).MulAdd(y0, a10)
+		a11 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).MulAdd(y1, a11)
+		a20 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).MulAdd(y0, a20)
+		a21 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).MulAdd(y1, a21)
+		a30 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).MulAdd(y0, a30)
+		a31 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).MulAdd(y1, a31)
+		y0 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 2*4*l)))
+		y1 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 3*4*l)))
+		a00 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*4*l))).MulAdd(y0, a00)
+		a01 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*4*l))).MulAdd(y1, a01)
+		a10 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 5*4*l))).MulAdd(y0, a10)
+		a11 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 5*4*l))).MulAdd(y1, a11)
+		a20 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 6*4*l))).MulAdd(y0, a20)
+		a21 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 6*4*l))).MulAdd(y1, a21)
+		a30 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 7*4*l))).MulAdd(y0, a30)
+		a31 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 7*4*l))).MulAdd(y1, a31)
+		px, py = unsafe.Add(px, 8*4*l), unsafe.Add(py, 4*4*l)
+	}
+	if k < dim {
+		y0 := archsimd.LoadFloat32x8((*[l]float32)(py))
+		y1 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 4*l)))
+		a00 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y0, a00)
+		a01 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y1, a01)
+		a10 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).MulAdd(y0, a10)
+		a11 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).MulAdd(y1, a11)
+		a20 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).MulAdd(y0, a20)
+		a21 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).MulAdd(y1, a21)
+		a30 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).MulAdd(y0, a30)
+		a31 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).MulAdd(y1, a31)
+	}
+	yn0, yn1 := archsimd.LoadFloat32x8Slice(yn), archsimd.LoadFloat32x8Slice(yn[l:])
+	hits := topkFinish32(dist, a00, a01, yn0, yn1, xn[0], thr[0])
+	hits |= topkFinish32(dist[2*l:], a10, a11, yn0, yn1, xn[1], thr[1]) << 1
+	hits |= topkFinish32(dist[4*l:], a20, a21, yn0, yn1, xn[2], thr[2]) << 2
+	hits |= topkFinish32(dist[6*l:], a30, a31, yn0, yn1, xn[3], thr[3]) << 3
+	archsimd.ClearAVXUpperBits()
+	return hits
+}
+
+// topkFinish32 stores one row's distances (as finish32) and returns 1 if
+// one of them is below thr.
+func topkFinish32(out []float32, a0, a1, yn0, yn1 archsimd.Float32x8, xn, thr float32) uint8 {
+	xb := archsimd.BroadcastFloat32x8(xn)
+	m2, zero := archsimd.BroadcastFloat32x8(-2), archsimd.Float32x8{}
+	d0 := a0.MulAdd(m2, xb.Add(yn0)).Max(zero)
+	d1 := a1.MulAdd(m2, xb.Add(yn1)).Max(zero)
+	d0.StoreSlice(out)
+	d1.StoreSlice(out[8:])
+	t := archsimd.BroadcastFloat32x8(thr)
+	if d0.Less(t).Or(d1.Less(t)).ToBits() != 0 {
+		return 1
+	}
+	return 0
+}
+
+// topkPanel64 is topkPanel32 for float64: two vectors of four columns.
+func topkPanel64(xs, yp []float64, dim int, xn, yn, thr, dist []float64) uint8 {
+	const l = 4
+	_, _ = xs[dim*4*l-1], yp[dim*2*l-1]
+	_, _, _, _ = xn[3], yn[2*l-1], thr[3], dist[4*2*l-1]
+	var a00, a01, a10, a11, a20, a21, a30, a31 archsimd.Float64x4
+	px, py := unsafe.Pointer(&xs[0]), unsafe.Pointer(&yp[0])
+	k := 0
+	for ; k+2 <= dim; k += 2 {
+		y0 := archsimd.LoadFloat64x4((*[l]float64)(py))
+		y1 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 8*l)))
+		a00 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y0, a00)
+		a01 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y1, a01)
+		a10 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).MulAdd(y0, a10)
+		a11 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).MulAdd(y1, a11)
+		a20 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).MulAdd(y0, a20)
+		a21 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).MulAdd(y1, a21)
+		a30 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).MulAdd(y0, a30)
+		a31 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).MulAdd(y1, a31)
+		y0 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 2*8*l)))
+		y1 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 3*8*l)))
+		a00 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 4*8*l))).MulAdd(y0, a00)
+		a01 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 4*8*l))).MulAdd(y1, a01)
+		a10 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 5*8*l))).MulAdd(y0, a10)
+		a11 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 5*8*l))).MulAdd(y1, a11)
+		a20 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 6*8*l))).MulAdd(y0, a20)
+		a21 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 6*8*l))).MulAdd(y1, a21)
+		a30 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 7*8*l))).MulAdd(y0, a30)
+		a31 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 7*8*l))).MulAdd(y1, a31)
+		px, py = unsafe.Add(px, 8*8*l), unsafe.Add(py, 4*8*l)
+	}
+	if k < dim {
+		y0 := archsimd.LoadFloat64x4((*[l]float64)(py))
+		y1 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 8*l)))
+		a00 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y0, a00)
+		a01 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y1, a01)
+		a10 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).MulAdd(y0, a10)
+		a11 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).MulAdd(y1, a11)
+		a20 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).MulAdd(y0, a20)
+		a21 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).MulAdd(y1, a21)
+		a30 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).MulAdd(y0, a30)
+		a31 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).MulAdd(y1, a31)
+	}
+	yn0, yn1 := archsimd.LoadFloat64x4Slice(yn), archsimd.LoadFloat64x4Slice(yn[l:])
+	hits := topkFinish64(dist, a00, a01, yn0, yn1, xn[0], thr[0])
+	hits |= topkFinish64(dist[2*l:], a10, a11, yn0, yn1, xn[1], thr[1]) << 1
+	hits |= topkFinish64(dist[4*l:], a20, a21, yn0, yn1, xn[2], thr[2]) << 2
+	hits |= topkFinish64(dist[6*l:], a30, a31, yn0, yn1, xn[3], thr[3]) << 3
+	archsimd.ClearAVXUpperBits()
+	return hits
+}
+
+// topkFinish64 is topkFinish32 for float64 (as finish64).
+func topkFinish64(out []float64, a0, a1, yn0, yn1 archsimd.Float64x4, xn, thr float64) uint8 {
+	xb := archsimd.BroadcastFloat64x4(xn)
+	m2, zero := archsimd.BroadcastFloat64x4(-2), archsimd.Float64x4{}
+	d0 := a0.MulAdd(m2, xb.Add(yn0)).Max(zero)
+	d1 := a1.MulAdd(m2, xb.Add(yn1)).Max(zero)
+	d0.StoreSlice(out)
+	d1.StoreSlice(out[4:])
+	t := archsimd.BroadcastFloat64x4(thr)
+	if d0.Less(t).Or(d1.Less(t)).ToBits() != 0 {
+		return 1
+	}
+	return 0
+}

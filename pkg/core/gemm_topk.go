@@ -38,12 +38,15 @@ func newTopkState[T float](dim int) *topkState[T] {
 	}
 }
 
+// topkOff turns the fused selection off (tests compare both paths).
+var topkOff bool
+
 // topkFused reports whether the work items of f's kernel go through the
 // fused selection: the SIMD build, a K-reduction of the distance alone.
 func (f *frame[T]) topkFused() bool {
 	p := f.r.k.prog
 	kr, ok := f.r.red.(*kminReducer[T])
-	return ok && kr.d == 1 && topkSIMD[T]() && len(p.instrs[levelTile]) == 0 && len(p.loads[levelTile]) == 1 &&
+	return ok && !topkOff && kr.d == 1 && topkSIMD[T]() && len(p.instrs[levelTile]) == 0 && len(p.loads[levelTile]) == 1 &&
 		p.loads[levelTile][0].slot == p.gemm.y
 }
 
@@ -140,6 +143,11 @@ func (ts *topkState[T]) pack(src []T, dim, n, pw int) {
 	panels := (n + pw - 1) / pw
 	for p := 0; p < panels; p++ {
 		panel := ts.ypack[p*dim*pw : (p+1)*dim*pw]
+		if (p+1)*pw <= n {
+			packPanel(src[p*pw*dim:(p+1)*pw*dim], dim, panel)
+			panelNorms(panel, ts.ynorm[p*pw:(p+1)*pw], dim)
+			continue
+		}
 		for c := 0; c < pw; c++ {
 			j := p*pw + c
 			if j >= n {

@@ -22,3 +22,14 @@ func panelNorms[T float](panel, yn []T, dim int) {
 		}
 	}
 }
+
+// packPanel copies len(panel)/dim rows of src (dim values each) into
+// panel as columns, component-major: panel[k*pw+c] = src[c*dim+k].
+func packPanel[T float](src []T, dim int, panel []T) {
+	pw := len(panel) / dim
+	for c := 0; c < pw; c++ {
+		for k, v := range src[c*dim : (c+1)*dim] {
+			panel[k*pw+c] = v
+		}
+	}
+}

@@ -187,3 +187,84 @@ func topkFinish64(out []float64, a0, a1, yn0, yn1 archsimd.Float64x4, xn, thr fl
 	}
 	return 0
 }
+
+// packPanel copies 2*lanes rows of src (dim values each) into panel as
+// columns, component-major: panel[k*2*lanes+c] = src[c*dim+k]. Blocks of
+// lanes rows by lanes components are transposed in registers.
+func packPanel[T float](src []T, dim int, panel []T) {
+	if isFloat64[T]() {
+		packPanel64(as64(src), dim, as64(panel))
+	} else {
+		packPanel32(as32(src), dim, as32(panel))
+	}
+}
+
+func packPanel32(src []float32, dim int, panel []float32) {
+	const l, pw = 8, 16
+	_, _ = src[pw*dim-1], panel[pw*dim-1]
+	ld := func(c, k int) archsimd.Uint32x8 {
+		return archsimd.LoadFloat32x8((*[l]float32)(unsafe.Pointer(&src[c*dim+k]))).AsUint32x8()
+	}
+	st := func(v archsimd.Uint64x4, k, c int) {
+		v.AsFloat32x8().Store((*[l]float32)(unsafe.Pointer(&panel[k*pw+c])))
+	}
+	k := 0
+	for ; k+l <= dim; k += l {
+		for c := 0; c < pw; c += l {
+			r0, r1, r2, r3 := ld(c, k), ld(c+1, k), ld(c+2, k), ld(c+3, k)
+			r4, r5, r6, r7 := ld(c+4, k), ld(c+5, k), ld(c+6, k), ld(c+7, k)
+			// Pairs of rows, then quadruples, within each 128-bit half.
+			t0, t1 := r0.InterleaveLoGrouped(r1).AsUint64x4(), r0.InterleaveHiGrouped(r1).AsUint64x4()
+			t2, t3 := r2.InterleaveLoGrouped(r3).AsUint64x4(), r2.InterleaveHiGrouped(r3).AsUint64x4()
+			t4, t5 := r4.InterleaveLoGrouped(r5).AsUint64x4(), r4.InterleaveHiGrouped(r5).AsUint64x4()
+			t6, t7 := r6.InterleaveLoGrouped(r7).AsUint64x4(), r6.InterleaveHiGrouped(r7).AsUint64x4()
+			s0, s1 := t0.InterleaveLoGrouped(t2), t0.InterleaveHiGrouped(t2) // components 0|4, 1|5 of rows 0-3
+			s2, s3 := t1.InterleaveLoGrouped(t3), t1.InterleaveHiGrouped(t3) // 2|6, 3|7
+			s4, s5 := t4.InterleaveLoGrouped(t6), t4.InterleaveHiGrouped(t6) // rows 4-7
+			s6, s7 := t5.InterleaveLoGrouped(t7), t5.InterleaveHiGrouped(t7)
+			st(s0.Select128FromPair(0, 2, s4), k, c)
+			st(s1.Select128FromPair(0, 2, s5), k+1, c)
+			st(s2.Select128FromPair(0, 2, s6), k+2, c)
+			st(s3.Select128FromPair(0, 2, s7), k+3, c)
+			st(s0.Select128FromPair(1, 3, s4), k+4, c)
+			st(s1.Select128FromPair(1, 3, s5), k+5, c)
+			st(s2.Select128FromPair(1, 3, s6), k+6, c)
+			st(s3.Select128FromPair(1, 3, s7), k+7, c)
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+	for ; k < dim; k++ {
+		for c := 0; c < pw; c++ {
+			panel[k*pw+c] = src[c*dim+k]
+		}
+	}
+}
+
+func packPanel64(src []float64, dim int, panel []float64) {
+	const l, pw = 4, 8
+	_, _ = src[pw*dim-1], panel[pw*dim-1]
+	ld := func(c, k int) archsimd.Uint64x4 {
+		return archsimd.LoadFloat64x4((*[l]float64)(unsafe.Pointer(&src[c*dim+k]))).AsUint64x4()
+	}
+	st := func(v archsimd.Uint64x4, k, c int) {
+		v.AsFloat64x4().Store((*[l]float64)(unsafe.Pointer(&panel[k*pw+c])))
+	}
+	k := 0
+	for ; k+l <= dim; k += l {
+		for c := 0; c < pw; c += l {
+			r0, r1, r2, r3 := ld(c, k), ld(c+1, k), ld(c+2, k), ld(c+3, k)
+			t0, t1 := r0.InterleaveLoGrouped(r1), r0.InterleaveHiGrouped(r1) // components 0|2, 1|3 of rows 0, 1
+			t2, t3 := r2.InterleaveLoGrouped(r3), r2.InterleaveHiGrouped(r3)
+			st(t0.Select128FromPair(0, 2, t2), k, c)
+			st(t1.Select128FromPair(0, 2, t3), k+1, c)
+			st(t0.Select128FromPair(1, 3, t2), k+2, c)
+			st(t1.Select128FromPair(1, 3, t3), k+3, c)
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+	for ; k < dim; k++ {
+		for c := 0; c < pw; c++ {
+			panel[k*pw+c] = src[c*dim+k]
+		}
+	}
+}

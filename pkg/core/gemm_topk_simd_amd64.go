@@ -105,11 +105,19 @@ func topkPanel32(xs, yp []float32, dim int, xn, yn, thr, dist []float32) uint8 {
 	return hits
 }
 
+// Zeros loaded from memory: a zero constant in the finish would be kept in
+// a register through the micro-kernel's loop (it is also the accumulators'
+// initial value), one register too many.
+var (
+	topkZero32 [8]float32
+	topkZero64 [4]float64
+)
+
 // topkFinish32 stores one row's distances (as finish32) and returns 1 if
 // one of them is below thr.
 func topkFinish32(out []float32, a0, a1, yn0, yn1 archsimd.Float32x8, xn, thr float32) uint8 {
 	xb := archsimd.BroadcastFloat32x8(xn)
-	m2, zero := archsimd.BroadcastFloat32x8(-2), archsimd.Float32x8{}
+	m2, zero := archsimd.BroadcastFloat32x8(-2), archsimd.LoadFloat32x8(&topkZero32)
 	d0 := a0.MulAdd(m2, xb.Add(yn0)).Max(zero)
 	d1 := a1.MulAdd(m2, xb.Add(yn1)).Max(zero)
 	d0.StoreSlice(out)
@@ -176,7 +184,7 @@ func topkPanel64(xs, yp []float64, dim int, xn, yn, thr, dist []float64) uint8 {
 // topkFinish64 is topkFinish32 for float64 (as finish64).
 func topkFinish64(out []float64, a0, a1, yn0, yn1 archsimd.Float64x4, xn, thr float64) uint8 {
 	xb := archsimd.BroadcastFloat64x4(xn)
-	m2, zero := archsimd.BroadcastFloat64x4(-2), archsimd.Float64x4{}
+	m2, zero := archsimd.BroadcastFloat64x4(-2), archsimd.LoadFloat64x4(&topkZero64)
 	d0 := a0.MulAdd(m2, xb.Add(yn0)).Max(zero)
 	d1 := a1.MulAdd(m2, xb.Add(yn1)).Max(zero)
 	d0.StoreSlice(out)
@@ -202,11 +210,13 @@ func packPanel[T float](src []T, dim int, panel []T) {
 func packPanel32(src []float32, dim int, panel []float32) {
 	const l, pw = 8, 16
 	_, _ = src[pw*dim-1], panel[pw*dim-1]
+	// Unchecked addresses: k+l <= dim and c+l <= pw bound every one.
+	ps, pp, row := unsafe.Pointer(&src[0]), unsafe.Pointer(&panel[0]), uintptr(dim)*4
 	ld := func(c, k int) archsimd.Uint32x8 {
-		return archsimd.LoadFloat32x8((*[l]float32)(unsafe.Pointer(&src[c*dim+k]))).AsUint32x8()
+		return archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(ps, uintptr(c)*row+uintptr(k)*4))).AsUint32x8()
 	}
 	st := func(v archsimd.Uint64x4, k, c int) {
-		v.AsFloat32x8().Store((*[l]float32)(unsafe.Pointer(&panel[k*pw+c])))
+		v.AsFloat32x8().Store((*[l]float32)(unsafe.Add(pp, uintptr(k*pw+c)*4)))
 	}
 	k := 0
 	for ; k+l <= dim; k += l {
@@ -243,11 +253,12 @@ func packPanel32(src []float32, dim int, panel []float32) {
 func packPanel64(src []float64, dim int, panel []float64) {
 	const l, pw = 4, 8
 	_, _ = src[pw*dim-1], panel[pw*dim-1]
+	ps, pp, row := unsafe.Pointer(&src[0]), unsafe.Pointer(&panel[0]), uintptr(dim)*8
 	ld := func(c, k int) archsimd.Uint64x4 {
-		return archsimd.LoadFloat64x4((*[l]float64)(unsafe.Pointer(&src[c*dim+k]))).AsUint64x4()
+		return archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(ps, uintptr(c)*row+uintptr(k)*8))).AsUint64x4()
 	}
 	st := func(v archsimd.Uint64x4, k, c int) {
-		v.AsFloat64x4().Store((*[l]float64)(unsafe.Pointer(&panel[k*pw+c])))
+		v.AsFloat64x4().Store((*[l]float64)(unsafe.Add(pp, uintptr(k*pw+c)*8)))
 	}
 	k := 0
 	for ; k+l <= dim; k += l {

@@ -22,7 +22,7 @@ type frame[T float] struct {
 }
 
 // maxRowBlock bounds the rows of a work item, so that pooled frames fit
-// every call.
+// every call (Kernel.rowCap: the kNN kernels take more).
 const maxRowBlock = 128
 
 // getFrame takes a frame from the kernel's pool (frames are kept per dtype
@@ -43,10 +43,10 @@ func getFrame[T float](r *runner[T]) *frame[T] {
 		}
 		f = &frame[T]{
 			parm:    make([]T, p.size[levelParm]),
-			outer:   make([]T, maxRowBlock*p.size[levelOuter]),
+			outer:   make([]T, r.k.rowCap()*p.size[levelOuter]),
 			tile:    make([]T, p.size[levelTile]*tileSize),
 			pair:    make([]T, p.size[levelPair]*tileSize),
-			acc:     make([]float64, maxRowBlock*r.red.accLen()),
+			acc:     make([]float64, r.k.rowCap()*r.red.accLen()),
 			argv:    make([]vec[T], maxArgs),
 			scratch: make([]T, tileSize),
 			data:    make([][]T, len(r.k.Sig)),
@@ -61,7 +61,7 @@ func getFrame[T float](r *runner[T]) *frame[T] {
 		}
 	}
 	if p := r.k.prog; p.gemm != nil && f.gemm == nil {
-		f.gemm = newGemmState[T](p.gemm.dim)
+		f.gemm = newGemmState[T](p.gemm.dim, r.k.rowCap())
 	}
 	f.r = r
 	return f

@@ -41,12 +41,13 @@ type gemmState[T float] struct {
 	topk  *topkState[T] // the fused K-smallest selection's buffers (gemm_topk.go), made on first use
 }
 
-func newGemmState[T float](dim int) *gemmState[T] {
+// newGemmState makes the buffers for work items of up to rows rows.
+func newGemmState[T float](dim, rows int) *gemmState[T] {
 	return &gemmState[T]{
-		splat: make([]T, maxRowBlock*dim*8),
-		xnorm: make([]T, maxRowBlock+8), // vector loads may run past the last row
+		splat: make([]T, rows*dim*8),
+		xnorm: make([]T, rows+8), // vector loads may run past the last row
 		ynorm: make([]T, tileSize),
-		block: make([]T, maxRowBlock*tileSize),
+		block: make([]T, rows*tileSize),
 	}
 }
 

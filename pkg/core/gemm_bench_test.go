@@ -10,15 +10,16 @@ import (
 )
 
 // BenchmarkKNN times W3's kNN query (SqDist in dimension 100, ArgKMin
-// K=10, float32) on one thread at a reduced size: the blocked distance
-// kernel and the K-smallest selection. Besides the wall time it reports
+// K=10, float32): on one thread at a reduced size, and at W3's size on
+// every core. It times the blocked distance kernel and the K-smallest
+// selection. Besides the wall time it reports
 // the process' CPU time per call (cpu-ms/op), which a shared machine
 // disturbs far less.
 func BenchmarkKNN(b *testing.B) {
 	const dim = 100
-	for _, sz := range [][2]int{{1024, 50000}} {
-		m, n := sz[0], sz[1]
-		b.Run(fmt.Sprintf("f32/%dx%d", m, n), func(b *testing.B) {
+	for _, sz := range [][3]int{{1024, 50000, 1}, {10000, 100000, 0}} {
+		m, n, workers := sz[0], sz[1], sz[2]
+		b.Run(fmt.Sprintf("f32/%dx%d/workers=%d", m, n, workers), func(b *testing.B) {
 			k, err := Compile(Spec{Formula: "SqDist(x,y)", Aliases: []string{"x=Vi(100)", "y=Vj(100)"},
 				Reduction: "ArgKMin", Axis: 1, OptArg: 10})
 			if err != nil {
@@ -32,7 +33,7 @@ func BenchmarkKNN(b *testing.B) {
 			for i := range y {
 				y[i] = float32(rng.NormFloat64())
 			}
-			c := &Call[float32]{Args: [][]float32{x, y}, ArgBatch: make([][]int, 2), M: m, N: n, Workers: 1,
+			c := &Call[float32]{Args: [][]float32{x, y}, ArgBatch: make([][]int, 2), M: m, N: n, Workers: workers,
 				Idx: make([]int64, m*10)}
 			b.ResetTimer()
 			c0 := cpuTime()

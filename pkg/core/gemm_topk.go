@@ -19,6 +19,34 @@ package core
 // topkGroup is the number of rows of one call of the micro-kernel.
 const topkGroup = 4
 
+// topkRows and topkTile are the work item's rows and the tile's columns
+// on the fused path. y streams from memory once per item, so items are
+// larger than other kernels' (maxRowBlock); the splat of the rows,
+// topkRows*dim*lanes values, is read once per tile from the outer caches,
+// while the packed tile, topkTile*dim values, stays in the core's L2.
+const (
+	topkRows = 512
+	topkTile = 1024
+)
+
+// rowCap bounds the rows of k's work items.
+func (k *Kernel) rowCap() int {
+	if k.topkPlanned() {
+		return topkRows
+	}
+	return maxRowBlock
+}
+
+// topkPlanned reports whether k's work items go through the fused
+// selection (unless topkOff): the SIMD build, a K-reduction of a
+// high-dimensional distance alone.
+func (k *Kernel) topkPlanned() bool {
+	p := k.prog
+	return p.gemm != nil && (k.red == KMin || k.red == ArgKMin || k.red == KMinArgKMin) && k.dimF == 1 &&
+		topkSIMD[float64]() && len(p.instrs[levelTile]) == 0 && len(p.loads[levelTile]) == 1 &&
+		p.loads[levelTile][0].slot == p.gemm.y
+}
+
 // topkState is the fused path's scratch space, part of a frame's gemmState.
 type topkState[T float] struct {
 	xs    []T // group g, component k, row r of the group: lanes values at ((g*dim+k)*4+r)*lanes
@@ -31,9 +59,9 @@ type topkState[T float] struct {
 func newTopkState[T float](dim int) *topkState[T] {
 	pw := 2 * lanes[T]()
 	return &topkState[T]{
-		xs:    make([]T, maxRowBlock*dim*lanes[T]()),
-		ypack: make([]T, tileSize*dim),
-		ynorm: make([]T, tileSize),
+		xs:    make([]T, topkRows*dim*lanes[T]()),
+		ypack: make([]T, topkTile*dim),
+		ynorm: make([]T, topkTile),
 		dist:  make([]T, topkGroup*pw),
 	}
 }
@@ -42,12 +70,10 @@ func newTopkState[T float](dim int) *topkState[T] {
 var topkOff bool
 
 // topkFused reports whether the work items of f's kernel go through the
-// fused selection: the SIMD build, a K-reduction of the distance alone.
+// fused selection.
 func (f *frame[T]) topkFused() bool {
-	p := f.r.k.prog
-	kr, ok := f.r.red.(*kminReducer[T])
-	return ok && !topkOff && kr.d == 1 && topkSIMD[T]() && len(p.instrs[levelTile]) == 0 && len(p.loads[levelTile]) == 1 &&
-		p.loads[levelTile][0].slot == p.gemm.y
+	_, ok := f.r.red.(*kminReducer[T])
+	return ok && !topkOff && f.r.k.topkPlanned()
 }
 
 // topkItem reduces the rows of a work item with the fused kernel; it
@@ -85,11 +111,11 @@ func (f *frame[T]) topkItem(it *workItem, rows int) bool {
 
 	cancel := f.r.c.Cancel
 	for _, sp := range it.spans {
-		for j0 := sp.lo; j0 < sp.hi; j0 += tileSize {
+		for j0 := sp.lo; j0 < sp.hi; j0 += topkTile {
 			if cancel != nil && cancel.Load() {
 				return false
 			}
-			n := min(tileSize, sp.hi-j0)
+			n := min(topkTile, sp.hi-j0)
 			panels := (n + pw - 1) / pw
 			ts.pack(src[j0*dim:(j0+n)*dim], dim, n, pw)
 			for grp := 0; grp < groups; grp++ {

@@ -133,7 +133,16 @@ func (f *frame[T]) topkItem(it *workItem, rows int) bool {
 				xs := ts.xs[grp*dim*topkGroup*l:][:dim*topkGroup*l]
 				xn := g.xnorm[r0 : r0+topkGroup]
 				for p := 0; p < panels; p++ {
-					hits := topkPanel(xs, ts.ypack[p*dim*pw:][:dim*pw], dim, xn, ts.ynorm[p*pw:][:pw], ts.thr[:], ts.dist)
+					// Open rows see every panel; the others only those
+					// where the kernel stops.
+					p1 := panels
+					if open != 0 {
+						p1 = p + 1
+					}
+					q, hits := topkPanels(xs, ts.ypack[:panels*dim*pw], dim, p, p1, xn, ts.ynorm[:panels*pw], ts.thr[:], ts.dist)
+					if p = q; q == panels {
+						break
+					}
 					if hits |= open; hits == 0 {
 						continue
 					}

@@ -6,9 +6,9 @@ package core
 // where the block kernel's plain loops and kminReducer.fold do the work.
 func topkSIMD[T float]() bool { return false }
 
-// topkPanel is never called in this build (topkSIMD is false).
-func topkPanel[T float](xs, yp []T, dim int, xn, yn, thr, dist []T) uint8 {
-	panic("core: topkPanel without SIMD")
+// topkPanels is never called in this build (topkSIMD is false).
+func topkPanels[T float](xs, yp []T, dim, p0, p1 int, xn, yn, thr, dist []T) (int, uint8) {
+	panic("core: topkPanels without SIMD")
 }
 
 // panelNorms sets yn[c] to the sum over k of panel[k*pw+c]^2, in component

@@ -11,17 +11,18 @@ import (
 // micro-kernel.
 func topkSIMD[T float]() bool { return simdOK }
 
-// topkPanel computes the distances of a group of four rows (xs, their
-// interleaved splat, and xn, their squared norms) to the 2*lanes columns
-// of one packed panel (yp, and yn, their squared norms) into dist (row r
-// at r*2*lanes), as max(0, |x|^2 + |y|^2 - 2 x.y) with the products
-// summed in component order, as gemmBlock does. It returns the rows
-// (bit r) with a distance below thr[r].
-func topkPanel[T float](xs, yp []T, dim int, xn, yn, thr, dist []T) uint8 {
+// topkPanels computes the distances of a group of four rows (xs, their
+// interleaved splat, and xn, their squared norms) to the columns of the
+// packed panels p0, p0+1, ... < p1 (yp, and yn, their squared norms), as
+// max(0, |x|^2 + |y|^2 - 2 x.y) with the products summed in component
+// order, as gemmBlock does. It stops at the first panel p with a distance
+// below its row's thr[r] and returns p and those rows (bit r), the panel's
+// distances in dist (row r at r*2*lanes); or p1 and 0.
+func topkPanels[T float](xs, yp []T, dim, p0, p1 int, xn, yn, thr, dist []T) (int, uint8) {
 	if isFloat64[T]() {
-		return topkPanel64(as64(xs), as64(yp), dim, as64(xn), as64(yn), as64(thr), as64(dist))
+		return topkPanels64(as64(xs), as64(yp), dim, p0, p1, as64(xn), as64(yn), as64(thr), as64(dist))
 	}
-	return topkPanel32(as32(xs), as32(yp), dim, as32(xn), as32(yn), as32(thr), as32(dist))
+	return topkPanels32(as32(xs), as32(yp), dim, p0, p1, as32(xn), as32(yn), as32(thr), as32(dist))
 }
 
 // panelNorms sets yn[c] to the sum over k of panel[k*pw+c]^2, in component
@@ -49,60 +50,74 @@ func panelNorms[T float](panel, yn []T, dim int) {
 	n1.StoreSlice(n[8:])
 }
 
-// topkPanel32: eight accumulators (four rows by two vectors of columns),
+// topkPanels32: eight accumulators (four rows by two vectors of columns),
 // two components per loop step. Every multiply-add takes a freshly loaded
 // operand as its receiver (the register the instruction overwrites), which
 // keeps the compiler's register copies few and the accumulators out of
 // memory.
-func topkPanel32(xs, yp []float32, dim int, xn, yn, thr, dist []float32) uint8 {
+func topkPanels32(xs, yp []float32, dim, p0, p1 int, xn, yn, thr, dist []float32) (int, uint8) {
 	const l = 8
-	_, _ = xs[dim*4*l-1], yp[dim*2*l-1]
-	_, _, _, _ = xn[3], yn[2*l-1], thr[3], dist[4*2*l-1]
-	var a00, a01, a10, a11, a20, a21, a30, a31 archsimd.Float32x8
-	px, py := unsafe.Pointer(&xs[0]), unsafe.Pointer(&yp[0])
-	k := 0
-	for ; k+2 <= dim; k += 2 {
+	_, _ = xs[dim*4*l-1], yp[p1*dim*2*l-1]
+	_, _, _, _ = xn[3], yn[p1*2*l-1], thr[3], dist[4*2*l-1]
+	for p := p0; p < p1; p++ {
+		// The first products start the sums (x*y is fma(x, y, 0) but for
+		// the sign of a zero, which the distance does not keep).
+		px, py := unsafe.Pointer(&xs[0]), unsafe.Pointer(&yp[p*dim*2*l])
 		y0 := archsimd.LoadFloat32x8((*[l]float32)(py))
 		y1 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 4*l)))
-		a00 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y0, a00)
-		a01 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y1, a01)
-		a10 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).MulAdd(y0, a10)
-		a11 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).MulAdd(y1, a11)
-		a20 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).MulAdd(y0, a20)
-		a21 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).MulAdd(y1, a21)
-		a30 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).MulAdd(y0, a30)
-		a31 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).MulAdd(y1, a31)
-		y0 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 2*4*l)))
-		y1 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 3*4*l)))
-		a00 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*4*l))).MulAdd(y0, a00)
-		a01 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*4*l))).MulAdd(y1, a01)
-		a10 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 5*4*l))).MulAdd(y0, a10)
-		a11 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 5*4*l))).MulAdd(y1, a11)
-		a20 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 6*4*l))).MulAdd(y0, a20)
-		a21 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 6*4*l))).MulAdd(y1, a21)
-		a30 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 7*4*l))).MulAdd(y0, a30)
-		a31 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 7*4*l))).MulAdd(y1, a31)
-		px, py = unsafe.Add(px, 8*4*l), unsafe.Add(py, 4*4*l)
+		a00, a01 := archsimd.LoadFloat32x8((*[l]float32)(px)).Mul(y0), archsimd.LoadFloat32x8((*[l]float32)(px)).Mul(y1)
+		a10, a11 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).Mul(y0), archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).Mul(y1)
+		a20, a21 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).Mul(y0), archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).Mul(y1)
+		a30, a31 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).Mul(y0), archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).Mul(y1)
+		px, py = unsafe.Add(px, 4*4*l), unsafe.Add(py, 2*4*l)
+		k := 1
+		for ; k+2 <= dim; k += 2 {
+			y0 := archsimd.LoadFloat32x8((*[l]float32)(py))
+			y1 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 4*l)))
+			a00 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y0, a00)
+			a01 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y1, a01)
+			a10 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).MulAdd(y0, a10)
+			a11 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).MulAdd(y1, a11)
+			a20 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).MulAdd(y0, a20)
+			a21 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).MulAdd(y1, a21)
+			a30 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).MulAdd(y0, a30)
+			a31 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).MulAdd(y1, a31)
+			y0 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 2*4*l)))
+			y1 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 3*4*l)))
+			a00 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*4*l))).MulAdd(y0, a00)
+			a01 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*4*l))).MulAdd(y1, a01)
+			a10 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 5*4*l))).MulAdd(y0, a10)
+			a11 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 5*4*l))).MulAdd(y1, a11)
+			a20 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 6*4*l))).MulAdd(y0, a20)
+			a21 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 6*4*l))).MulAdd(y1, a21)
+			a30 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 7*4*l))).MulAdd(y0, a30)
+			a31 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 7*4*l))).MulAdd(y1, a31)
+			px, py = unsafe.Add(px, 8*4*l), unsafe.Add(py, 4*4*l)
+		}
+		if k < dim {
+			y0 := archsimd.LoadFloat32x8((*[l]float32)(py))
+			y1 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 4*l)))
+			a00 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y0, a00)
+			a01 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y1, a01)
+			a10 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).MulAdd(y0, a10)
+			a11 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).MulAdd(y1, a11)
+			a20 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).MulAdd(y0, a20)
+			a21 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).MulAdd(y1, a21)
+			a30 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).MulAdd(y0, a30)
+			a31 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).MulAdd(y1, a31)
+		}
+		yn0, yn1 := archsimd.LoadFloat32x8Slice(yn[p*2*l:]), archsimd.LoadFloat32x8Slice(yn[p*2*l+l:])
+		hits := topkFinish32(dist, a00, a01, yn0, yn1, xn[0], thr[0])
+		hits |= topkFinish32(dist[2*l:], a10, a11, yn0, yn1, xn[1], thr[1]) << 1
+		hits |= topkFinish32(dist[4*l:], a20, a21, yn0, yn1, xn[2], thr[2]) << 2
+		hits |= topkFinish32(dist[6*l:], a30, a31, yn0, yn1, xn[3], thr[3]) << 3
+		if hits != 0 {
+			archsimd.ClearAVXUpperBits()
+			return p, hits
+		}
 	}
-	if k < dim {
-		y0 := archsimd.LoadFloat32x8((*[l]float32)(py))
-		y1 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 4*l)))
-		a00 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y0, a00)
-		a01 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y1, a01)
-		a10 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).MulAdd(y0, a10)
-		a11 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).MulAdd(y1, a11)
-		a20 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).MulAdd(y0, a20)
-		a21 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).MulAdd(y1, a21)
-		a30 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).MulAdd(y0, a30)
-		a31 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).MulAdd(y1, a31)
-	}
-	yn0, yn1 := archsimd.LoadFloat32x8Slice(yn), archsimd.LoadFloat32x8Slice(yn[l:])
-	hits := topkFinish32(dist, a00, a01, yn0, yn1, xn[0], thr[0])
-	hits |= topkFinish32(dist[2*l:], a10, a11, yn0, yn1, xn[1], thr[1]) << 1
-	hits |= topkFinish32(dist[4*l:], a20, a21, yn0, yn1, xn[2], thr[2]) << 2
-	hits |= topkFinish32(dist[6*l:], a30, a31, yn0, yn1, xn[3], thr[3]) << 3
 	archsimd.ClearAVXUpperBits()
-	return hits
+	return p1, 0
 }
 
 // Zeros loaded from memory: a zero constant in the finish would be kept in
@@ -129,56 +144,70 @@ func topkFinish32(out []float32, a0, a1, yn0, yn1 archsimd.Float32x8, xn, thr fl
 	return 0
 }
 
-// topkPanel64 is topkPanel32 for float64: two vectors of four columns.
-func topkPanel64(xs, yp []float64, dim int, xn, yn, thr, dist []float64) uint8 {
+// topkPanels64 is topkPanels32 for float64: two vectors of four columns.
+func topkPanels64(xs, yp []float64, dim, p0, p1 int, xn, yn, thr, dist []float64) (int, uint8) {
 	const l = 4
-	_, _ = xs[dim*4*l-1], yp[dim*2*l-1]
-	_, _, _, _ = xn[3], yn[2*l-1], thr[3], dist[4*2*l-1]
-	var a00, a01, a10, a11, a20, a21, a30, a31 archsimd.Float64x4
-	px, py := unsafe.Pointer(&xs[0]), unsafe.Pointer(&yp[0])
-	k := 0
-	for ; k+2 <= dim; k += 2 {
+	_, _ = xs[dim*4*l-1], yp[p1*dim*2*l-1]
+	_, _, _, _ = xn[3], yn[p1*2*l-1], thr[3], dist[4*2*l-1]
+	for p := p0; p < p1; p++ {
+		// The first products start the sums (x*y is fma(x, y, 0) but for
+		// the sign of a zero, which the distance does not keep).
+		px, py := unsafe.Pointer(&xs[0]), unsafe.Pointer(&yp[p*dim*2*l])
 		y0 := archsimd.LoadFloat64x4((*[l]float64)(py))
 		y1 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 8*l)))
-		a00 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y0, a00)
-		a01 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y1, a01)
-		a10 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).MulAdd(y0, a10)
-		a11 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).MulAdd(y1, a11)
-		a20 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).MulAdd(y0, a20)
-		a21 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).MulAdd(y1, a21)
-		a30 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).MulAdd(y0, a30)
-		a31 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).MulAdd(y1, a31)
-		y0 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 2*8*l)))
-		y1 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 3*8*l)))
-		a00 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 4*8*l))).MulAdd(y0, a00)
-		a01 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 4*8*l))).MulAdd(y1, a01)
-		a10 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 5*8*l))).MulAdd(y0, a10)
-		a11 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 5*8*l))).MulAdd(y1, a11)
-		a20 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 6*8*l))).MulAdd(y0, a20)
-		a21 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 6*8*l))).MulAdd(y1, a21)
-		a30 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 7*8*l))).MulAdd(y0, a30)
-		a31 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 7*8*l))).MulAdd(y1, a31)
-		px, py = unsafe.Add(px, 8*8*l), unsafe.Add(py, 4*8*l)
+		a00, a01 := archsimd.LoadFloat64x4((*[l]float64)(px)).Mul(y0), archsimd.LoadFloat64x4((*[l]float64)(px)).Mul(y1)
+		a10, a11 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).Mul(y0), archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).Mul(y1)
+		a20, a21 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).Mul(y0), archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).Mul(y1)
+		a30, a31 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).Mul(y0), archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).Mul(y1)
+		px, py = unsafe.Add(px, 4*8*l), unsafe.Add(py, 2*8*l)
+		k := 1
+		for ; k+2 <= dim; k += 2 {
+			y0 := archsimd.LoadFloat64x4((*[l]float64)(py))
+			y1 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 8*l)))
+			a00 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y0, a00)
+			a01 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y1, a01)
+			a10 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).MulAdd(y0, a10)
+			a11 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).MulAdd(y1, a11)
+			a20 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).MulAdd(y0, a20)
+			a21 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).MulAdd(y1, a21)
+			a30 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).MulAdd(y0, a30)
+			a31 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).MulAdd(y1, a31)
+			y0 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 2*8*l)))
+			y1 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 3*8*l)))
+			a00 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 4*8*l))).MulAdd(y0, a00)
+			a01 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 4*8*l))).MulAdd(y1, a01)
+			a10 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 5*8*l))).MulAdd(y0, a10)
+			a11 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 5*8*l))).MulAdd(y1, a11)
+			a20 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 6*8*l))).MulAdd(y0, a20)
+			a21 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 6*8*l))).MulAdd(y1, a21)
+			a30 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 7*8*l))).MulAdd(y0, a30)
+			a31 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 7*8*l))).MulAdd(y1, a31)
+			px, py = unsafe.Add(px, 8*8*l), unsafe.Add(py, 4*8*l)
+		}
+		if k < dim {
+			y0 := archsimd.LoadFloat64x4((*[l]float64)(py))
+			y1 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 8*l)))
+			a00 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y0, a00)
+			a01 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y1, a01)
+			a10 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).MulAdd(y0, a10)
+			a11 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).MulAdd(y1, a11)
+			a20 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).MulAdd(y0, a20)
+			a21 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).MulAdd(y1, a21)
+			a30 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).MulAdd(y0, a30)
+			a31 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).MulAdd(y1, a31)
+		}
+		yn0, yn1 := archsimd.LoadFloat64x4Slice(yn[p*2*l:]), archsimd.LoadFloat64x4Slice(yn[p*2*l+l:])
+		hits := topkFinish64(dist, a00, a01, yn0, yn1, xn[0], thr[0])
+		hits |= topkFinish64(dist[2*l:], a10, a11, yn0, yn1, xn[1], thr[1]) << 1
+		hits |= topkFinish64(dist[4*l:], a20, a21, yn0, yn1, xn[2], thr[2]) << 2
+		hits |= topkFinish64(dist[6*l:], a30, a31, yn0, yn1, xn[3], thr[3]) << 3
+		if hits != 0 {
+			archsimd.ClearAVXUpperBits()
+			return p, hits
+		}
 	}
-	if k < dim {
-		y0 := archsimd.LoadFloat64x4((*[l]float64)(py))
-		y1 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 8*l)))
-		a00 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y0, a00)
-		a01 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y1, a01)
-		a10 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).MulAdd(y0, a10)
-		a11 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).MulAdd(y1, a11)
-		a20 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).MulAdd(y0, a20)
-		a21 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).MulAdd(y1, a21)
-		a30 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).MulAdd(y0, a30)
-		a31 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).MulAdd(y1, a31)
-	}
-	yn0, yn1 := archsimd.LoadFloat64x4Slice(yn), archsimd.LoadFloat64x4Slice(yn[l:])
-	hits := topkFinish64(dist, a00, a01, yn0, yn1, xn[0], thr[0])
-	hits |= topkFinish64(dist[2*l:], a10, a11, yn0, yn1, xn[1], thr[1]) << 1
-	hits |= topkFinish64(dist[4*l:], a20, a21, yn0, yn1, xn[2], thr[2]) << 2
-	hits |= topkFinish64(dist[6*l:], a30, a31, yn0, yn1, xn[3], thr[3]) << 3
 	archsimd.ClearAVXUpperBits()
-	return hits
+	return p1, 0
 }
 
 // topkFinish64 is topkFinish32 for float64 (as finish64).

@@ -56,10 +56,10 @@ type topkState[T float] struct {
 	thr   [topkGroup]T
 }
 
-func newTopkState[T float](dim int) *topkState[T] {
+func newTopkState[T float](dim, rows int) *topkState[T] {
 	pw := 2 * lanes[T]()
 	return &topkState[T]{
-		xs:    make([]T, topkRows*dim*lanes[T]()),
+		xs:    make([]T, (rows+topkGroup-1)/topkGroup*topkGroup*dim*lanes[T]()),
 		ypack: make([]T, topkTile*dim),
 		ynorm: make([]T, topkTile),
 		dist:  make([]T, topkGroup*pw),
@@ -82,7 +82,7 @@ func (f *frame[T]) topkFused() bool {
 func (f *frame[T]) topkItem(it *workItem, rows int) bool {
 	g, gd := f.gemm, f.r.k.prog.gemm
 	if g.topk == nil {
-		g.topk = newTopkState[T](gd.dim)
+		g.topk = newTopkState[T](gd.dim, g.rows)
 	}
 	ts, dim, l := g.topk, gd.dim, lanes[T]()
 	pw := 2 * l

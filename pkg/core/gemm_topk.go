@@ -4,10 +4,11 @@ package core
 // KMin_ArgKMin over SqDist, as in a kNN query) are selected as the
 // micro-kernel produces them, never stored as a block: the kernel computes
 // the distances of four rows to one panel of columns in registers and
-// compares them with each row's current K-th smallest value; only a row
-// with a smaller one (rare once the row holds K values) goes through the
-// reducer's sorted insertion, in column order, so that ties and NaN are
-// handled exactly as by kminReducer.fold.
+// compares them with each row's current K-th smallest value, panel after
+// panel; it stops only at a panel where a row has a smaller one (rare once
+// the row holds K values), whose values then go through the reducer's
+// sorted insertion, in column order, so that ties and NaN are handled
+// exactly as by kminReducer.fold.
 //
 // The columns of a tile are copied once per work item into panels of
 // 2*lanes columns, component-major, so that the kernel reads one panel

@@ -22,7 +22,7 @@ type frame[T float] struct {
 }
 
 // maxRowBlock bounds the rows of a work item, so that pooled frames fit
-// every call.
+// every call (Kernel.rowCap: the kNN kernels take more).
 const maxRowBlock = 128
 
 // getFrame takes a frame from the kernel's pool (frames are kept per dtype
@@ -43,10 +43,10 @@ func getFrame[T float](r *runner[T]) *frame[T] {
 		}
 		f = &frame[T]{
 			parm:    make([]T, p.size[levelParm]),
-			outer:   make([]T, maxRowBlock*p.size[levelOuter]),
+			outer:   make([]T, r.k.rowCap()*p.size[levelOuter]),
 			tile:    make([]T, p.size[levelTile]*tileSize),
 			pair:    make([]T, p.size[levelPair]*tileSize),
-			acc:     make([]float64, maxRowBlock*r.red.accLen()),
+			acc:     make([]float64, r.k.rowCap()*r.red.accLen()),
 			argv:    make([]vec[T], maxArgs),
 			scratch: make([]T, tileSize),
 			data:    make([][]T, len(r.k.Sig)),
@@ -61,7 +61,7 @@ func getFrame[T float](r *runner[T]) *frame[T] {
 		}
 	}
 	if p := r.k.prog; p.gemm != nil && f.gemm == nil {
-		f.gemm = newGemmState[T](p.gemm.dim)
+		f.gemm = newGemmState[T](p.gemm.dim, r.k.rowCap())
 	}
 	f.r = r
 	return f
@@ -123,15 +123,21 @@ func (f *frame[T]) run(it *workItem) bool {
 	for row := 0; row < rows; row++ {
 		r.red.init(f.acc[row*al : (row+1)*al])
 	}
-	if p.gemm != nil {
+	spans := it.spans
+	if p.gemm != nil && f.topkFused() {
+		if !f.topkItem(it, rows) {
+			return false
+		}
+		spans = nil // done: gemm_topk.go selected the rows' K smallest distances
+	} else if p.gemm != nil {
 		f.gemm.prepareRows(f, p.gemm, rows)
 	}
 	cancel := r.c.Cancel
-	if r.packSpans && len(it.spans) > 1 {
+	if r.packSpans && len(spans) > 1 {
 		// Short spans (ranges) packed end to end into whole tiles: the
 		// fused loops run over full tiles, not once per span.
 		f.n = 0
-		for _, sp := range it.spans {
+		for _, sp := range spans {
 			for lo := sp.lo; lo < sp.hi; {
 				take := min(tileSize-f.n, sp.hi-lo)
 				for _, ld := range p.loads[levelTile] {
@@ -152,7 +158,7 @@ func (f *frame[T]) run(it *workItem) bool {
 			f.tileStep(rows, -1)
 		}
 	} else {
-		for _, sp := range it.spans {
+		for _, sp := range spans {
 			for j0 := sp.lo; j0 < sp.hi; j0 += tileSize {
 				if cancel != nil && cancel.Load() {
 					return false

@@ -34,19 +34,19 @@ func (p *planner) matchGemm(f formula.Expr) (*gemmDist, bool) {
 // ever loads vectors), their squared norms, the tile's squared norms and
 // the block of distances.
 type gemmState[T float] struct {
-	splat []T // row r, component k: lanes values at (r*dim + k)*lanes
-	xnorm []T // per row of the block
-	ynorm []T // per tile column
-	block []T // row r of the block at r*tileSize
+	rows, dim int           // the most rows of a work item; the dimension
+	splat     []T           // row r, component k: lanes values at (r*dim + k)*lanes
+	xnorm     []T           // per row of the block
+	ynorm     []T           // per tile column
+	block     []T           // row r of the block at r*tileSize
+	topk      *topkState[T] // the fused K-smallest selection's buffers (gemm_topk.go)
 }
 
-func newGemmState[T float](dim int) *gemmState[T] {
-	return &gemmState[T]{
-		splat: make([]T, maxRowBlock*dim*8),
-		xnorm: make([]T, maxRowBlock+8), // vector loads may run past the last row
-		ynorm: make([]T, tileSize),
-		block: make([]T, maxRowBlock*tileSize),
-	}
+// newGemmState makes the buffers for work items of up to rows rows; those
+// of the block kernel and of the fused selection come at their first use,
+// as a kernel goes through one of them only (but in tests).
+func newGemmState[T float](dim, rows int) *gemmState[T] {
+	return &gemmState[T]{rows: rows, dim: dim, xnorm: make([]T, rows+8)} // vector loads may run past the last row
 }
 
 // lanes is the width of a vector of T in the SIMD flavour (and the splat
@@ -61,6 +61,9 @@ func lanes[T float]() int {
 // prepareRows fills the splat and norms of the block's rows from the outer
 // slot of each row.
 func (g *gemmState[T]) prepareRows(f *frame[T], gd *gemmDist, rows int) {
+	if g.splat == nil {
+		g.splat, g.ynorm, g.block = make([]T, g.rows*g.dim*8), make([]T, tileSize), make([]T, g.rows*tileSize)
+	}
 	so, off, l := f.r.k.prog.size[levelOuter], f.r.k.prog.slots[gd.x].off, lanes[T]()
 	for r := 0; r < rows; r++ {
 		x := f.outer[r*so+off : r*so+off+gd.dim]

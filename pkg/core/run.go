@@ -149,9 +149,9 @@ func (r *runner[T]) workers() int {
 // whose partial results are merged afterwards.
 func (r *runner[T]) plan() {
 	w := r.workers()
-	r.rowBlock = min(maxRowBlock, max(4, r.outer/(4*w)))
+	r.rowBlock = min(r.k.rowCap(), max(4, r.outer/(4*w)))
 	if r.nbatch*r.outer*max(r.inner, 1) < smallWork {
-		r.rowBlock = maxRowBlock // one thread: fewer, larger items
+		r.rowBlock = r.k.rowCap() // one thread: fewer, larger items
 	}
 	if rg := r.c.Ranges; rg != nil {
 		ranges, slices, red := rg.RangesI, rg.SlicesI, rg.RedRangesJ

@@ -45,6 +45,14 @@ def prepare(kernel: Kernel, args: Sequence[Any], name: str = "Genred") -> Prepar
     # buffers in place; anything else (a view at an odd byte offset, ">f8")
     # is copied here.
     p.arrays = [np.require(a, dtype=work, requirements="CA") for a in arrays]
+    p.M, p.N, p.batch, p.arg_batches = layout(kernel, arrays, name)
+    return p
+
+
+def layout(kernel: Kernel, arrays: Sequence[Any], name: str = "Genred") -> tuple:
+    """``(M, N, batch, arg_batches)`` of a call, once the shapes of its arrays (anything with
+    ``shape``, ``ndim`` and ``size``: NumPy arrays, or the shapes of device tensors) are
+    checked against the categories and dimensions of the kernel's arguments."""
     nb = max(max((a.ndim for a in arrays), default=2) - 2, 0)
     first_rows = {}  # 0 (Vi) or 1 (Vj) -> (rows, index of the first argument of that category)
     batch_shapes = []
@@ -60,11 +68,10 @@ def prepare(kernel: Kernel, args: Sequence[Any], name: str = "Genred") -> Prepar
                 f"{name}: argument {k} ({cat}) has {n} rows but argument {k0} has {first}: "
                 f"all {cat} arguments must share {'MN'[info.cat]}"
             )
-    p.batch = _broadcast(batch_shapes, nb, name)
-    p.arg_batches = [s if s else (1,) * nb for s in batch_shapes]
-    p.M = first_rows[0][0] if 0 in first_rows else 1
-    p.N = first_rows[1][0] if 1 in first_rows else 1
-    return p
+    batch = _broadcast(batch_shapes, nb, name)
+    arg_batches = [s if s else (1,) * nb for s in batch_shapes]
+    return (first_rows[0][0] if 0 in first_rows else 1, first_rows[1][0] if 1 in first_rows else 1,
+            batch, arg_batches)
 
 
 def _native(dtype: np.dtype) -> np.dtype:

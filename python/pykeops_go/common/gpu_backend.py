@@ -24,7 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from pykeops_go.common import engine, gpu
-from pykeops_go.common.arguments import CAT_NAMES, _batch_shape, _broadcast, prepare_ranges
+from pykeops_go.common.arguments import layout, prepare_ranges
 
 # The scheme of a resolved backend, as GPURun's code (gokeops/gpu.go).
 _SCHEMES = {"auto": engine._go.SchemeAuto, "1D": engine._go.Scheme1D, "2D": engine._go.Scheme2D}
@@ -137,28 +137,6 @@ def _torch_codes():
     return _TORCH_CODES
 
 
-def _layout(kernel: engine.Kernel, args, name: str):
-    """(M, N, batch, arg_batches) of tensors, checked as common/arguments.prepare checks arrays."""
-    shapes = [_Shape(a) for a in args]
-    nb = max(max((s.ndim for s in shapes), default=2) - 2, 0)
-    first_rows = {}
-    batch_shapes = []
-    for k, (s, info) in enumerate(zip(shapes, kernel.args)):
-        batch_shapes.append(_batch_shape(k, s, info, nb, name))
-        if info.cat == 2:
-            continue
-        n = s.shape[-2]
-        first, k0 = first_rows.setdefault(info.cat, (n, k))
-        if n != first:
-            cat = CAT_NAMES[info.cat]
-            raise ValueError(f"{name}: argument {k} ({cat}) has {n} rows but argument {k0} has {first}: "
-                             f"all {cat} arguments must share {'MN'[info.cat]}")
-    batch = _broadcast(batch_shapes, nb, name)
-    arg_batches = [s if s else (1,) * nb for s in batch_shapes]
-    return (first_rows[0][0] if 0 in first_rows else 1, first_rows[1][0] if 1 in first_rows else 1,
-            batch, arg_batches)
-
-
 def torch_forward(genred, args: Sequence[Any], backend: str, device_id: int, ranges, out) -> Any:
     """A torch Genred call on CUDA tensors: run in place on their device.
 
@@ -201,7 +179,7 @@ def torch_forward(genred, args: Sequence[Any], backend: str, device_id: int, ran
                              "all arguments must have the same dtype")
     code, np_dtype = codes[dtype]
     k = genred.kernel
-    M, N, batch, arg_batches = _layout(k, args, name)
+    M, N, batch, arg_batches = layout(k, [_Shape(a) for a in args], name)
     rows, reduced = (M, N) if genred.axis == 1 else (N, M)
     check_index_rows(k, np_dtype, reduced)
     if ranges is not None and not (isinstance(ranges, (tuple, list)) and len(ranges) == 0):

@@ -350,7 +350,7 @@ class KernelSolve:
                     call.append(np.asarray(a).reshape(1, -1))
                 else:
                     call.append(a[None])
-            call.append(np.ascontiguousarray(np.broadcast_to(np.eye(G, dtype=dt), (nb, G, G))))
+            call.append(np.broadcast_to(np.eye(G, dtype=dt), (nb, G, G)).copy())  # writable: torch wraps it
             out = self._host_genred(block, call)  # (nb, n, G)
             C[:, s0:s0 + sl.size] = out.transpose(1, 0, 2).reshape(n, nb * G)[:, :sl.size]
         # The operator must be k(x, y) a: check it on a few landmarks against C.

@@ -134,8 +134,7 @@ class KernelSolve:
             Seed of the uniform choice of landmarks.
         callback : callable, optional
             ``callback(iteration, a, relative_residual)`` after every iteration
-            (``a`` is the current iterate, an array of the binding, flattened for the
-            Nystrom solver).
+            (``a`` is the current iterate, an array of the binding shaped like b).
         verbose : bool or float
             Print the iteration and relative residual, at most once a second (or
             every ``verbose`` seconds), and the last line.

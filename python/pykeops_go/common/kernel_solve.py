@@ -263,7 +263,10 @@ class KernelSolve:
                               RuntimeWarning, stacklevel=4)
         if info is None:
             a, info = conjugate_gradient(linop, b, eps=eps, x0=x0, maxiter=maxiter, rtol=rtol,
-                                         callback=callback, progress=progress, return_info=True)
+                                         callback=callback, progress=progress, return_info=True,
+                                         warn=False)
+            if not info.converged:  # warned here, so that it points at the caller's line
+                S.warn_unconverged(info, f"eps={eps}" + (f", rtol={rtol}" if rtol is not None else ""), 5)
         info.products = products[0]
         self.last_info = info
         return a if on_device else wrap(a)

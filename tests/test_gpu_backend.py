@@ -394,3 +394,29 @@ def test_torch_device_path_errors(simulated_device, simulated_gpu):
     assert simulated_gpu.runs[-1]["dtype"] == engine._go.Float16
     with pytest.raises(ValueError, match="out must be a torch.float32 tensor of shape"):
         gpu_backend.torch_forward(g, [x, y, b], "GPU", -1, None, torch.empty(40, 3))
+
+
+def test_torch_kernel_solve_device_path(simulated_device, simulated_gpu, monkeypatch):
+    """KernelSolve on (simulated) CUDA tensors: the plain conjugate gradient on the tensors,
+    every product a Genred on their GPU; precond='nystrom' falls back to it with a warning."""
+    torch = simulated_device
+    from pykeops.torch import KernelSolve as TorchKernelSolve
+    from pykeops_go.common.solve import SolveInfo
+
+    monkeypatch.setattr(gpu_backend, "on_device", lambda args: True)
+    x, _, _ = _data(M=50, dtype=np.float64)
+    b = np.random.default_rng(1).standard_normal((50, 2))
+    A = np.exp(-((x[:, None] - x[None]) ** 2).sum(-1)) + 0.5 * np.eye(50)
+    ks = TorchKernelSolve("Exp(-SqDist(x,y))*a", ["x=Vi(3)", "y=Vj(3)", "a=Vj(2)"], "a", axis=1)
+    xt, bt = torch.from_numpy(x), torch.from_numpy(b)
+    seen = []
+    a, info = ks(xt, xt, bt, alpha=0.5, rtol=1e-12, callback=lambda it, a, rel: seen.append(type(a)),
+                 return_info=True)
+    assert isinstance(a, torch.Tensor) and isinstance(info, SolveInfo) and info.converged
+    assert seen and set(seen) == {torch.Tensor}
+    assert len(simulated_gpu.runs) == info.products and all(r["on_device"] for r in simulated_gpu.runs)
+    assert_close(a.numpy(), np.linalg.solve(A, b), np.float64, scale=np.abs(b).max() * 1e2)
+    with pytest.warns(RuntimeWarning, match="precond='nystrom' runs on arrays in host memory"):
+        a2, info2 = ks(xt, xt, bt, alpha=0.5, rtol=1e-12, precond="nystrom", return_info=True)
+    assert info2.precond is None and info2.converged
+    assert_close(a2.numpy(), np.linalg.solve(A, b), np.float64, scale=np.abs(b).max() * 1e2)

@@ -1,11 +1,16 @@
 """KernelSolve for torch tensors: ``(alpha Id + K) a = b`` by conjugate gradient, differentiable.
 
-The solve runs with gradients off; its backward is another solve, as in
-pykeops: for ``a = (alpha Id + K)^-1 b`` and an incoming gradient ``g``,
+The solve is ``common/kernel_solve.py``'s, with the torch Genred: CPU tensors
+are solved on NumPy views of their memory, with every option of the NumPy
+KernelSolve (``precond="nystrom"``, ``rtol``, ``callback``, ``return_info``...),
+CUDA tensors by the plain conjugate gradient on the tensors, each product a
+Genred on their GPU. What is torch's is differentiation: the solve runs with
+gradients off, and its backward is another solve, as in pykeops: for
+``a = (alpha Id + K)^-1 b`` and an incoming gradient ``g``,
 ``e = (alpha Id + K)^-1 g`` gives ``db = e`` and, for every other variable
 ``v``, ``dv = -d/dv <e, K(v) a>``, i.e. the gradient of the torch Genred of K
 evaluated at ``a`` with incoming gradient ``-e``. Since K is symmetric, the
-same operator solves both systems.
+same operator, with the same solver options, solves both systems.
 """
 
 from __future__ import annotations
@@ -22,46 +27,28 @@ from pykeops_go.common.parse_type import complete_aliases, get_optional_flags, g
 from pykeops_go.torch.generic.generic_red import Genred, Genred_parameters, set_device  # noqa: F401
 from pykeops_go.utils import default_device_id, pyKeOps_Warning  # noqa: F401
 
+# Options of the forward solve that the adjoint solve of the backward pass goes without:
+# its unknown is not the user's (no initial guess, no callback on its iterates).
+_NOT_ADJOINT = ("callback", "x0")
+
 
 class KernelSolve(_common.KernelSolve):
-    """``pykeops.torch.KernelSolve``: same constructor as the NumPy one (see there)."""
+    """``pykeops.torch.KernelSolve``: the constructor and the call options of the NumPy one
+    (see :class:`pykeops_go.common.kernel_solve.KernelSolve`); differentiable in every
+    tensor argument (and in b), twice or more."""
 
     Genred = Genred
 
-    def __call__(self, *args: torch.Tensor, backend: str = "auto", device_id: int = -1,
-                 alpha: float = 1e-10, eps: float = 1e-6, ranges: Sequence[torch.Tensor] | None = None,
-                 x0: torch.Tensor | None = None, maxiter: int | None = None) -> torch.Tensor:
-        """Solve ``(alpha Id + K) a = b`` where ``b = args[varinvpos]``; differentiable in every
-        tensor argument (and in b). Arguments as for the NumPy KernelSolve."""
-        if len(args) != len(self.aliases):
-            raise ValueError(f"Invalid number of arguments in call to KernelSolve (should be "
-                             f"{len(self.aliases)} and got {len(args)}).")
-        b = args[self.varinvpos]
-        if not isinstance(b, torch.Tensor):
-            raise TypeError(f"KernelSolve: argument {self.varinvpos} (the right-hand side b) must be "
-                            f"a torch.Tensor, got {type(b).__name__}")
-        opts = dict(backend=backend, device_id=device_id, alpha=alpha, eps=eps, ranges=ranges,
-                    x0=x0, maxiter=maxiter)
+    def _call(self, args: Sequence[torch.Tensor], opts: dict) -> torch.Tensor:
         if torch.is_grad_enabled() and any(isinstance(a, torch.Tensor) and a.requires_grad for a in args):
             return KernelSolveAutograd.apply(self, opts, *args)
-        return self._solve(args, opts)
+        return self._detached_solve(args, opts)
 
-    def _solve(self, args: Sequence[torch.Tensor], opts: dict) -> torch.Tensor:
-        pos = self.varinvpos
+    def _detached_solve(self, args: Sequence[torch.Tensor], opts: dict) -> torch.Tensor:
         args = [a.detach() if isinstance(a, torch.Tensor) else a for a in args]
-        alpha = opts["alpha"]
-
-        def linop(v):
-            res = self.genred(*args[:pos], v, *args[pos + 1:], backend=opts["backend"],
-                              device_id=opts["device_id"], ranges=opts["ranges"])
-            check_square(res, v)
-            if alpha:
-                res = res + alpha * v
-            return res
-
+        x0 = opts["x0"]
         with torch.no_grad():
-            return conjugate_gradient(linop, args[pos], eps=opts["eps"], x0=opts["x0"],
-                                      maxiter=opts["maxiter"])
+            return self._solve(args, **{**opts, "x0": x0.detach() if isinstance(x0, torch.Tensor) else x0})
 
 
 class KernelSolveAutograd(torch.autograd.Function):
@@ -69,7 +56,7 @@ class KernelSolveAutograd(torch.autograd.Function):
 
     @staticmethod
     def forward(solver: KernelSolve, opts: dict, *args: torch.Tensor) -> torch.Tensor:
-        return solver._solve(args, opts)
+        return solver._detached_solve(args, opts)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -87,10 +74,13 @@ class KernelSolveAutograd(torch.autograd.Function):
         # the adjoint solve is itself a KernelSolveAutograd call and the Genred gradient is
         # differentiable. Otherwise the tensors are detached and no graph is recorded.
         create = torch.is_grad_enabled()
-        # e = (alpha Id + K)^-1 g: the gradient with respect to b (K is symmetric).
+        # e = (alpha Id + K)^-1 g: the gradient with respect to b (K is symmetric), by the
+        # solver of the forward pass (same tolerance, preconditioner, landmarks).
         e_args = [t if create else t.detach() for t in args]
         e_args[pos] = g.contiguous()
-        e = solver(*e_args, **{**opts, "x0": None})
+        info = solver.last_info
+        e = solver(*e_args, **{k: v for k, v in opts.items() if k not in _NOT_ADJOINT})
+        solver.last_info = info  # that of the user's solve
         grads = [None] * len(args)
         others = [k for k in range(len(args)) if k != pos and ctx.needs_input_grad[k + 2]]
         if others:
@@ -114,6 +104,7 @@ class KernelSolveAutograd(torch.autograd.Function):
         if ctx.needs_input_grad[pos + 2]:
             grads[pos] = e
         return (None, None, *grads)
+
 
 __all__ = ["ConjugateGradientSolver", "Genred_parameters", "KernelSolve", "KernelSolveAutograd", "axis2cat",
            "complete_aliases", "default_device_id", "get_optional_flags", "get_sizes", "get_tag_backend",

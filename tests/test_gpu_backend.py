@@ -115,8 +115,11 @@ def test_a_driver_without_device_loads_the_cpu_variant(stub_driver):
 
 
 def test_importing_the_cuda_variant_without_a_device_ends_the_process(stub_driver):
-    # Why the probe exists: gorgonia.org/cu's cuInit at start-up calls os.Exit(1).
-    r = _python("import pykeops_go._ext_cuda.gokeops\nprint('survived')", {"LD_LIBRARY_PATH": stub_driver})
+    # Why the probe exists: gorgonia.org/cu's cuInit at start-up calls os.Exit(1). The Go
+    # runtime of a c-shared library starts in the background as the library loads; the
+    # first call into it waits for that start, so the process ends there at the latest.
+    r = _python("import pykeops_go._ext_cuda.gokeops as g\ng.CUDAEnabled()\nprint('survived')",
+                {"LD_LIBRARY_PATH": stub_driver})
     assert r.returncode == 1 and "survived" not in r.stdout
     assert "Error in initialization" in r.stdout
 

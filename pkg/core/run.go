@@ -67,6 +67,9 @@ func Run[T float](k *Kernel, c *Call[T]) error {
 		r.outer, r.inner = c.N, c.M
 	}
 	r.argOffsets()
+	if sp, ok := r.symmetricPlan(); ok {
+		return r.runSymmetric(sp)
+	}
 	r.plan()
 	return r.execute()
 }

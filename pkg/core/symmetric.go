@@ -84,7 +84,7 @@ type symRun[T float] struct {
 	n, block, nb   int
 	pts            []T // the points component-major: pts[k*stride+j]
 	stride         int
-	cv             []T // the column factor
+	cv             []T // the column factor, padded as pts
 	scale, u       T
 	rowAcc, colAcc []float64
 }
@@ -93,7 +93,7 @@ type symRun[T float] struct {
 func (r *runner[T]) runSymmetric(sp symPlan) error {
 	c, p := r.c, r.k.prog
 	n := c.N
-	s := &symRun[T]{r: r, sp: sp, n: n, cv: c.Args[sp.col][:n], u: 1}
+	s := &symRun[T]{r: r, sp: sp, n: n, u: 1}
 	// The parameters (the scale and the row factor) as a frame computes them.
 	fr := getFrame(r)
 	for a := range fr.data {
@@ -118,6 +118,8 @@ func (r *runner[T]) runSymmetric(sp symPlan) error {
 	// Padded past n, so that the vector loops' last (masked) loads stay inside.
 	s.stride = (n+7)/8*8 + 8
 	s.pts = make([]T, sp.dim*s.stride)
+	s.cv = make([]T, s.stride)
+	copy(s.cv, c.Args[sp.col][:n])
 	xs := c.Args[sp.x]
 	for j := 0; j < n; j++ {
 		for k := 0; k < sp.dim; k++ {
@@ -223,11 +225,27 @@ func (s *symRun[T]) chunk(sc *symScratch[T], r0, r1, t0, t1, bj int) {
 	col := sc.col[:n]
 	clear(col)
 	cv := s.cv[t0:t1]
+	a.w, a.acc = s.cv[t0:], sc.col
+	a.ou = [2]T{s.u, s.u}
 	for i := r0; i < r1; i += 2 {
 		ib := min(i+1, r1-1)
 		for k := 0; k < min(sp.dim, foldMaxDim); k++ { // (larger: the portable loop reads pts)
 			a.x[0][k] = s.pts[k*s.stride+i]
 			a.x[1][k] = s.pts[k*s.stride+ib]
+		}
+		if ib != i {
+			// Both rows and the column side in one vector loop, when there is one.
+			mode := foldDot
+			if both {
+				mode = foldSym
+			}
+			a.wi = [2]T{s.cv[i], s.cv[ib]}
+			var sums [2][foldMaxDim]float64
+			if _, ok := foldSIMD(mode, sp.fd.prof, a, sp.dim, &sums); ok {
+				s.rowAcc[i] += sums[0][0]
+				s.rowAcc[ib] += sums[1][0]
+				continue
+			}
 		}
 		s.kernel(sc, i, ib, n)
 		k0, k1 := sc.k0[:n], sc.k1[:n]

@@ -143,25 +143,29 @@ func TestSymmetricNotPlanned(t *testing.T) {
 // themselves, symmetric run against the normal one (the points with one
 // coordinate moved, so that they are not the same).
 func BenchmarkSymmetricProduct(b *testing.B) {
+	b.Run("f64", benchSymmetric[float64])
+	b.Run("f32", benchSymmetric[float32])
+}
+
+func benchSymmetric[T float](b *testing.B) {
 	const n, d = 20000, 3
 	k, err := Compile(Spec{Formula: "Exp(-SqDist(x,y))*b", Aliases: []string{"x=Vi(3)", "y=Vj(3)", "b=Vj(1)"}, Reduction: "Sum", Axis: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	x := make([]float64, n*d)
+	x := make([]T, n*d)
 	for i := range x {
-		x[i] = rng.NormFloat64()
+		x[i] = T(rng.NormFloat64())
 	}
-	w := make([]float64, n)
+	w := make([]T, n)
 	for i := range w {
-		w[i] = rng.Float64()
+		w[i] = T(rng.Float64())
 	}
-	y := append([]float64(nil), x...)
-	y[len(y)-1] += 1e-9
-	run := func(b *testing.B, x, y []float64) {
-		c := &Call[float64]{Args: [][]float64{x, y, w}, ArgBatch: make([][]int, 3), M: n, N: n, Vals: make([]float64, n)}
-		b.SetBytes(0)
+	y := append([]T(nil), x...)
+	y[len(y)-1] += 1e-3
+	run := func(b *testing.B, x, y []T) {
+		c := &Call[T]{Args: [][]T{x, y, w}, ArgBatch: make([][]int, 3), M: n, N: n, Vals: make([]T, n)}
 		for b.Loop() {
 			if err := Run(k, c); err != nil {
 				b.Fatal(err)

@@ -135,36 +135,37 @@ func (r *runner[T]) runSymmetric(sp symPlan) error {
 	var cancelled atomic.Bool
 	var firstErr error
 	var errMu sync.Mutex
-	for d := 0; d < s.nb && !cancelled.Load(); d++ {
-		pairs := s.nb - d
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		nw := min(w, pairs)
-		for g := 0; g < nw; g++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() {
-					if e := recover(); e != nil {
-						errMu.Lock()
-						firstErr = errkind.Errorf(errkind.Internal, "core: internal error: %v", e)
-						errMu.Unlock()
-						cancelled.Store(true)
-					}
-				}()
-				sc := newSymScratch[T]()
-				for {
-					i := int(next.Add(1)) - 1
-					if i >= pairs || cancelled.Load() {
-						return
-					}
-					if !s.pair(sc, i, i+d, &cancelled) {
-						return
-					}
-				}
-			}()
+	// The workers' scratch, allocated once: the allocations of a run are
+	// its setup whatever its size (with one worker, no goroutine either).
+	scratch := make([]*symScratch[T], min(w, s.nb))
+	for g := range scratch {
+		scratch[g] = newSymScratch[T]()
+	}
+	var next atomic.Int64
+	work := func(sc *symScratch[T], d int) {
+		defer func() {
+			if e := recover(); e != nil {
+				errMu.Lock()
+				firstErr = errkind.Errorf(errkind.Internal, "core: internal error: %v", e)
+				errMu.Unlock()
+				cancelled.Store(true)
+			}
+		}()
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= s.nb-d || cancelled.Load() || !s.pair(sc, i, i+d, &cancelled) {
+				return
+			}
 		}
-		wg.Wait()
+	}
+	for d := 0; d < s.nb && !cancelled.Load(); d++ {
+		next.Store(0)
+		nw := min(len(scratch), s.nb-d)
+		if nw == 1 {
+			work(scratch[0], d)
+			continue
+		}
+		s.parallel(nw, func(g int) { work(scratch[g], d) })
 	}
 	if firstErr != nil {
 		return firstErr
@@ -176,6 +177,20 @@ func (r *runner[T]) runSymmetric(sp symPlan) error {
 		c.Vals[i] = T(s.rowAcc[i] + s.colAcc[i])
 	}
 	return nil
+}
+
+// parallel runs f(0) ... f(nw-1) on goroutines of their own (in a
+// function of its own, so that a sequential run allocates none).
+func (s *symRun[T]) parallel(nw int, f func(g int)) {
+	var wg sync.WaitGroup
+	for g := 0; g < nw; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(g)
+		}()
+	}
+	wg.Wait()
 }
 
 // symScratch is one worker's scratch: the kernel of two rows over a chunk,

@@ -14,4 +14,9 @@
 // after every addition, so that sum schemes compare as in KeOps, except
 // that block_sum (the default) adds its float32 tile sums to a float64
 // running sum: more accurate than KeOps' float32 one at no cost per pair.
+//
+// Two call shapes have runs of their own: a Sum of a radial kernel times a
+// column factor on the same points on both sides evaluates each pair once
+// (symmetric.go), and a Sum of a kernel times an identity weight (a one-hot
+// selector) takes the kernel values directly (identity.go).
 package core

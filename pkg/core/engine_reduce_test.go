@@ -660,7 +660,13 @@ func TestAllocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	allocsFor := func(m, n int) float64 {
-		c := &core.Call[float64]{Args: [][]float64{make([]float64, 3*m), make([]float64, 3*n), make([]float64, n)},
+		// y differs from x: the same points would take the symmetric run
+		// (TestSymmetricAllocs).
+		y := make([]float64, 3*n)
+		for j := range y {
+			y[j] = 1
+		}
+		c := &core.Call[float64]{Args: [][]float64{make([]float64, 3*m), y, make([]float64, n)},
 			ArgBatch: make([][]int, 3), M: m, N: n, Vals: make([]float64, m), Workers: 1}
 		return testing.AllocsPerRun(5, func() {
 			if err := core.Run(k, c); err != nil {
@@ -672,5 +678,27 @@ func TestAllocs(t *testing.T) {
 	t.Logf("%v allocations per Run at M=N=10, %v at M=N=3000 (Sum, float64)", small, large)
 	if large != small && !raceEnabled {
 		t.Errorf("allocations grow with the work: %v at M=N=10, %v at M=N=3000", small, large)
+	}
+}
+
+// TestSymmetricAllocs: a symmetric run (the same points on both sides,
+// symmetric.go) allocates its setup only, the same whatever its size.
+func TestSymmetricAllocs(t *testing.T) {
+	k, err := core.Compile(core.Spec{Formula: "Exp(-SqDist(x,y))*b", Aliases: []string{"x=Vi(3)", "y=Vj(3)", "b=Vj(1)"}, Reduction: "Sum", Axis: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocsFor := func(n int) float64 {
+		x := make([]float64, 3*n)
+		c := &core.Call[float64]{Args: [][]float64{x, x, make([]float64, n)}, ArgBatch: make([][]int, 3), M: n, N: n, Vals: make([]float64, n), Workers: 1}
+		return testing.AllocsPerRun(3, func() {
+			if err := core.Run(k, c); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	small, large := allocsFor(1100), allocsFor(4000)
+	if large != small && !raceEnabled {
+		t.Errorf("allocations grow with the work: %v at N=1100, %v at N=4000", small, large)
 	}
 }

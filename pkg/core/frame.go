@@ -231,7 +231,7 @@ func (f *frame[T]) tileStep(rows, j0 int) {
 			w := f.view(p.dot.w)
 			if p.dot.x >= 0 {
 				dotDiffTile(acc, f.view(p.dot.k).col(0), f.view(p.dot.x), w, p.slots[p.dot.w].dim, p.dot.neg, r.round32)
-			} else {
+			} else if !r.dotIdentity || !identityTile(acc, f.view(p.dot.k).col(0), j0) {
 				dotTile(acc, f.view(p.dot.k).col(0), w, p.slots[p.dot.w].dim, r.round32)
 			}
 			continue

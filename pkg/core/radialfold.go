@@ -24,6 +24,7 @@ const (
 	foldDot   foldMode = iota // sum_j F_ij, F scalar
 	foldDiff                  // sum_j K_ij (x_i - y_j), per component
 	foldStore                 // K_ij of two rows to tiles, for any reducer
+	foldSym                   // sum_j F_ij and the column sums F_ij wi of a symmetric product (symmetric.go)
 )
 
 // foldMaxDim is the largest dimension with a generated loop (kerngen's
@@ -51,6 +52,8 @@ type foldArgs[T float] struct {
 	n      int
 	w      []T    // the column factor (store: the weight of profileAffine)
 	out    [2][]T // store: the two rows' tiles
+	wi     [2]T   // sym: the column factor at the two rows
+	acc    []T    // sym: the column sums, one per column of the tile
 	// lanes receives the loop's accumulators: [2][foldMaxDim][lanes]T.
 	lanes [2 * foldMaxDim * 8]T
 }

@@ -67,6 +67,10 @@ func Run[T float](k *Kernel, c *Call[T]) error {
 		r.outer, r.inner = c.N, c.M
 	}
 	r.argOffsets()
+	if sp, ok := r.symmetricPlan(); ok {
+		return r.runSymmetric(sp)
+	}
+	r.dotIdentity = r.identityWeight()
 	r.plan()
 	return r.execute()
 }
@@ -87,6 +91,10 @@ type runner[T float] struct {
 	// packSpans: the reduction uses no index (sums, the LogSumExp family),
 	// so that the spans of a work item may be packed into whole tiles.
 	packSpans bool
+
+	// dotIdentity: the weight of a dot fold is the identity matrix (see
+	// identityWeight).
+	dotIdentity bool
 
 	// state, when set, receives each row's accumulator instead of its
 	// outputs (see RunPartial).

@@ -33,10 +33,13 @@ var foldProfiles = []struct{ Name, Const string }{
 // store writes K of both rows to two tiles for their reducers, every
 // column through the vector code (the last vector past n, inside the tile
 // arena) so that equal terms stay equal, and keeps each row's largest and
-// smallest term (NaNs aside) for LogSumExp's shift. Every mode takes the
-// tile's last partial vector in the same loop code, under a lane mask: the
-// dead lanes read columns of the arena past the tile and count for nothing.
-var foldModes = []string{"Dot", "Diff", "Store"}
+// smallest term (NaNs aside) for LogSumExp's shift; sym (a symmetric
+// product, symmetric.go) adds K * w to the rows as dot does, and K_ij times
+// the column factor at each row (a.wi) to the column sums a.acc. Every mode
+// takes the tile's last partial vector in the same loop code, under a lane
+// mask: the dead lanes read columns of the arena past the tile and count
+// for nothing.
+var foldModes = []string{"Dot", "Diff", "Store", "Sym"}
 
 // hasKernel reports whether the mode has a loop for the profile.
 func hasKernel(mode, prof string) bool { return prof != "Affine" || mode == "Store" }
@@ -167,12 +170,18 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 			w("out%d := unsafe.Pointer(unsafe.SliceData(a.out[%d][:nt]))", r, r)
 		}
 	}
+	if mode == "Sym" {
+		w("cs := unsafe.Pointer(unsafe.SliceData(a.acc[:nt]))")
+	}
 	for r, row := range foldRows {
 		for k := 0; k < d; k++ {
 			w("x%s%d := bc(a.x[%d][%d])", row, k, r, k)
 		}
 		if mode != "Store" {
 			w("o%s := bc(a.ou[%d])", row, r)
+		}
+		if mode == "Sym" {
+			w("wi%s := bc(a.wi[%d])", row, r)
 		}
 	}
 	w("bs := bc(a.s)")
@@ -182,7 +191,7 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 			w("%s", constLoads(dt, fmt.Sprintf("hi%s, lo%s := bc(%s(-inf)), bc(%s(inf))", row, row, dt.Go, dt.Go)))
 			continue
 		}
-		if mode == "Dot" {
+		if mode == "Dot" || mode == "Sym" {
 			w("var s%s archsimd.%s", row, v)
 		} else {
 			for k := 0; k < d; k++ {
@@ -237,6 +246,15 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 			both("lo@ = lo@.Merge(lo@.Min(k@), skip@)")
 		case "Dot":
 			upd("s@", "k@.Mul(o@).MulAdd(wv, s@)")
+		case "Sym":
+			both("k@ = k@.Mul(o@)")
+			upd("s@", "k@.MulAdd(wv, s@)")
+			w("cv := archsimd.Load%s((*[%d]%s)(unsafe.Add(cs, off)))", v, l, dt.Go)
+			w("cn := kb.MulAdd(wib, ka.MulAdd(wia, cv))")
+			if tail {
+				w("cn = cn.Merge(cv, live)")
+			}
+			w("cn.Store((*[%d]%s)(unsafe.Add(cs, off)))", l, dt.Go)
 		default:
 			both("k@ = k@.Mul(o@).Mul(wv)")
 			for k := 0; k < d; k++ {
@@ -262,7 +280,7 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 			w("lo%s.Store(&o[%d][1])", row, r)
 			continue
 		}
-		if mode == "Dot" {
+		if mode == "Dot" || mode == "Sym" {
 			w("s%s.Store(&o[%d][0])", row, r)
 		} else {
 			for k := 0; k < d; k++ {

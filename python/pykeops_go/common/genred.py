@@ -168,7 +168,8 @@ class Genred:
             ``B`` being 1 or the common size. All float32, or all float64
             (float16 is computed in float32).
         backend : str
-            ``"auto"`` or ``"CPU"``; the GPU backends need a CUDA build.
+            ``"auto"`` (the GPU when one is usable, else the CPU), ``"CPU"``, or
+            ``"GPU"``, ``"GPU_1D"``, ``"GPU_2D"`` and their ``_host`` / ``_device`` forms.
         device_id : int
             GPU number; ignored on the CPU.
         ranges : tuple of 6 integer arrays, optional
@@ -185,26 +186,28 @@ class Genred:
             batch shape in front; ``(values, int64 indices)`` for
             Min_ArgMin, Max_ArgMax and KMin_ArgKMin.
         """
-        key = None
-        if ranges is None and out is None:
-            key = _fast_key(self.arrays, backend, device_id, args)
-            fast = None if key is None else self._fast.get(key)
-            if fast is not None and not self._traced(args):
-                return fast(args)
+        key, fast = self._planned(args, backend, device_id, ranges, out)
         if self._traced(args):
             return self._traced_call(args, backend, device_id, ranges, out)
+        if fast is not None:
+            return fast(args)
         return self._run(args, backend, device_id, ranges, out, key)
 
     def forward(self, args: Sequence[Any], backend: str = "auto", device_id: int = -1,
                 ranges: Sequence[Any] | None = None, out: Any = None) -> Any:
         """The call, never recorded for differentiation (the forward pass of a recorded one)."""
-        key = None
-        if ranges is None and out is None:
-            key = _fast_key(self.arrays, backend, device_id, args)
-            fast = None if key is None else self._fast.get(key)
-            if fast is not None:
-                return fast(args)
+        key, fast = self._planned(args, backend, device_id, ranges, out)
+        if fast is not None:
+            return fast(args)
         return self._run(args, backend, device_id, ranges, out, key)
+
+    def _planned(self, args, backend, device_id, ranges, out) -> tuple:
+        """``(key, fast)``: the call's key in ``_fast`` (None when it has none: ranges,
+        out=, arrays without a shapes key) and the plan left there by an earlier call."""
+        if ranges is not None or out is not None:
+            return None, None
+        key = _fast_key(self.arrays, backend, device_id, args)
+        return key, None if key is None else self._fast.get(key)
 
     def _run(self, args, backend, device_id, ranges, out, key):
         """The full path: check everything, run, and leave a plan for the shapes key."""

@@ -137,6 +137,7 @@ class Genred:
         self.nargs = len(self.aliases)
         self._kernel = None
         self._fast = {}  # shapes key -> _FastCall (see __call__)
+        self._gpu_calls = {}  # key -> checked call on CUDA tensors (common/gpu_backend.torch_forward)
 
     @property
     def kernel(self) -> engine.Kernel:

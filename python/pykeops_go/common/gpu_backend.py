@@ -148,7 +148,7 @@ def torch_forward(genred, args: Sequence[Any], backend: str, device_id: int, ran
     from pykeops_go.common.genred import _result, check_backend, check_index_rows
 
     name = "Genred"
-    calls = genred.__dict__.setdefault("_gpu_calls", {})
+    calls = genred._gpu_calls
     key = None
     if ranges is None and out is None:
         try:

@@ -60,7 +60,9 @@ func Run[T float](k *Kernel, c *Call[T]) error {
 	if err := k.check(c); err != nil {
 		return err
 	}
-	r := &runner[T]{k: k, c: c, red: newReducer[T](k, acc32), round32: acc32}
+	r := getRunner[T]()
+	defer putRunner(r)
+	r.k, r.c, r.red, r.round32 = k, c, newReducer[T](k, acc32), acc32
 	r.packSpans = indexFree(r.red)
 	r.outer, r.inner = c.M, c.N
 	if k.axis == 0 {
@@ -99,6 +101,61 @@ type runner[T float] struct {
 	// state, when set, receives each row's accumulator instead of its
 	// outputs (see RunPartial).
 	state []float64
+
+	nworkers int // see workers
+
+	// The work items' queue and the stop flag of execute.
+	next      atomic.Int64
+	cancelled atomic.Bool
+
+	// Room for the offsets and pieces of small calls, which then allocate
+	// none of them (see argOffsets and plan); items keeps its capacity
+	// from call to call (see putRunner).
+	offsetsBuf [smallArgs][]int
+	piecesBuf  [1]span
+}
+
+// smallArgs is the number of arguments up to which a call's offsets live
+// in its runner.
+const smallArgs = 8
+
+// zeroOffset is the offsets of an argument of a call without batch
+// dimensions (read only).
+var zeroOffset = []int{0}
+
+// runners32 and runners64 keep the runners of finished calls, per dtype:
+// a call allocates none.
+var runners32, runners64 sync.Pool
+
+func getRunner[T float]() *runner[T] {
+	pool := &runners64
+	if !isFloat64[T]() {
+		pool = &runners32
+	}
+	if r, ok := pool.Get().(*runner[T]); ok {
+		return r
+	}
+	return new(runner[T])
+}
+
+// maxKeptItems bounds the items' array that a pooled runner keeps.
+const maxKeptItems = 4096
+
+// putRunner clears r, so that the pool holds no reference to a call's data,
+// and returns it to its pool. The items' array is kept for the next call:
+// the setup of a call then allocates the same whatever its number of items.
+func putRunner[T float](r *runner[T]) {
+	pool := &runners64
+	if !isFloat64[T]() {
+		pool = &runners32
+	}
+	items := r.items[:cap(r.items)]
+	clear(items)
+	if len(items) > maxKeptItems {
+		items = nil
+	}
+	*r = runner[T]{items: items[:0]}
+	pool.Put(r)
 }
 
 // indexFree reports whether a reducer ignores the index of its terms
@@ -114,7 +171,17 @@ func indexFree[T float](red reducer[T]) bool {
 func (r *runner[T]) argOffsets() {
 	c := r.c
 	r.nbatch = prod(c.Batch)
-	r.offsets = make([][]int, len(c.Args))
+	if len(c.Args) <= smallArgs {
+		r.offsets = r.offsetsBuf[:len(c.Args)]
+	} else {
+		r.offsets = make([][]int, len(c.Args))
+	}
+	if len(c.Batch) == 0 {
+		for a := range r.offsets {
+			r.offsets[a] = zeroOffset
+		}
+		return
+	}
 	for a, v := range r.k.Sig {
 		size := v.Dim * r.rowsOf(int(v.Cat))
 		offs := make([]int, r.nbatch)
@@ -145,11 +212,16 @@ func (r *runner[T]) rowsOf(cat int) int {
 	return 1
 }
 
+// workers is the number of goroutines of the call, read once per call
+// (GOMAXPROCS takes a lock).
 func (r *runner[T]) workers() int {
-	if r.c.Workers > 0 {
-		return r.c.Workers
+	if r.nworkers == 0 {
+		r.nworkers = r.c.Workers
+		if r.nworkers <= 0 {
+			r.nworkers = runtime.GOMAXPROCS(0)
+		}
 	}
-	return runtime.GOMAXPROCS(0)
+	return r.nworkers
 }
 
 // plan cuts the work into items: blocks of rows; and when there are too
@@ -206,11 +278,16 @@ func (r *runner[T]) plan() {
 	piece = (piece + tileSize - 1) / tileSize * tileSize
 	// One piece of the reduced index per part, shared by the items: the
 	// setup allocates the same few slices whatever the number of items.
-	pieces := make([]span, r.nparts)
+	pieces := r.piecesBuf[:]
+	if r.nparts > len(pieces) {
+		pieces = make([]span, r.nparts)
+	}
 	for p := range pieces {
 		pieces[p] = span{min(r.inner, p*piece), min(r.inner, (p+1)*piece)}
 	}
-	r.items = make([]workItem, 0, r.nbatch*blocks*r.nparts)
+	if n := r.nbatch * blocks * r.nparts; n > cap(r.items) {
+		r.items = make([]workItem, 0, n)
+	}
 	for b := 0; b < r.nbatch; b++ {
 		for blk := 0; blk < blocks; blk++ {
 			r0 := blk * r.rowBlock
@@ -233,56 +310,59 @@ func (r *runner[T]) execute() error {
 	if r.c.Ranges != nil {
 		r.fillNeutral()
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var cancelled atomic.Bool
 	nw := min(r.workers(), len(r.items))
 	if r.nbatch*r.outer*max(r.inner, 1) < smallWork {
 		nw = 1 // waking another thread costs more than the work
 	}
-	errs := make([]error, nw)
-	work := func(w int) {
-		defer func() {
-			if p := recover(); p != nil {
-				errs[w] = errkind.Errorf(errkind.Internal, "core: internal error: %v", p)
-				cancelled.Store(true)
-			}
-		}()
-		fr := getFrame(r)
-		defer putFrame(fr)
-		for {
-			i := int(next.Add(1)) - 1
-			if i >= len(r.items) || cancelled.Load() {
-				return
-			}
-			if !fr.run(&r.items[i]) {
-				cancelled.Store(true)
-				errs[w] = ErrCancelled
-				return
-			}
+	if nw <= 1 {
+		// On the calling goroutine: no goroutine, closure or error slice.
+		if err := r.work(); err != nil {
+			return err
 		}
-	}
-	if nw == 1 {
-		work(0)
 	} else {
+		errs := make([]error, nw)
+		var wg sync.WaitGroup
 		for w := 0; w < nw; w++ {
 			wg.Add(1)
 			go func(w int) {
 				defer wg.Done()
-				work(w)
+				errs[w] = r.work()
 			}(w)
 		}
-	}
-	wg.Wait()
-	for _, e := range errs {
-		if e != nil {
-			return e
+		wg.Wait()
+		for _, e := range errs {
+			if e != nil {
+				return e
+			}
 		}
 	}
 	if r.nparts > 1 {
 		r.mergeParts()
 	}
 	return nil
+}
+
+// work runs the items of the queue on one frame until none is left or the
+// call stops (cancelled, or a panic, which becomes an internal error).
+func (r *runner[T]) work() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = errkind.Errorf(errkind.Internal, "core: internal error: %v", p)
+			r.cancelled.Store(true)
+		}
+	}()
+	fr := getFrame(r)
+	defer putFrame(fr)
+	for {
+		i := int(r.next.Add(1)) - 1
+		if i >= len(r.items) || r.cancelled.Load() {
+			return nil
+		}
+		if !fr.run(&r.items[i]) {
+			r.cancelled.Store(true)
+			return ErrCancelled
+		}
+	}
 }
 
 // fillNeutral writes the empty-reduction result to every output row, for

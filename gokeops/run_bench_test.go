@@ -1,6 +1,7 @@
 package gokeops
 
 import (
+	"runtime"
 	"testing"
 	"unsafe"
 )
@@ -18,4 +19,6 @@ func BenchmarkRunSmall(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	// desc holds the buffers' addresses as integers, which keep nothing alive.
+	runtime.KeepAlive([][]float64{x, y, w, out})
 }

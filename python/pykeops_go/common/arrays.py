@@ -52,6 +52,10 @@ class ArrayAdapter:
     #: ``address(a) -> int``: the address of the data of a contiguous array of the binding.
     address = None
 
+    #: Whether the arrays that ``reads_in_place`` accepts are NumPy arrays, which the engine
+    #: is handed by object on calls of checked shapes (``engine.ArraysRun``), not by address.
+    by_object = False
+
     #: ``empty(shape, dtype=...)``: a new C-contiguous array of the binding.
     empty = None
 

@@ -21,6 +21,7 @@ import importlib
 import itertools
 import json
 import os
+import sys
 import threading
 import weakref
 from dataclasses import dataclass
@@ -69,6 +70,10 @@ _THREADED_WORK = 100_000_000
 _tokens = itertools.count(1)
 _go_run = _go.Run
 _TOKEN_WORD = _go.WordToken
+# gopy's Python wrapper of an exported function only forwards to the extension's
+# function of the same name; the calls of checked shapes (ArraysRun) call that directly.
+_go_run_objects = getattr(getattr(_go, "_gokeops_ext", None), "gokeops_RunObjects", _go.RunObjects)
+_get_ident = threading.get_ident
 
 _addressof = ctypes.addressof
 _char_at = ctypes.c_char.from_buffer
@@ -84,6 +89,26 @@ def array_address(a: np.ndarray) -> int:
     if a.size and a.flags.writeable:
         return _addressof(_char_at(a))
     return a.ctypes.data
+
+
+def _data_offset() -> int:
+    """The byte offset of the data pointer in a NumPy array object, the first field after
+    the object header (NumPy's PyArrayObject), as Go's RunObjects reads it: checked here on
+    arrays of several kinds; 0 where it does not hold (or ``id`` is no address), and
+    ArraysRun is then not used."""
+    if sys.implementation.name != "cpython":
+        return 0
+    offset = object().__sizeof__()  # the header of an object without items
+    base = np.zeros((4, 3))
+    subclass = type("Subclass", (np.ndarray,), {})
+    for a in (base, base[1:], base.T, np.empty(5, np.float32), base.view(subclass)):
+        if ctypes.c_void_p.from_address(id(a) + offset).value != a.ctypes.data:
+            return 0
+    return offset
+
+
+#: See _data_offset.
+DATA_OFFSET = _data_offset()
 
 
 def _reraise(err: Exception):
@@ -305,16 +330,25 @@ class CallPlan:
         self._launch(desc, addr)
 
     def _launch(self, desc, addr) -> None:
-        token = next(_tokens)
-        desc[_TOKEN_WORD] = token
         args = (self.handle, self.code, addr, len(desc))
         if not self.threaded:
+            # Token 0 (the plan's): a call that is never cancelled registers no cancel flag.
             try:  # call() without its forked-child test, made by the callers
                 _go_run(*args)
             except RuntimeError as err:
                 _reraise(err)
         else:
+            token = next(_tokens)
+            desc[_TOKEN_WORD] = token
             _run_interruptible(token, args)
+
+    def arrays_run(self, sizes: Sequence[int]) -> ArraysRun | None:
+        """:meth:`run` for calls on NumPy arrays of the given sizes (elements per argument), named
+        to Go by object (see :class:`ArraysRun`); None where that is not available (see
+        ``DATA_OFFSET``) and for threaded calls, which :meth:`run` makes interruptible."""
+        if not DATA_OFFSET or self.threaded:
+            return None
+        return ArraysRun(self, sizes)
 
     def run_partial(self, arrays: Sequence[np.ndarray], state: np.ndarray, offset: int) -> None:
         """Run on arrays of the planned shapes (planned with no values and no indices), writing
@@ -327,6 +361,47 @@ class CallPlan:
         desc[_TOKEN_WORD] = next(_tokens)
         call(_go.RunPartial, self.handle, self.code, desc.ctypes.data, desc.size,
              array_address(state), state.size, int(offset))
+
+
+class ArraysRun:
+    """:meth:`CallPlan.run` on NumPy arrays of the planned sizes, passed to Go by object.
+
+    The descriptor holds ``id(array)``, and Go reads the data pointer in the array object
+    (RunObjects, at ``DATA_OFFSET``): reading each array's address here would cost more than
+    the rest of a small call. The caller guarantees what :meth:`CallPlan.run` asks of
+    arrays, and that each is a NumPy array (``numpy.ndarray`` or a subclass).
+    """
+
+    __slots__ = ("plan", "handle", "code", "arg_pos", "vals_pos", "idx_pos", "words", "nwords", "buffers")
+
+    def __init__(self, plan: CallPlan, sizes: Sequence[int]):
+        self.plan, self.handle, self.code = plan, plan.handle, plan.code
+        self.arg_pos = plan.arg_pos
+        self.vals_pos, self.idx_pos = plan.out_pos, plan.out_pos + 2
+        self.words = plan.words.copy()  # with the lengths, which the planned sizes fix
+        for pos, n in zip(plan.arg_pos, sizes):
+            self.words[pos + 1] = n
+        self.nwords = len(self.words)
+        self.buffers = {}  # thread id -> (descriptor copy as a memoryview, its address, the copy)
+
+    def __call__(self, arrays: Sequence[np.ndarray], vals: np.ndarray | None, idx: np.ndarray | None) -> None:
+        if _child is not None:
+            return _child.run(self.plan, arrays, vals, idx)
+        entry = self.buffers.get(_get_ident())
+        if entry is None:  # each thread fills its own copy
+            desc = self.words.copy()
+            entry = self.buffers[_get_ident()] = (memoryview(desc), desc.ctypes.data, desc)
+        desc = entry[0]
+        for pos, a in zip(self.arg_pos, arrays):
+            desc[pos] = id(a)
+        if vals is not None:
+            desc[self.vals_pos] = id(vals)
+        if idx is not None:
+            desc[self.idx_pos] = id(idx)
+        try:
+            _go_run_objects(self.handle, self.code, entry[1], self.nwords, DATA_OFFSET)
+        except RuntimeError as err:
+            _reraise(err)
 
 
 def _view_of(address: int, n: int, dtype) -> np.ndarray:

@@ -65,6 +65,8 @@ def _str_option(value: Any, what: str) -> str:
 
 _FAST_MAX = 64  # call plans kept per Genred
 
+_gpu_available = gpu.gpu_available
+
 
 class Genred:
     """A generic reduction ``reduction_op_j F(x_i, y_j, p)``, run by the Go engine.
@@ -187,6 +189,11 @@ class Genred:
             batch shape in front; ``(values, int64 indices)`` for
             Min_ArgMin, Max_ArgMax and KMin_ArgKMin.
         """
+        if ranges is None and out is None and (backend == "CPU" or backend == "auto" and not _gpu_available()):
+            # A call on the CPU of shapes already checked: one lookup (see _planned).
+            fast = self._fast.get(self.arrays.shapes_key(args))
+            if fast is not None and not self._traced(args):
+                return fast(args)
         key, fast = self._planned(args, backend, device_id, ranges, out)
         if self._traced(args):
             return self._traced_call(args, backend, device_id, ranges, out)
@@ -303,23 +310,34 @@ def _result(vals, idx, final):
 
 
 class _FastCall:
-    """A call of already-checked shapes: allocate the outputs, pass addresses and run."""
+    """A call of already-checked shapes: allocate the outputs, pass the arrays and run.
 
-    __slots__ = ("run", "sizes", "address", "empty", "dtype", "int64", "vshape", "ishape", "final")
+    Arrays of a binding that Go reads by object (NumPy's, ``ArrayAdapter.by_object``) go
+    to an ``engine.ArraysRun``; others by their addresses.
+    """
+
+    __slots__ = ("run", "objects", "sizes", "address", "empty", "dtype", "int64", "vshape", "ishape",
+                 "final")
 
     def __init__(self, arrays: type[ArrayAdapter], plan: engine.CallPlan, sizes: list, dtype: str,
                  vshape, ishape, final):
         self.run, self.sizes, self.address, self.empty = plan.run_addresses, sizes, arrays.address, arrays.empty
+        self.objects = plan.arrays_run(sizes) if arrays.by_object else None
         self.dtype, self.int64 = arrays.dtype(dtype), arrays.dtype("int64")
         self.vshape, self.ishape = vshape, ishape
         self.final = None if final == (vshape or ishape) else final  # no reshape when it changes nothing
 
     def __call__(self, args):
-        address = self.address
         vals = None if self.vshape is None else self.empty(self.vshape, dtype=self.dtype)
         idx = None if self.ishape is None else self.empty(self.ishape, dtype=self.int64)
-        self.run([address(a) for a in args], self.sizes, 0 if vals is None else address(vals),
-                 0 if idx is None else address(idx))
+        if self.objects is not None:
+            self.objects(args, vals, idx)
+        else:
+            address = self.address
+            self.run([address(a) for a in args], self.sizes, 0 if vals is None else address(vals),
+                     0 if idx is None else address(idx))
+        if idx is None and self.final is None:
+            return vals
         return _result(vals, idx, self.final)
 
 

@@ -36,6 +36,7 @@ class NumpyArrays(ArrayAdapter):
         return a is array  # the checks copied nothing
 
     address = staticmethod(engine.array_address)
+    by_object = True
     empty = staticmethod(np.empty)
 
     @staticmethod

@@ -53,7 +53,7 @@ class ArrayAdapter:
     address = None
 
     #: Whether the arrays that ``reads_in_place`` accepts are NumPy arrays, which the engine
-    #: is handed by object on calls of checked shapes (``engine.ArraysRun``), not by address.
+    #: is handed by object on calls of checked shapes (``engine.FastRun``), not by address.
     by_object = False
 
     #: ``empty(shape, dtype=...)``: a new C-contiguous array of the binding.

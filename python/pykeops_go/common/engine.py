@@ -71,7 +71,8 @@ _tokens = itertools.count(1)
 _go_run = _go.Run
 _TOKEN_WORD = _go.WordToken
 # gopy's Python wrapper of an exported function only forwards to the extension's
-# function of the same name; the calls of checked shapes (ArraysRun) call that directly.
+# function of the same name; FastRun calls that directly.
+_go_run_direct = getattr(getattr(_go, "_gokeops_ext", None), "gokeops_Run", _go.Run)
 _go_run_objects = getattr(getattr(_go, "_gokeops_ext", None), "gokeops_RunObjects", _go.RunObjects)
 _get_ident = threading.get_ident
 
@@ -95,7 +96,7 @@ def _data_offset() -> int:
     """The byte offset of the data pointer in a NumPy array object, the first field after
     the object header (NumPy's PyArrayObject), as Go's RunObjects reads it: checked here on
     arrays of several kinds; 0 where it does not hold (or ``id`` is no address), and
-    ArraysRun is then not used."""
+    FastRun then passes addresses."""
     if sys.implementation.name != "cpython":
         return 0
     offset = object().__sizeof__()  # the header of an object without items
@@ -342,13 +343,15 @@ class CallPlan:
             desc[_TOKEN_WORD] = token
             _run_interruptible(token, args)
 
-    def arrays_run(self, sizes: Sequence[int]) -> ArraysRun | None:
-        """:meth:`run` for calls on NumPy arrays of the given sizes (elements per argument), named
-        to Go by object (see :class:`ArraysRun`); None where that is not available (see
-        ``DATA_OFFSET``) and for threaded calls, which :meth:`run` makes interruptible."""
-        if not DATA_OFFSET or self.threaded:
+    def fast_run(self, sizes: Sequence[int], address: Callable[[Any], int],
+                 by_object: bool = False) -> FastRun | None:
+        """:meth:`run_addresses` for calls whose arrays have the given sizes (elements per
+        argument), as a :class:`FastRun`; None for threaded calls, which :meth:`run_addresses`
+        makes interruptible. ``address(a)`` is the address of array ``a``'s data; with
+        ``by_object`` (and ``DATA_OFFSET``), the arrays are NumPy arrays passed by object."""
+        if self.threaded:
             return None
-        return ArraysRun(self, sizes)
+        return FastRun(self, sizes, address, DATA_OFFSET if by_object else 0)
 
     def run_partial(self, arrays: Sequence[np.ndarray], state: np.ndarray, offset: int) -> None:
         """Run on arrays of the planned shapes (planned with no values and no indices), writing
@@ -363,45 +366,59 @@ class CallPlan:
              array_address(state), state.size, int(offset))
 
 
-class ArraysRun:
-    """:meth:`CallPlan.run` on NumPy arrays of the planned sizes, passed to Go by object.
+class FastRun:
+    """:meth:`CallPlan.run_addresses` on arrays of the planned sizes, in few steps.
 
-    The descriptor holds ``id(array)``, and Go reads the data pointer in the array object
-    (RunObjects, at ``DATA_OFFSET``): reading each array's address here would cost more than
-    the rest of a small call. The caller guarantees what :meth:`CallPlan.run` asks of
-    arrays, and that each is a NumPy array (``numpy.ndarray`` or a subclass).
+    The lengths are written in the descriptor once, and Go is called directly (gopy's
+    Python wrapper only forwards). With ``offset`` (``DATA_OFFSET``), the arrays are NumPy
+    arrays passed by object: the descriptor holds ``id(array)`` and Go reads the data pointer
+    at ``offset`` in the array object (RunObjects), as reading each address here would cost
+    more than the rest of a small call. The caller guarantees what :meth:`CallPlan.run`
+    asks of arrays (and with ``offset``, that they are ``numpy.ndarray``, or a subclass).
     """
 
-    __slots__ = ("plan", "handle", "code", "arg_pos", "vals_pos", "idx_pos", "words", "nwords", "buffers")
+    __slots__ = ("plan", "handle", "code", "arg_pos", "vals_pos", "idx_pos", "sizes", "address", "offset",
+                 "words", "nwords", "buffers")
 
-    def __init__(self, plan: CallPlan, sizes: Sequence[int]):
+    def __init__(self, plan: CallPlan, sizes: Sequence[int], address: Callable[[Any], int], offset: int):
         self.plan, self.handle, self.code = plan, plan.handle, plan.code
-        self.arg_pos = plan.arg_pos
-        self.vals_pos, self.idx_pos = plan.out_pos, plan.out_pos + 2
-        self.words = plan.words.copy()  # with the lengths, which the planned sizes fix
+        self.arg_pos, self.vals_pos, self.idx_pos = plan.arg_pos, plan.out_pos, plan.out_pos + 2
+        self.sizes, self.offset = list(sizes), offset
+        self.address = id if offset else address
+        self.words = plan.words.copy()
         for pos, n in zip(plan.arg_pos, sizes):
             self.words[pos + 1] = n
         self.nwords = len(self.words)
         self.buffers = {}  # thread id -> (descriptor copy as a memoryview, its address, the copy)
 
-    def __call__(self, arrays: Sequence[np.ndarray], vals: np.ndarray | None, idx: np.ndarray | None) -> None:
+    def __call__(self, arrays: Sequence[Any], vals: Any, idx: Any) -> None:
         if _child is not None:
-            return _child.run(self.plan, arrays, vals, idx)
+            return self._run_in_child(arrays, vals, idx)
         entry = self.buffers.get(_get_ident())
         if entry is None:  # each thread fills its own copy
             desc = self.words.copy()
             entry = self.buffers[_get_ident()] = (memoryview(desc), desc.ctypes.data, desc)
-        desc = entry[0]
+        desc, address = entry[0], self.address
         for pos, a in zip(self.arg_pos, arrays):
-            desc[pos] = id(a)
+            desc[pos] = address(a)
         if vals is not None:
-            desc[self.vals_pos] = id(vals)
+            desc[self.vals_pos] = address(vals)
         if idx is not None:
-            desc[self.idx_pos] = id(idx)
+            desc[self.idx_pos] = address(idx)
         try:
-            _go_run_objects(self.handle, self.code, entry[1], self.nwords, DATA_OFFSET)
+            if self.offset:
+                _go_run_objects(self.handle, self.code, entry[1], self.nwords, self.offset)
+            else:
+                _go_run_direct(self.handle, self.code, entry[1], self.nwords)
         except RuntimeError as err:
             _reraise(err)
+
+    def _run_in_child(self, arrays, vals, idx) -> None:
+        if self.offset:
+            return _child.run(self.plan, arrays, vals, idx)
+        address = self.address
+        self.plan.run_addresses([address(a) for a in arrays], self.sizes, 0 if vals is None else address(vals),
+                                0 if idx is None else address(idx))
 
 
 def _view_of(address: int, n: int, dtype) -> np.ndarray:

@@ -312,17 +312,17 @@ def _result(vals, idx, final):
 class _FastCall:
     """A call of already-checked shapes: allocate the outputs, pass the arrays and run.
 
-    Arrays of a binding that Go reads by object (NumPy's, ``ArrayAdapter.by_object``) go
-    to an ``engine.ArraysRun``; others by their addresses.
+    The run is an ``engine.FastRun`` (NumPy arrays by object, see ``ArrayAdapter.by_object``),
+    or for threaded calls ``CallPlan.run_addresses``.
     """
 
-    __slots__ = ("run", "objects", "sizes", "address", "empty", "dtype", "int64", "vshape", "ishape",
+    __slots__ = ("run", "fast", "sizes", "address", "empty", "dtype", "int64", "vshape", "ishape",
                  "final")
 
     def __init__(self, arrays: type[ArrayAdapter], plan: engine.CallPlan, sizes: list, dtype: str,
                  vshape, ishape, final):
         self.run, self.sizes, self.address, self.empty = plan.run_addresses, sizes, arrays.address, arrays.empty
-        self.objects = plan.arrays_run(sizes) if arrays.by_object else None
+        self.fast = plan.fast_run(sizes, arrays.address, arrays.by_object)
         self.dtype, self.int64 = arrays.dtype(dtype), arrays.dtype("int64")
         self.vshape, self.ishape = vshape, ishape
         self.final = None if final == (vshape or ishape) else final  # no reshape when it changes nothing
@@ -330,8 +330,8 @@ class _FastCall:
     def __call__(self, args):
         vals = None if self.vshape is None else self.empty(self.vshape, dtype=self.dtype)
         idx = None if self.ishape is None else self.empty(self.ishape, dtype=self.int64)
-        if self.objects is not None:
-            self.objects(args, vals, idx)
+        if self.fast is not None:
+            self.fast(args, vals, idx)
         else:
             address = self.address
             self.run([address(a) for a in args], self.sizes, 0 if vals is None else address(vals),

@@ -65,8 +65,6 @@ def _str_option(value: Any, what: str) -> str:
 
 _FAST_MAX = 64  # call plans kept per Genred
 
-_gpu_available = gpu.gpu_available
-
 
 class Genred:
     """A generic reduction ``reduction_op_j F(x_i, y_j, p)``, run by the Go engine.
@@ -189,7 +187,7 @@ class Genred:
             batch shape in front; ``(values, int64 indices)`` for
             Min_ArgMin, Max_ArgMax and KMin_ArgKMin.
         """
-        if ranges is None and out is None and (backend == "CPU" or backend == "auto" and not _gpu_available()):
+        if ranges is None and out is None and (backend == "CPU" or backend == "auto" and not gpu.gpu_available()):
             # A call on the CPU of shapes already checked: one lookup (see _planned).
             fast = self._fast.get(self.arrays.shapes_key(args))
             if fast is not None and not self._traced(args):
@@ -328,8 +326,8 @@ class _FastCall:
         self.final = None if final == (vshape or ishape) else final  # no reshape when it changes nothing
 
     def __call__(self, args):
-        vals = None if self.vshape is None else self.empty(self.vshape, dtype=self.dtype)
-        idx = None if self.ishape is None else self.empty(self.ishape, dtype=self.int64)
+        vals = None if self.vshape is None else self.empty(self.vshape, self.dtype)
+        idx = None if self.ishape is None else self.empty(self.ishape, self.int64)
         if self.fast is not None:
             self.fast(args, vals, idx)
         else:

@@ -76,8 +76,14 @@ type planner struct {
 
 // newProgram compiles the lowered formulas f and g (g may be nil) for
 // reductions whose output is indexed by the variables of category outer.
+// It plans their canonical forms (formula.Canonical), which compute the
+// same values, so that every spelling of a kernel meets the same matchers.
 func newProgram(f, g formula.Expr, outer formula.Cat, sumDot bool) *program {
 	p := &planner{prog: &program{g: -1}, outer: outer, memo: map[string]int{}}
+	f = formula.Canonical(f)
+	if g != nil {
+		g = formula.Canonical(g)
+	}
 	if g == nil {
 		if gd, ok := p.matchGemm(f); ok {
 			p.prog.gemm, p.prog.f = gd, -1

@@ -116,6 +116,24 @@ func newProgram(f, g formula.Expr, outer formula.Cat, sumDot bool) *program {
 	return p.prog
 }
 
+// describe names the way the program runs: "fold-dot", "fold-diff",
+// "fold-store" or "fold-sym" (radialfold.go), "dot" (a dot-product fold,
+// "dot-radial" with its fused kernel), "gemm", or "tiles" (the
+// instructions, op by op over tiles).
+func (p *program) describe() string {
+	switch {
+	case p.fold != nil:
+		return [...]string{foldDot: "fold-dot", foldDiff: "fold-diff", foldStore: "fold-store", foldSym: "fold-sym"}[p.fold.mode]
+	case p.dot != nil && p.dot.radial != nil:
+		return "dot-radial"
+	case p.dot != nil:
+		return "dot"
+	case p.gemm != nil:
+		return "gemm"
+	}
+	return "tiles"
+}
+
 func (p *planner) newSlot(lv level, dim int) int {
 	s := slot{level: lv, dim: dim, off: p.prog.size[lv]}
 	p.prog.size[lv] += dim

@@ -13,8 +13,10 @@ import "github.com/gokeops/gokeops/pkg/formula"
 //	s*|x-y|^2 + w           the exponent of a Gaussian log-likelihood (LogSumExp)
 //
 // where s is any product of constants, parameters and signs, and w an inner
-// scalar variable. A Sum of such a kernel times an inner weight is folded as
-// dot products (see program.dot).
+// scalar variable (w - s*|x-y|^2 too). A Sum of such a kernel times an
+// inner weight is folded as dot products (see program.dot). The matchers
+// read the canonical form of the formula (formula.Canonical), in which the
+// ways of writing |x-y|^2 (Sum(Square(x-y)), (x-y)|(x-y), ...) are few.
 
 // profile is the function a fused kernel applies to s*d (d the squared distance).
 type profile uint8

@@ -50,8 +50,10 @@ func TestFoldPlanned(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fd := k.prog.fold; fd == nil || fd.mode != c.mode || len(k.prog.instrs[levelPair]) != 0 {
-			t.Errorf("%s: fold %+v, %d pair instructions", c.f, fd, len(k.prog.instrs[levelPair]))
+		// The store mode's one pair instruction is its fused kernel.
+		pairs := len(k.prog.instrs[levelPair])
+		if fd := k.prog.fold; fd == nil || fd.mode != c.mode || pairs != 0 && c.mode != foldStore {
+			t.Errorf("%s: fold %+v, %d pair instructions", c.f, fd, pairs)
 		}
 	}
 	for _, f := range []string{
@@ -80,18 +82,27 @@ func TestFoldPlanned(t *testing.T) {
 			t.Errorf("%s %s: fold %+v, want the store mode", c.red, c.f, fd)
 		}
 	}
-	// The formulas of the LazyTensor chain of W9 and of a parameterised
-	// Gaussian, as the Python layer sends them (no aliases).
-	for _, f := range []string{
-		"(Exp(Minus(Sum(Square((Var(0,3,0) - Var(1,3,1)))))) * Var(2,1,1))",
-		"(Exp(Minus((Var(3,1,2) * SqDist(Var(0,3,0),Var(1,3,1))))) * Var(2,1,1))",
+	// The formulas clients send (no aliases): the LazyTensor chain of W9, a
+	// parameterised Gaussian, the backward of the chain (torch), gpytorch's
+	// RBF kernel, and geomloss' online softmin (LogSumExp, the store mode).
+	for _, c := range []struct {
+		f, red string
+		mode   foldMode
+	}{
+		{"(Exp(Minus(Sum(Square((Var(0,3,0) - Var(1,3,1)))))) * Var(2,1,1))", "Sum", foldDot},
+		{"(Exp(Minus((Var(3,1,2) * SqDist(Var(0,3,0),Var(1,3,1))))) * Var(2,1,1))", "Sum", foldDot},
+		{"Grad((Exp(Minus(Sum(Square((Var(0,3,0) - Var(1,3,1)))))) * Var(2,1,1)),Var(0,3,0),Var(3,1,0))", "Sum", foldDiff},
+		{"(Exp((Minus(Sum(Square((Var(0,2,0) - Var(1,2,1))))) / IntCst(2))) * Var(2,1,1))", "Sum", foldDot},
+		{"( Var(2,1,1) - (Var(3,1,2) * (SqDist(Var(0,3,0),Var(1,3,1)) / IntCst(2)) ) )", "LogSumExp", foldStore},
 	} {
-		k, err := Compile(Spec{Formula: f, Reduction: "Sum", Axis: 1})
+		k, err := Compile(Spec{Formula: c.f, Reduction: c.red, Axis: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fd := k.prog.fold; fd == nil || fd.mode != foldDot || len(k.prog.instrs[levelPair]) != 0 {
-			t.Errorf("%s: fold %+v, %d pair instructions", f, fd, len(k.prog.instrs[levelPair]))
+		// The store mode's one pair instruction is its fused kernel.
+		pairs := len(k.prog.instrs[levelPair])
+		if fd := k.prog.fold; fd == nil || fd.mode != c.mode || pairs != 0 && c.mode != foldStore {
+			t.Errorf("%s: fold %+v, %d pair instructions", c.f, fd, pairs)
 		}
 	}
 	k, _ := Compile(Spec{Formula: foldCases[0].f, Aliases: foldAliases(3), Reduction: "Sum", Axis: 1, SumScheme: "kahan_scheme"})

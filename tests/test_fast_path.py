@@ -219,13 +219,37 @@ def test_addresses_where_objects_are_not_available(monkeypatch):
         args = data(seed=30 + seed)
         assert_close(g(*args), gauss_ref(*args), np.float64)
     (fast,) = g._fast.values()
-    assert fast.fast.offset == 0
+    assert isinstance(fast, engine.FastRun) and fast.offset == 0
+
+
+def test_threaded_plans(monkeypatch):
+    """Plans of calls that run in a helper thread (interruptible) take the address path."""
+    monkeypatch.setattr(engine, "_THREADED_WORK", 0)
+    g = Genred(FORMULA, list(ALIASES), axis=1)
+    for seed in range(3):
+        args = data(seed=40 + seed)
+        assert_close(g(*args), gauss_ref(*args), np.float64)
+    (fast,) = g._fast.values()
+    assert not isinstance(fast, engine.FastRun)
+
+
+def test_reshaped_results():
+    """KMin of a vector formula returns (M, K, D): a plan that reshapes its outputs."""
+    rng = np.random.default_rng(13)
+    g = Genred("x*y", ["x=Vi(2)", "y=Vj(2)"], reduction_op="KMin", axis=1, opt_arg=3)
+    for _ in range(3):
+        x, y = rng.standard_normal((6, 2)), rng.standard_normal((8, 2))
+        res = g(x, y)
+        assert res.shape == (6, 3, 2)
+        ref = np.sort(x[:, None, :] * y[None], axis=1)[:, :3, :]
+        assert_close(res, ref, np.float64)
 
 
 def test_engine_errors_of_a_planned_call_are_python_exceptions(gauss):
     """An error from Go on the fast path is raised as the Python exception it names."""
     (fast,) = gauss._fast.values()
-    run = engine.FastRun(fast.fast.plan, fast.sizes, None, engine.DATA_OFFSET)
+    run = engine.FastRun(fast.plan, fast.sizes, None, engine.DATA_OFFSET, np.empty,
+                         ((10, 1), np.dtype(np.float64)), None)
     run.address = lambda a: id(a) + 1  # misaligned object addresses
     with pytest.raises(ValueError, match="argument 0: invalid object address"):
-        run(data(seed=12), np.empty((10, 1)), None)
+        run(data(seed=12))

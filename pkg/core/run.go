@@ -253,7 +253,9 @@ func (r *runner[T]) plan() {
 		for s := range all {
 			all[s] = span{int(red[2*s]), int(red[2*s+1])}
 		}
-		r.items = make([]workItem, 0, len(slices))
+		if cap(r.items) < len(slices) {
+			r.items = make([]workItem, 0, len(slices))
+		}
 		start := int64(0)
 		for b := 0; b < len(slices); b++ {
 			spans := all[start:slices[b]:slices[b]]

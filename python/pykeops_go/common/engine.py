@@ -344,15 +344,17 @@ class CallPlan:
             desc[_TOKEN_WORD] = token
             _run_interruptible(token, args)
 
-    def fast_run(self, sizes: Sequence[int], address: Callable[[Any], int],
-                 by_object: bool = False) -> FastRun | None:
-        """:meth:`run_addresses` for calls whose arrays have the given sizes (elements per
-        argument), as a :class:`FastRun`; None for threaded calls, which :meth:`run_addresses`
-        makes interruptible. ``address(a)`` is the address of array ``a``'s data; with
-        ``by_object`` (and ``DATA_OFFSET``), the arrays are NumPy arrays passed by object."""
+    def fast_run(self, sizes: Sequence[int], address: Callable[[Any], int], by_object: bool,
+                 empty: Callable[[tuple, Any], Any], vals: tuple | None, idx: tuple | None) -> FastRun | None:
+        """Calls on arrays of the planned shapes with the given sizes (elements per argument),
+        as a :class:`FastRun`; None for threaded calls, which :meth:`run_addresses` makes
+        interruptible. ``address(a)`` is the address of array ``a``'s data; with ``by_object``
+        (and ``DATA_OFFSET``) the arrays are NumPy arrays, passed by object. ``vals`` and
+        ``idx`` are the ``(shape, dtype)`` of the outputs (None when absent), allocated by
+        ``empty(shape, dtype)``."""
         if self.threaded:
             return None
-        return FastRun(self, sizes, address, DATA_OFFSET if by_object else 0)
+        return FastRun(self, sizes, address, DATA_OFFSET if by_object else 0, empty, vals, idx)
 
     def run_partial(self, arrays: Sequence[np.ndarray], state: np.ndarray, offset: int) -> None:
         """Run on arrays of the planned shapes (planned with no values and no indices), writing
@@ -368,51 +370,60 @@ class CallPlan:
 
 
 class FastRun:
-    """:meth:`CallPlan.run_addresses` on arrays of the planned sizes, in few steps.
+    """A call of checked shapes in few steps: allocate the outputs, pass the buffers, run.
 
-    The lengths are written in the descriptor once, and Go is called directly (gopy's
-    Python wrapper only forwards). With ``offset`` (``DATA_OFFSET``), the arrays are NumPy
-    arrays passed by object: the descriptor holds ``id(array)`` and Go reads the data pointer
-    at ``offset`` in the array object (RunObjects), as reading each address here would cost
-    more than the rest of a small call. The caller guarantees what :meth:`CallPlan.run`
-    asks of arrays (and with ``offset``, that they are ``numpy.ndarray``, or a subclass).
+    ``fast(arrays)`` returns the values, the indices, or both as a pair. The lengths are
+    written in the descriptor once, and Go is called directly (gopy's Python wrapper only
+    forwards). With ``offset`` (``DATA_OFFSET``), the arrays are NumPy arrays passed by
+    object: the descriptor holds ``id(array)`` and Go reads the data pointer at ``offset``
+    in the array object (RunObjects), as reading each address here would cost more than
+    the rest of a small call. The caller guarantees what :meth:`CallPlan.run` asks of
+    arrays (and with ``offset``, that they are ``numpy.ndarray``, or a subclass).
     """
 
     __slots__ = ("plan", "handle", "code", "arg_pos", "vals_pos", "idx_pos", "sizes", "address", "offset",
-                 "words", "nwords", "buffers")
+                 "empty", "vals", "idx", "words", "nwords", "buffers")
 
-    def __init__(self, plan: CallPlan, sizes: Sequence[int], address: Callable[[Any], int], offset: int):
+    def __init__(self, plan: CallPlan, sizes: Sequence[int], address: Callable[[Any], int], offset: int,
+                 empty: Callable[[tuple, Any], Any], vals: tuple | None, idx: tuple | None):
         self.plan, self.handle, self.code = plan, plan.handle, plan.code
         self.arg_pos, self.vals_pos, self.idx_pos = plan.arg_pos, plan.out_pos, plan.out_pos + 2
         self.sizes, self.offset = list(sizes), offset
         self.address = id if offset else address
+        self.empty, self.vals, self.idx = empty, vals, idx
         self.words = plan.words.copy()
         for pos, n in zip(plan.arg_pos, sizes):
             self.words[pos + 1] = n
         self.nwords = len(self.words)
         self.buffers = {}  # thread id -> (descriptor copy as a memoryview, its address, the copy)
 
-    def __call__(self, arrays: Sequence[Any], vals: Any, idx: Any) -> None:
+    def __call__(self, arrays: Sequence[Any]) -> Any:
+        vals = None if self.vals is None else self.empty(*self.vals)
+        idx = None if self.idx is None else self.empty(*self.idx)
         if _child is not None:
-            return self._run_in_child(arrays, vals, idx)
-        entry = self.buffers.get(_get_ident())
-        if entry is None:  # each thread fills its own copy
-            desc = self.words.copy()
-            entry = self.buffers[_get_ident()] = (memoryview(desc), desc.ctypes.data, desc)
-        desc, address = entry[0], self.address
-        for pos, a in zip(self.arg_pos, arrays):
-            desc[pos] = address(a)
-        if vals is not None:
-            desc[self.vals_pos] = address(vals)
-        if idx is not None:
-            desc[self.idx_pos] = address(idx)
-        try:
-            if self.offset:
-                _go_run_objects(self.handle, self.code, entry[1], self.nwords, self.offset)
-            else:
-                _go_run_direct(self.handle, self.code, entry[1], self.nwords)
-        except RuntimeError as err:
-            _reraise(err)
+            self._run_in_child(arrays, vals, idx)
+        else:
+            entry = self.buffers.get(_get_ident())
+            if entry is None:  # each thread fills its own copy
+                desc = self.words.copy()
+                entry = self.buffers[_get_ident()] = (memoryview(desc), desc.ctypes.data, desc)
+            desc, address = entry[0], self.address
+            for pos, a in zip(self.arg_pos, arrays):
+                desc[pos] = address(a)
+            if vals is not None:
+                desc[self.vals_pos] = address(vals)
+            if idx is not None:
+                desc[self.idx_pos] = address(idx)
+            try:
+                if self.offset:
+                    _go_run_objects(self.handle, self.code, entry[1], self.nwords, self.offset)
+                else:
+                    _go_run_direct(self.handle, self.code, entry[1], self.nwords)
+            except RuntimeError as err:
+                _reraise(err)
+        if idx is None:
+            return vals
+        return idx if vals is None else (vals, idx)
 
     def _run_in_child(self, arrays, vals, idx) -> None:
         if self.offset:

@@ -257,8 +257,14 @@ class Genred:
             if on.device == "GPU":
                 self._fast[key] = _HostGPUCall(A, run_gpu, p.dtype.name, vshape, ishape, final)
             else:
-                self._fast[key] = _FastCall(A, plan, [a.size for a in p.arrays], p.dtype.name,
-                                            vshape, ishape, final)
+                sizes = [a.size for a in p.arrays]
+                fast = None
+                if final == (vshape or ishape):  # results returned in the outputs' shape
+                    dtype = A.dtype(p.dtype.name)
+                    fast = plan.fast_run(sizes, A.address, A.by_object, A.empty,
+                                         None if vshape is None else (vshape, dtype),
+                                         None if ishape is None else (ishape, A.dtype("int64")))
+                self._fast[key] = fast or _FastCall(A, plan, sizes, p.dtype.name, vshape, ishape, final)
         if vals is not None and p.user_dtype != p.dtype:
             vals = vals.astype(p.user_dtype)
         return A.from_numpy(_result(vals, idx, final))
@@ -308,34 +314,24 @@ def _result(vals, idx, final):
 
 
 class _FastCall:
-    """A call of already-checked shapes: allocate the outputs, pass the arrays and run.
+    """A call of already-checked shapes whose plan has no ``engine.FastRun`` (a threaded call),
+    or whose results are reshaped (the KMin family): allocate the outputs, pass addresses, run."""
 
-    The run is an ``engine.FastRun`` (NumPy arrays by object, see ``ArrayAdapter.by_object``),
-    or for threaded calls ``CallPlan.run_addresses``.
-    """
-
-    __slots__ = ("run", "fast", "sizes", "address", "empty", "dtype", "int64", "vshape", "ishape",
-                 "final")
+    __slots__ = ("run", "sizes", "address", "empty", "dtype", "int64", "vshape", "ishape", "final")
 
     def __init__(self, arrays: type[ArrayAdapter], plan: engine.CallPlan, sizes: list, dtype: str,
                  vshape, ishape, final):
         self.run, self.sizes, self.address, self.empty = plan.run_addresses, sizes, arrays.address, arrays.empty
-        self.fast = plan.fast_run(sizes, arrays.address, arrays.by_object)
         self.dtype, self.int64 = arrays.dtype(dtype), arrays.dtype("int64")
         self.vshape, self.ishape = vshape, ishape
         self.final = None if final == (vshape or ishape) else final  # no reshape when it changes nothing
 
     def __call__(self, args):
+        address = self.address
         vals = None if self.vshape is None else self.empty(self.vshape, self.dtype)
         idx = None if self.ishape is None else self.empty(self.ishape, self.int64)
-        if self.fast is not None:
-            self.fast(args, vals, idx)
-        else:
-            address = self.address
-            self.run([address(a) for a in args], self.sizes, 0 if vals is None else address(vals),
-                     0 if idx is None else address(idx))
-        if idx is None and self.final is None:
-            return vals
+        self.run([address(a) for a in args], self.sizes, 0 if vals is None else address(vals),
+                 0 if idx is None else address(idx))
         return _result(vals, idx, self.final)
 
 

@@ -10,8 +10,8 @@ copying nothing on the way.
 
 The checks of a call's arrays (shapes, dtypes, batch dimensions) are made once,
 on those NumPy views (``common/arguments.py``); later calls of the same
-``shapes_key`` skip them and pass addresses directly (``Genred`` keeps one call
-plan per key).
+``shapes_key`` skip them and hand the buffers to Go directly (``Genred`` keeps
+one call plan per key).
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ class ArrayAdapter:
     #: is handed by object on calls of checked shapes (``engine.FastRun``), not by address.
     by_object = False
 
-    #: ``empty(shape, dtype=...)``: a new C-contiguous array of the binding.
+    #: ``empty(shape, dtype)``: a new C-contiguous array of the binding (``dtype`` as
+    #: :meth:`dtype` gives it).
     empty = None
 
     @staticmethod

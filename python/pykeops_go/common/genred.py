@@ -9,7 +9,8 @@ options are checked against (reduction names, which take ``opt_arg``,
 
 A call's arrays are checked on their first call of given shapes (the full
 path); the call then leaves a plan under the arrays' shapes key, and later
-calls of that key only allocate the outputs and pass addresses to Go.
+calls of that key only allocate the outputs and hand the buffers to Go
+(``engine.FastRun``: NumPy arrays by object, tensors by address).
 """
 
 from __future__ import annotations
@@ -264,7 +265,9 @@ class Genred:
                     fast = plan.fast_run(sizes, A.address, A.by_object, A.empty,
                                          None if vshape is None else (vshape, dtype),
                                          None if ishape is None else (ishape, A.dtype("int64")))
-                self._fast[key] = fast or _FastCall(A, plan, sizes, p.dtype.name, vshape, ishape, final)
+                if fast is None:
+                    fast = _FastCall(A, plan, sizes, p.dtype.name, vshape, ishape, final)
+                self._fast[key] = fast
         if vals is not None and p.user_dtype != p.dtype:
             vals = vals.astype(p.user_dtype)
         return A.from_numpy(_result(vals, idx, final))

@@ -140,6 +140,9 @@ func (l *layout) readDataPointers(dataOffset int) error {
 			return nil
 		}
 		if b.addr == 0 || b.addr%unsafe.Alignof(uintptr(0)) != 0 {
+			if a < 0 {
+				return errkind.Errorf(errkind.BadValue, "%s: invalid object address %#x", what, b.addr)
+			}
 			return errkind.Errorf(errkind.BadValue, "%s %d: invalid object address %#x", what, a, b.addr)
 		}
 		// As in view: the object belongs to the caller, alive for the call.
@@ -152,10 +155,10 @@ func (l *layout) readDataPointers(dataOffset int) error {
 			return err
 		}
 	}
-	if err := read(&l.vals, "values output", 0); err != nil {
+	if err := read(&l.vals, "values output", -1); err != nil {
 		return err
 	}
-	return read(&l.idx, "index output", 0)
+	return read(&l.idx, "index output", -1)
 }
 
 // viewRanges makes the block-sparse ranges of l (host memory, int64) a core.Ranges.

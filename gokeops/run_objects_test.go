@@ -84,6 +84,13 @@ func TestRunObjects(t *testing.T) {
 			t.Errorf("object address %#x gave %v", bad, err)
 		}
 	}
+	odesc[HeaderWords+3] = objAddr(objs[1])
+	odesc[HeaderWords+7] = 0 // the values output
+	_, err = RunObjects(h, Float64, uintptr(unsafe.Pointer(&odesc[0])), len(odesc), objectOffset)
+	if err == nil || !strings.Contains(err.Error(), "values output: invalid object address 0x0") {
+		t.Errorf("a null values object gave %v", err)
+	}
+	odesc[HeaderWords+7] = objAddr(objs[3])
 	// An object holding a null buffer address is refused as such a buffer is.
 	odesc[HeaderWords+3] = objAddr(objs[1])
 	objs[1][objectOffset/8] = 0

@@ -5,6 +5,10 @@ still checked or computed like the dense float64 NumPy reference, and a call tha
 autograd still gets it.
 """
 
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 import torch
@@ -90,3 +94,28 @@ def test_out(gauss):
     assert_close(out.numpy(), gauss_ref(x, y, b), np.float64)
     with pytest.raises(ValueError, match="out must be"):
         gauss(*tensors(x, y, b), out=torch.zeros((9, 1), dtype=torch.float64))
+
+
+def test_forked_child_runs_planned_calls():
+    """In a process forked after a planned call, the plan's calls go to the child's engine
+    process (common/fork_helper.py), with the tensors' memory."""
+    src = textwrap.dedent("""
+        import os
+        import numpy as np
+        import torch
+        from pykeops_go.torch import Genred
+        g = Genred("Exp(-SqDist(x,y))*b", ["x=Vi(3)", "y=Vj(3)", "b=Vj(1)"], axis=1)
+        rng = np.random.default_rng(0)
+        x, y, b = (torch.from_numpy(rng.random(s)) for s in ((10, 3), (10, 3), (10, 1)))
+        ref = np.exp(-((x.numpy()[:, None] - y.numpy()[None]) ** 2).sum(-1)) @ b.numpy()
+        assert np.allclose(g(x, y, b).numpy(), ref, rtol=1e-12, atol=0)  # the plan, in the parent
+        pid = os.fork()
+        if pid == 0:
+            ok = all(np.allclose(g(x, y, b).numpy(), ref, rtol=1e-12, atol=0) for _ in range(3))
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, "the child's results differ"
+        print("ok")
+    """)
+    p = subprocess.run([sys.executable, "-c", src], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stdout.strip() == "ok", p.stdout + p.stderr

@@ -33,9 +33,11 @@ func gemmBlock64(splat, y, block, xnorm, ynorm []float64, dim, rows, n int) {
 		for t := 0; t < cols; t += 2 * l {
 			var a00, a01, a10, a11, a20, a21, a30, a31 archsimd.Float64x4
 			_, _ = y[(dim-1)*tileSize+t+2*l-1], x3[dim*l-1]
-			py := unsafe.Pointer(&y[t])
-			px := unsafe.Pointer(&x0[0])
+			y0p, x0p := unsafe.Pointer(&y[t]), unsafe.Pointer(&x0[0])
 			for k := 0; k < dim; k++ {
+				// Offsets from the start: a pointer stepped past the last row
+				// would point outside the buffer (invalid for Go's GC).
+				py, px := unsafe.Add(y0p, k*int(unsafe.Sizeof(y[0]))*tileSize), unsafe.Add(x0p, k*int(unsafe.Sizeof(y[0]))*l)
 				y0 := archsimd.LoadFloat64x4((*[4]float64)(py))
 				y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(py, 8*l)))
 				b := archsimd.LoadFloat64x4((*[4]float64)(px))
@@ -50,8 +52,6 @@ func gemmBlock64(splat, y, block, xnorm, ynorm []float64, dim, rows, n int) {
 				b = archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(px, 3*8*l*dim)))
 				a30 = b.MulAdd(y0, a30)
 				a31 = b.MulAdd(y1, a31)
-				py = unsafe.Add(py, 8*tileSize)
-				px = unsafe.Add(px, 8*l)
 			}
 			yn0, yn1 := archsimd.LoadFloat64x4Slice(ynorm[t:]), archsimd.LoadFloat64x4Slice(ynorm[t+l:])
 			finish64(block[r*tileSize+t:], a00, a01, yn0, yn1, xnorm[r:])
@@ -95,9 +95,11 @@ func gemmBlock32(splat, y, block, xnorm, ynorm []float32, dim, rows, n int) {
 			// Pointer walks instead of slicing keep bounds checks out of the
 			// innermost loop; the slices above bound every address read.
 			_, _ = y[(dim-1)*tileSize+t+2*l-1], x3[dim*l-1]
-			py := unsafe.Pointer(&y[t])
-			px := unsafe.Pointer(&x0[0])
+			y0p, x0p := unsafe.Pointer(&y[t]), unsafe.Pointer(&x0[0])
 			for k := 0; k < dim; k++ {
+				// Offsets from the start: a pointer stepped past the last row
+				// would point outside the buffer (invalid for Go's GC).
+				py, px := unsafe.Add(y0p, k*int(unsafe.Sizeof(y[0]))*tileSize), unsafe.Add(x0p, k*int(unsafe.Sizeof(y[0]))*l)
 				y0 := archsimd.LoadFloat32x8((*[8]float32)(py))
 				y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(py, 4*l)))
 				b := archsimd.LoadFloat32x8((*[8]float32)(px))
@@ -112,8 +114,6 @@ func gemmBlock32(splat, y, block, xnorm, ynorm []float32, dim, rows, n int) {
 				b = archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(px, 3*4*l*dim)))
 				a30 = b.MulAdd(y0, a30)
 				a31 = b.MulAdd(y1, a31)
-				py = unsafe.Add(py, 4*tileSize)
-				px = unsafe.Add(px, 4*l)
 			}
 			yn0, yn1 := archsimd.LoadFloat32x8Slice(ynorm[t:]), archsimd.LoadFloat32x8Slice(ynorm[t+l:])
 			finish32(block[r*tileSize+t:], a00, a01, yn0, yn1, xnorm[r:])

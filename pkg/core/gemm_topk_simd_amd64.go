@@ -62,16 +62,20 @@ func topkPanels32(xs, yp []float32, dim, p0, p1 int, xn, yn, thr, dist []float32
 	for p := p0; p < p1; p++ {
 		// The first products start the sums (x*y is fma(x, y, 0) but for
 		// the sign of a zero, which the distance does not keep).
-		px, py := unsafe.Pointer(&xs[0]), unsafe.Pointer(&yp[p*dim*2*l])
+		// Byte offsets, not walked pointers: a pointer stepped past the
+		// last vector would point outside its buffer (invalid for Go's GC).
+		px0, py0 := unsafe.Pointer(&xs[0]), unsafe.Pointer(&yp[p*dim*2*l])
+		px, py, ox, oy := px0, py0, 0, 0
 		y0 := archsimd.LoadFloat32x8((*[l]float32)(py))
 		y1 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 4*l)))
 		a00, a01 := archsimd.LoadFloat32x8((*[l]float32)(px)).Mul(y0), archsimd.LoadFloat32x8((*[l]float32)(px)).Mul(y1)
 		a10, a11 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).Mul(y0), archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 4*l))).Mul(y1)
 		a20, a21 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).Mul(y0), archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 2*4*l))).Mul(y1)
 		a30, a31 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).Mul(y0), archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 3*4*l))).Mul(y1)
-		px, py = unsafe.Add(px, 4*4*l), unsafe.Add(py, 2*4*l)
+		ox, oy = ox+4*4*l, oy+2*4*l
 		k := 1
 		for ; k+2 <= dim; k += 2 {
+			px, py := unsafe.Add(px0, ox), unsafe.Add(py0, oy)
 			y0 := archsimd.LoadFloat32x8((*[l]float32)(py))
 			y1 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 4*l)))
 			a00 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y0, a00)
@@ -92,9 +96,10 @@ func topkPanels32(xs, yp []float32, dim, p0, p1 int, xn, yn, thr, dist []float32
 			a21 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 6*4*l))).MulAdd(y1, a21)
 			a30 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 7*4*l))).MulAdd(y0, a30)
 			a31 = archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(px, 7*4*l))).MulAdd(y1, a31)
-			px, py = unsafe.Add(px, 8*4*l), unsafe.Add(py, 4*4*l)
+			ox, oy = ox+8*4*l, oy+4*4*l
 		}
 		if k < dim {
+			px, py := unsafe.Add(px0, ox), unsafe.Add(py0, oy)
 			y0 := archsimd.LoadFloat32x8((*[l]float32)(py))
 			y1 := archsimd.LoadFloat32x8((*[l]float32)(unsafe.Add(py, 4*l)))
 			a00 = archsimd.LoadFloat32x8((*[l]float32)(px)).MulAdd(y0, a00)
@@ -152,16 +157,20 @@ func topkPanels64(xs, yp []float64, dim, p0, p1 int, xn, yn, thr, dist []float64
 	for p := p0; p < p1; p++ {
 		// The first products start the sums (x*y is fma(x, y, 0) but for
 		// the sign of a zero, which the distance does not keep).
-		px, py := unsafe.Pointer(&xs[0]), unsafe.Pointer(&yp[p*dim*2*l])
+		// Byte offsets, not walked pointers: a pointer stepped past the
+		// last vector would point outside its buffer (invalid for Go's GC).
+		px0, py0 := unsafe.Pointer(&xs[0]), unsafe.Pointer(&yp[p*dim*2*l])
+		px, py, ox, oy := px0, py0, 0, 0
 		y0 := archsimd.LoadFloat64x4((*[l]float64)(py))
 		y1 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 8*l)))
 		a00, a01 := archsimd.LoadFloat64x4((*[l]float64)(px)).Mul(y0), archsimd.LoadFloat64x4((*[l]float64)(px)).Mul(y1)
 		a10, a11 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).Mul(y0), archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 8*l))).Mul(y1)
 		a20, a21 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).Mul(y0), archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 2*8*l))).Mul(y1)
 		a30, a31 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).Mul(y0), archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 3*8*l))).Mul(y1)
-		px, py = unsafe.Add(px, 4*8*l), unsafe.Add(py, 2*8*l)
+		ox, oy = ox+4*8*l, oy+2*8*l
 		k := 1
 		for ; k+2 <= dim; k += 2 {
+			px, py := unsafe.Add(px0, ox), unsafe.Add(py0, oy)
 			y0 := archsimd.LoadFloat64x4((*[l]float64)(py))
 			y1 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 8*l)))
 			a00 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y0, a00)
@@ -182,9 +191,10 @@ func topkPanels64(xs, yp []float64, dim, p0, p1 int, xn, yn, thr, dist []float64
 			a21 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 6*8*l))).MulAdd(y1, a21)
 			a30 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 7*8*l))).MulAdd(y0, a30)
 			a31 = archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(px, 7*8*l))).MulAdd(y1, a31)
-			px, py = unsafe.Add(px, 8*8*l), unsafe.Add(py, 4*8*l)
+			ox, oy = ox+8*8*l, oy+4*8*l
 		}
 		if k < dim {
+			px, py := unsafe.Add(px0, ox), unsafe.Add(py0, oy)
 			y0 := archsimd.LoadFloat64x4((*[l]float64)(py))
 			y1 := archsimd.LoadFloat64x4((*[l]float64)(unsafe.Add(py, 8*l)))
 			a00 = archsimd.LoadFloat64x4((*[l]float64)(px)).MulAdd(y0, a00)

@@ -36,7 +36,153 @@ var foldKernelsF64 = [4][profileAffine + 1][4]func(*foldArgs[float64], *[2][fold
 
 // foldDotExp1F64 is the dot fold of the Exp profile at dimension 1, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExp1F64Exact is the exact one.
 func foldDotExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExp1F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float64x4
+	var sb archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExp1F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExp1F64Exact is the dot fold of the Exp profile at dimension 1, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExp1F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -61,8 +207,8 @@ func foldDotExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		qb := db0.Mul(db0)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -101,7 +247,7 @@ func foldDotExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -119,12 +265,12 @@ func foldDotExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -163,7 +309,7 @@ func foldDotExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -180,7 +326,166 @@ func foldDotExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 
 // foldDotExp2F64 is the dot fold of the Exp profile at dimension 2, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExp2F64Exact is the exact one.
 func foldDotExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExp2F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float64x4
+	var sb archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExp2F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExp2F64Exact is the dot fold of the Exp profile at dimension 2, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExp2F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -213,8 +518,8 @@ func foldDotExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -253,7 +558,7 @@ func foldDotExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -276,12 +581,12 @@ func foldDotExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -320,7 +625,7 @@ func foldDotExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -337,7 +642,179 @@ func foldDotExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 
 // foldDotExp3F64 is the dot fold of the Exp profile at dimension 3, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExp3F64Exact is the exact one.
 func foldDotExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExp3F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float64x4
+	var sb archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExp3F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExp3F64Exact is the dot fold of the Exp profile at dimension 3, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExp3F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -378,8 +855,8 @@ func foldDotExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -418,7 +895,7 @@ func foldDotExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -446,12 +923,12 @@ func foldDotExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -490,7 +967,7 @@ func foldDotExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -507,7 +984,192 @@ func foldDotExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 
 // foldDotExp4F64 is the dot fold of the Exp profile at dimension 4, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExp4F64Exact is the exact one.
 func foldDotExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExp4F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float64x4
+	var sb archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExp4F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExp4F64Exact is the dot fold of the Exp profile at dimension 4, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExp4F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -556,8 +1218,8 @@ func foldDotExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -596,7 +1258,7 @@ func foldDotExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -629,12 +1291,12 @@ func foldDotExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -673,7 +1335,7 @@ func foldDotExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -690,7 +1352,153 @@ func foldDotExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 
 // foldDotExpSqrt1F64 is the dot fold of the ExpSqrt profile at dimension 1, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExpSqrt1F64Exact is the exact one.
 func foldDotExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExpSqrt1F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float64x4
+	var sb archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExpSqrt1F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExpSqrt1F64Exact is the dot fold of the ExpSqrt profile at dimension 1, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExpSqrt1F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -715,8 +1523,8 @@ func foldDotExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		qb := db0.Mul(db0)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -755,7 +1563,7 @@ func foldDotExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -773,12 +1581,12 @@ func foldDotExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -817,7 +1625,7 @@ func foldDotExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -834,7 +1642,166 @@ func foldDotExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 
 // foldDotExpSqrt2F64 is the dot fold of the ExpSqrt profile at dimension 2, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExpSqrt2F64Exact is the exact one.
 func foldDotExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExpSqrt2F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float64x4
+	var sb archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExpSqrt2F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExpSqrt2F64Exact is the dot fold of the ExpSqrt profile at dimension 2, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExpSqrt2F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -867,8 +1834,8 @@ func foldDotExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -907,7 +1874,7 @@ func foldDotExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -930,12 +1897,12 @@ func foldDotExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -974,7 +1941,7 @@ func foldDotExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -991,7 +1958,179 @@ func foldDotExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 
 // foldDotExpSqrt3F64 is the dot fold of the ExpSqrt profile at dimension 3, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExpSqrt3F64Exact is the exact one.
 func foldDotExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExpSqrt3F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float64x4
+	var sb archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExpSqrt3F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExpSqrt3F64Exact is the dot fold of the ExpSqrt profile at dimension 3, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExpSqrt3F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -1032,8 +2171,8 @@ func foldDotExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -1072,7 +2211,7 @@ func foldDotExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -1100,12 +2239,12 @@ func foldDotExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -1144,7 +2283,7 @@ func foldDotExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -1161,7 +2300,192 @@ func foldDotExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 
 // foldDotExpSqrt4F64 is the dot fold of the ExpSqrt profile at dimension 4, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExpSqrt4F64Exact is the exact one.
 func foldDotExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExpSqrt4F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float64x4
+	var sb archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExpSqrt4F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExpSqrt4F64Exact is the dot fold of the ExpSqrt profile at dimension 4, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExpSqrt4F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -1210,8 +2534,8 @@ func foldDotExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -1250,7 +2574,7 @@ func foldDotExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -1283,12 +2607,12 @@ func foldDotExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -1327,7 +2651,7 @@ func foldDotExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -1381,8 +2705,8 @@ func foldDotCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
@@ -1446,8 +2770,8 @@ func foldDotCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
@@ -1524,8 +2848,8 @@ func foldDotCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
@@ -1615,8 +2939,8 @@ func foldDotCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
@@ -1630,7 +2954,157 @@ func foldDotCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 
 // foldDiffExp1F64 is the diff fold of the Exp profile at dimension 1, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExp1F64Exact is the exact one.
 func foldDiffExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExp1F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float64x4
+	var sb0 archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExp1F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExp1F64Exact is the diff fold of the Exp profile at dimension 1, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExp1F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -1655,8 +3129,8 @@ func foldDiffExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		qb := db0.Mul(db0)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -1695,7 +3169,7 @@ func foldDiffExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -1715,12 +3189,12 @@ func foldDiffExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -1759,7 +3233,7 @@ func foldDiffExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -1778,7 +3252,178 @@ func foldDiffExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 
 // foldDiffExp2F64 is the diff fold of the Exp profile at dimension 2, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExp2F64Exact is the exact one.
 func foldDiffExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExp2F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float64x4
+	var sa1 archsimd.Float64x4
+	var sb0 archsimd.Float64x4
+	var sb1 archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+		sa1 = ka.MulAdd(da1, sa1)
+		sb1 = kb.MulAdd(db1, sb1)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExp2F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sa1.Mul(bc(a.ou[0])).Store(&o[0][1])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	sb1.Mul(bc(a.ou[1])).Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExp2F64Exact is the diff fold of the Exp profile at dimension 2, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExp2F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -1813,8 +3458,8 @@ func foldDiffExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -1853,7 +3498,7 @@ func foldDiffExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -1880,12 +3525,12 @@ func foldDiffExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -1924,7 +3569,7 @@ func foldDiffExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -1947,7 +3592,199 @@ func foldDiffExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 
 // foldDiffExp3F64 is the diff fold of the Exp profile at dimension 3, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExp3F64Exact is the exact one.
 func foldDiffExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExp3F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float64x4
+	var sa1 archsimd.Float64x4
+	var sa2 archsimd.Float64x4
+	var sb0 archsimd.Float64x4
+	var sb1 archsimd.Float64x4
+	var sb2 archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+		sa1 = ka.MulAdd(da1, sa1)
+		sb1 = kb.MulAdd(db1, sb1)
+		sa2 = ka.MulAdd(da2, sa2)
+		sb2 = kb.MulAdd(db2, sb2)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExp3F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sa1.Mul(bc(a.ou[0])).Store(&o[0][1])
+	sa2.Mul(bc(a.ou[0])).Store(&o[0][2])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	sb1.Mul(bc(a.ou[1])).Store(&o[1][1])
+	sb2.Mul(bc(a.ou[1])).Store(&o[1][2])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExp3F64Exact is the diff fold of the Exp profile at dimension 3, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExp3F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -1992,8 +3829,8 @@ func foldDiffExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -2032,7 +3869,7 @@ func foldDiffExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -2066,12 +3903,12 @@ func foldDiffExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -2110,7 +3947,7 @@ func foldDiffExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -2137,7 +3974,220 @@ func foldDiffExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 
 // foldDiffExp4F64 is the diff fold of the Exp profile at dimension 4, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExp4F64Exact is the exact one.
 func foldDiffExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExp4F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float64x4
+	var sa1 archsimd.Float64x4
+	var sa2 archsimd.Float64x4
+	var sa3 archsimd.Float64x4
+	var sb0 archsimd.Float64x4
+	var sb1 archsimd.Float64x4
+	var sb2 archsimd.Float64x4
+	var sb3 archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+		sa1 = ka.MulAdd(da1, sa1)
+		sb1 = kb.MulAdd(db1, sb1)
+		sa2 = ka.MulAdd(da2, sa2)
+		sb2 = kb.MulAdd(db2, sb2)
+		sa3 = ka.MulAdd(da3, sa3)
+		sb3 = kb.MulAdd(db3, sb3)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExp4F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+		sa3 = ka.MulAdd(da3, sa3).Merge(sa3, live)
+		sb3 = kb.MulAdd(db3, sb3).Merge(sb3, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sa1.Mul(bc(a.ou[0])).Store(&o[0][1])
+	sa2.Mul(bc(a.ou[0])).Store(&o[0][2])
+	sa3.Mul(bc(a.ou[0])).Store(&o[0][3])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	sb1.Mul(bc(a.ou[1])).Store(&o[1][1])
+	sb2.Mul(bc(a.ou[1])).Store(&o[1][2])
+	sb3.Mul(bc(a.ou[1])).Store(&o[1][3])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExp4F64Exact is the diff fold of the Exp profile at dimension 4, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExp4F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -2192,8 +4242,8 @@ func foldDiffExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -2232,7 +4282,7 @@ func foldDiffExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -2273,12 +4323,12 @@ func foldDiffExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -2317,7 +4367,7 @@ func foldDiffExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -2348,7 +4398,157 @@ func foldDiffExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 
 // foldDiffExpSqrt1F64 is the diff fold of the ExpSqrt profile at dimension 1, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExpSqrt1F64Exact is the exact one.
 func foldDiffExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExpSqrt1F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float64x4
+	var sb0 archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExpSqrt1F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExpSqrt1F64Exact is the diff fold of the ExpSqrt profile at dimension 1, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExpSqrt1F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -2373,8 +4573,8 @@ func foldDiffExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		qb := db0.Mul(db0)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -2413,7 +4613,7 @@ func foldDiffExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -2433,12 +4633,12 @@ func foldDiffExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -2477,7 +4677,7 @@ func foldDiffExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -2496,7 +4696,178 @@ func foldDiffExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 
 // foldDiffExpSqrt2F64 is the diff fold of the ExpSqrt profile at dimension 2, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExpSqrt2F64Exact is the exact one.
 func foldDiffExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExpSqrt2F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float64x4
+	var sa1 archsimd.Float64x4
+	var sb0 archsimd.Float64x4
+	var sb1 archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+		sa1 = ka.MulAdd(da1, sa1)
+		sb1 = kb.MulAdd(db1, sb1)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExpSqrt2F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sa1.Mul(bc(a.ou[0])).Store(&o[0][1])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	sb1.Mul(bc(a.ou[1])).Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExpSqrt2F64Exact is the diff fold of the ExpSqrt profile at dimension 2, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExpSqrt2F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -2531,8 +4902,8 @@ func foldDiffExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -2571,7 +4942,7 @@ func foldDiffExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -2598,12 +4969,12 @@ func foldDiffExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -2642,7 +5013,7 @@ func foldDiffExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -2665,7 +5036,199 @@ func foldDiffExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 
 // foldDiffExpSqrt3F64 is the diff fold of the ExpSqrt profile at dimension 3, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExpSqrt3F64Exact is the exact one.
 func foldDiffExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExpSqrt3F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float64x4
+	var sa1 archsimd.Float64x4
+	var sa2 archsimd.Float64x4
+	var sb0 archsimd.Float64x4
+	var sb1 archsimd.Float64x4
+	var sb2 archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+		sa1 = ka.MulAdd(da1, sa1)
+		sb1 = kb.MulAdd(db1, sb1)
+		sa2 = ka.MulAdd(da2, sa2)
+		sb2 = kb.MulAdd(db2, sb2)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExpSqrt3F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sa1.Mul(bc(a.ou[0])).Store(&o[0][1])
+	sa2.Mul(bc(a.ou[0])).Store(&o[0][2])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	sb1.Mul(bc(a.ou[1])).Store(&o[1][1])
+	sb2.Mul(bc(a.ou[1])).Store(&o[1][2])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExpSqrt3F64Exact is the diff fold of the ExpSqrt profile at dimension 3, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExpSqrt3F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -2710,8 +5273,8 @@ func foldDiffExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -2750,7 +5313,7 @@ func foldDiffExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -2784,12 +5347,12 @@ func foldDiffExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -2828,7 +5391,7 @@ func foldDiffExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -2855,7 +5418,220 @@ func foldDiffExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 
 // foldDiffExpSqrt4F64 is the diff fold of the ExpSqrt profile at dimension 4, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExpSqrt4F64Exact is the exact one.
 func foldDiffExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExpSqrt4F64Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float64x4
+	var sa1 archsimd.Float64x4
+	var sa2 archsimd.Float64x4
+	var sa3 archsimd.Float64x4
+	var sb0 archsimd.Float64x4
+	var sb1 archsimd.Float64x4
+	var sb2 archsimd.Float64x4
+	var sb3 archsimd.Float64x4
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+		sa1 = ka.MulAdd(da1, sa1)
+		sb1 = kb.MulAdd(db1, sb1)
+		sa2 = ka.MulAdd(da2, sa2)
+		sb2 = kb.MulAdd(db2, sb2)
+		sa3 = ka.MulAdd(da3, sa3)
+		sb3 = kb.MulAdd(db3, sb3)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExpSqrt4F64Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+		sa3 = ka.MulAdd(da3, sa3).Merge(sa3, live)
+		sb3 = kb.MulAdd(db3, sb3).Merge(sb3, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sa1.Mul(bc(a.ou[0])).Store(&o[0][1])
+	sa2.Mul(bc(a.ou[0])).Store(&o[0][2])
+	sa3.Mul(bc(a.ou[0])).Store(&o[0][3])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	sb1.Mul(bc(a.ou[1])).Store(&o[1][1])
+	sb2.Mul(bc(a.ou[1])).Store(&o[1][2])
+	sb3.Mul(bc(a.ou[1])).Store(&o[1][3])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExpSqrt4F64Exact is the diff fold of the ExpSqrt profile at dimension 4, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExpSqrt4F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
 	if nt == 0 {
@@ -2910,8 +5686,8 @@ func foldDiffExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -2950,7 +5726,7 @@ func foldDiffExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -2991,12 +5767,12 @@ func foldDiffExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -3035,7 +5811,7 @@ func foldDiffExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -3105,8 +5881,8 @@ func foldDiffCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka = ka.Mul(oa).Mul(wv)
@@ -3178,8 +5954,8 @@ func foldDiffCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka = ka.Mul(oa).Mul(wv)
@@ -3272,8 +6048,8 @@ func foldDiffCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka = ka.Mul(oa).Mul(wv)
@@ -3387,8 +6163,8 @@ func foldDiffCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka = ka.Mul(oa).Mul(wv)
@@ -3416,8 +6192,9 @@ func foldDiffCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 
 // foldStoreExp1F64 is the store fold of the Exp profile at dimension 1, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExp1F64Exact is the exact one.
 func foldStoreExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -3430,8 +6207,9 @@ func foldStoreExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -3443,6 +6221,8 @@ func foldStoreExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		eb := qb.Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
 		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -3481,20 +6261,13 @@ func foldStoreExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
-			ka = expWideF64x4(ea, ppa, kka, ka)
-			kb = expWideF64x4(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExp1F64Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -3505,12 +6278,12 @@ func foldStoreExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -3549,7 +6322,7 @@ func foldStoreExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -3561,21 +6334,170 @@ func foldStoreExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExp1F64Exact is the store fold of the Exp profile at dimension 1, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExp1F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExp2F64 is the store fold of the Exp profile at dimension 2, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExp2F64Exact is the exact one.
 func foldStoreExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -3591,8 +6513,9 @@ func foldStoreExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -3609,6 +6532,8 @@ func foldStoreExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		eb := qb.Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
 		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -3647,20 +6572,13 @@ func foldStoreExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
-			ka = expWideF64x4(ea, ppa, kka, ka)
-			kb = expWideF64x4(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExp2F64Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -3676,12 +6594,12 @@ func foldStoreExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -3720,7 +6638,7 @@ func foldStoreExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -3732,21 +6650,183 @@ func foldStoreExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExp2F64Exact is the store fold of the Exp profile at dimension 2, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExp2F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExp3F64 is the store fold of the Exp profile at dimension 3, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExp3F64Exact is the exact one.
 func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -3765,8 +6845,9 @@ func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -3788,6 +6869,8 @@ func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		eb := qb.Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
 		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -3826,20 +6909,13 @@ func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
-			ka = expWideF64x4(ea, ppa, kka, ka)
-			kb = expWideF64x4(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExp3F64Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -3860,12 +6936,12 @@ func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -3904,7 +6980,7 @@ func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -3916,21 +6992,196 @@ func foldStoreExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExp3F64Exact is the store fold of the Exp profile at dimension 3, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExp3F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExp4F64 is the store fold of the Exp profile at dimension 4, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExp4F64Exact is the exact one.
 func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -3952,8 +7203,9 @@ func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -3980,6 +7232,8 @@ func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		eb := qb.Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
 		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -4018,20 +7272,13 @@ func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
-			ka = expWideF64x4(ea, ppa, kka, ka)
-			kb = expWideF64x4(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExp4F64Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -4057,12 +7304,12 @@ func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -4101,7 +7348,7 @@ func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -4113,21 +7360,209 @@ func foldStoreExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExp4F64Exact is the store fold of the Exp profile at dimension 4, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExp4F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExpSqrt1F64 is the store fold of the ExpSqrt profile at dimension 1, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExpSqrt1F64Exact is the exact one.
 func foldStoreExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -4140,8 +7575,9 @@ func foldStoreExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4153,6 +7589,8 @@ func foldStoreExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		eb := qb.Sqrt().Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
 		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -4191,20 +7629,13 @@ func foldStoreExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
-			ka = expWideF64x4(ea, ppa, kka, ka)
-			kb = expWideF64x4(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExpSqrt1F64Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -4215,12 +7646,12 @@ func foldStoreExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -4259,7 +7690,7 @@ func foldStoreExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -4271,21 +7702,170 @@ func foldStoreExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExpSqrt1F64Exact is the store fold of the ExpSqrt profile at dimension 1, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExpSqrt1F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExpSqrt2F64 is the store fold of the ExpSqrt profile at dimension 2, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExpSqrt2F64Exact is the exact one.
 func foldStoreExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -4301,8 +7881,9 @@ func foldStoreExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4319,6 +7900,8 @@ func foldStoreExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		eb := qb.Sqrt().Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
 		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -4357,20 +7940,13 @@ func foldStoreExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
-			ka = expWideF64x4(ea, ppa, kka, ka)
-			kb = expWideF64x4(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExpSqrt2F64Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -4386,12 +7962,12 @@ func foldStoreExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -4430,7 +8006,7 @@ func foldStoreExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -4442,21 +8018,183 @@ func foldStoreExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExpSqrt2F64Exact is the store fold of the ExpSqrt profile at dimension 2, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExpSqrt2F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExpSqrt3F64 is the store fold of the ExpSqrt profile at dimension 3, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExpSqrt3F64Exact is the exact one.
 func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -4475,8 +8213,9 @@ func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4498,6 +8237,8 @@ func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		eb := qb.Sqrt().Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
 		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -4536,20 +8277,13 @@ func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
-			ka = expWideF64x4(ea, ppa, kka, ka)
-			kb = expWideF64x4(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExpSqrt3F64Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -4570,12 +8304,12 @@ func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -4614,7 +8348,7 @@ func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -4626,21 +8360,196 @@ func foldStoreExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExpSqrt3F64Exact is the store fold of the ExpSqrt profile at dimension 3, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExpSqrt3F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExpSqrt4F64 is the store fold of the ExpSqrt profile at dimension 4, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExpSqrt4F64Exact is the exact one.
 func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -4662,8 +8571,9 @@ func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	var bad archsimd.Mask64x4 // lanes out of the fast exp's range, or NaN
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4690,6 +8600,8 @@ func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		eb := qb.Sqrt().Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
 		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -4728,20 +8640,13 @@ func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
-			ka = expWideF64x4(ea, ppa, kka, ka)
-			kb = expWideF64x4(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExpSqrt4F64Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -4767,12 +8672,12 @@ func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -4811,7 +8716,7 @@ func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -4823,21 +8728,209 @@ func foldStoreExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) in
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExpSqrt4F64Exact is the store fold of the ExpSqrt profile at dimension 4, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExpSqrt4F64Exact(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
+	bc := archsimd.BroadcastFloat64x4
+	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	hia := bc(float64(-inf))
+	hib := bc(float64(-inf))
+	for t := 0; t < n; t += 4 {
+		off := uintptr(t) * 8
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 8
+		live := archsimd.LoadFloat64x4(&foldLaneF64).Less(bc(float64(a.n - n)))
+		dead := archsimd.LoadFloat64x4(&foldLaneF64).GreaterEqual(bc(float64(a.n - n)))
+		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[4]), rb)
+		r2a := ra.Mul(ra)
+		r2b := rb.Mul(rb)
+		q0a := ra.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q0b := rb.Add(archsimd.LoadFloat64x4(&foldConstF64[5]))
+		q1a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		q1b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[6]), archsimd.LoadFloat64x4(&foldConstF64[7]))
+		s0a := q1a.MulAdd(r2a, q0a)
+		s0b := q1b.MulAdd(r2b, q0b)
+		q2a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q2b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[8]), archsimd.LoadFloat64x4(&foldConstF64[9]))
+		q3a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		q3b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[10]), archsimd.LoadFloat64x4(&foldConstF64[11]))
+		s1a := q3a.MulAdd(r2a, q2a)
+		s1b := q3b.MulAdd(r2b, q2b)
+		r4a := r2a.Mul(r2a)
+		r4b := r2b.Mul(r2b)
+		u0a := s1a.MulAdd(r4a, s0a)
+		u0b := s1b.MulAdd(r4b, s0b)
+		q4a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q4b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[12]), archsimd.LoadFloat64x4(&foldConstF64[13]))
+		q5a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		q5b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[14]), archsimd.LoadFloat64x4(&foldConstF64[15]))
+		s2a := q5a.MulAdd(r2a, q4a)
+		s2b := q5b.MulAdd(r2b, q4b)
+		q6a := ra.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		q6b := rb.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[16]), archsimd.LoadFloat64x4(&foldConstF64[17]))
+		u1a := q6a.MulAdd(r4a, s2a)
+		u1b := q6b.MulAdd(r4b, s2b)
+		ppa := u1a.MulAdd(r4a.Mul(r4a), u0a)
+		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
+		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
+			ka = expWideF64x4(ea, ppa, kka, ka)
+			kb = expWideF64x4(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
+		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreCauchy1F64 is the store fold of the Cauchy profile at dimension 1, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -4850,8 +8943,10 @@ func foldStoreCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	hia := bc(float64(-inf))
+	var chka archsimd.Float64x4
+	hib := bc(float64(-inf))
+	var chkb archsimd.Float64x4
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4863,12 +8958,10 @@ func foldStoreCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -4879,8 +8972,8 @@ func foldStoreCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
@@ -4889,21 +8982,22 @@ func foldStoreCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreCauchy2F64 is the store fold of the Cauchy profile at dimension 2, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -4919,8 +9013,10 @@ func foldStoreCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	hia := bc(float64(-inf))
+	var chka archsimd.Float64x4
+	hib := bc(float64(-inf))
+	var chkb archsimd.Float64x4
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -4937,12 +9033,10 @@ func foldStoreCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -4958,8 +9052,8 @@ func foldStoreCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
@@ -4968,21 +9062,22 @@ func foldStoreCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreCauchy3F64 is the store fold of the Cauchy profile at dimension 3, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -5001,8 +9096,10 @@ func foldStoreCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	hia := bc(float64(-inf))
+	var chka archsimd.Float64x4
+	hib := bc(float64(-inf))
+	var chkb archsimd.Float64x4
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -5024,12 +9121,10 @@ func foldStoreCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -5050,8 +9145,8 @@ func foldStoreCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
@@ -5060,21 +9155,22 @@ func foldStoreCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreCauchy4F64 is the store fold of the Cauchy profile at dimension 4, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -5096,8 +9192,10 @@ func foldStoreCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	hia := bc(float64(-inf))
+	var chka archsimd.Float64x4
+	hib := bc(float64(-inf))
+	var chkb archsimd.Float64x4
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -5124,12 +9222,10 @@ func foldStoreCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -5155,8 +9251,8 @@ func foldStoreCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
@@ -5165,21 +9261,22 @@ func foldStoreCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreAffine1F64 is the store fold of the Affine profile at dimension 1, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreAffine1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -5193,8 +9290,10 @@ func foldStoreAffine1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	hia := bc(float64(-inf))
+	var chka archsimd.Float64x4
+	hib := bc(float64(-inf))
+	var chkb archsimd.Float64x4
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -5207,12 +9306,10 @@ func foldStoreAffine1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -5224,8 +9321,8 @@ func foldStoreAffine1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := qa.MulAdd(bs, wv)
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
@@ -5234,21 +9331,22 @@ func foldStoreAffine1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreAffine2F64 is the store fold of the Affine profile at dimension 2, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreAffine2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -5265,8 +9363,10 @@ func foldStoreAffine2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	hia := bc(float64(-inf))
+	var chka archsimd.Float64x4
+	hib := bc(float64(-inf))
+	var chkb archsimd.Float64x4
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -5284,12 +9384,10 @@ func foldStoreAffine2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -5306,8 +9404,8 @@ func foldStoreAffine2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := qa.MulAdd(bs, wv)
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
@@ -5316,21 +9414,22 @@ func foldStoreAffine2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreAffine3F64 is the store fold of the Affine profile at dimension 3, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreAffine3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -5350,8 +9449,10 @@ func foldStoreAffine3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	hia := bc(float64(-inf))
+	var chka archsimd.Float64x4
+	hib := bc(float64(-inf))
+	var chkb archsimd.Float64x4
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -5374,12 +9475,10 @@ func foldStoreAffine3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -5401,8 +9500,8 @@ func foldStoreAffine3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := qa.MulAdd(bs, wv)
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
@@ -5411,21 +9510,22 @@ func foldStoreAffine3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreAffine4F64 is the store fold of the Affine profile at dimension 4, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreAffine4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 	bc := archsimd.BroadcastFloat64x4
 	n, nt, st := a.n/4*4, (a.n+3)/4*4, a.stride
@@ -5448,8 +9548,10 @@ func foldStoreAffine4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
-	hia, loa := bc(float64(-inf)), bc(float64(inf))
-	hib, lob := bc(float64(-inf)), bc(float64(inf))
+	hia := bc(float64(-inf))
+	var chka archsimd.Float64x4
+	hib := bc(float64(-inf))
+	var chkb archsimd.Float64x4
 	for t := 0; t < n; t += 4 {
 		off := uintptr(t) * 8
 		y0 := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(ys0, off)))
@@ -5477,12 +9579,10 @@ func foldStoreAffine4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
 		kb.Store((*[4]float64)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 8
@@ -5509,8 +9609,8 @@ func foldStoreAffine4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := qa.MulAdd(bs, wv)
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[4]float64)(unsafe.Add(out0, off)))
@@ -5519,13 +9619,13 @@ func foldStoreAffine4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
@@ -5560,8 +9660,8 @@ func foldSymExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		qb := db0.Mul(db0)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -5600,7 +9700,7 @@ func foldSymExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -5623,12 +9723,12 @@ func foldSymExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -5667,7 +9767,7 @@ func foldSymExp1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -5726,8 +9826,8 @@ func foldSymExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -5766,7 +9866,7 @@ func foldSymExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -5794,12 +9894,12 @@ func foldSymExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -5838,7 +9938,7 @@ func foldSymExp2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -5905,8 +10005,8 @@ func foldSymExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -5945,7 +10045,7 @@ func foldSymExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -5978,12 +10078,12 @@ func foldSymExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -6022,7 +10122,7 @@ func foldSymExp3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -6097,8 +10197,8 @@ func foldSymExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -6137,7 +10237,7 @@ func foldSymExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -6175,12 +10275,12 @@ func foldSymExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -6219,7 +10319,7 @@ func foldSymExp4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -6270,8 +10370,8 @@ func foldSymExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		qb := db0.Mul(db0)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -6310,7 +10410,7 @@ func foldSymExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -6333,12 +10433,12 @@ func foldSymExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -6377,7 +10477,7 @@ func foldSymExpSqrt1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -6436,8 +10536,8 @@ func foldSymExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -6476,7 +10576,7 @@ func foldSymExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -6504,12 +10604,12 @@ func foldSymExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -6548,7 +10648,7 @@ func foldSymExpSqrt2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -6615,8 +10715,8 @@ func foldSymExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -6655,7 +10755,7 @@ func foldSymExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -6688,12 +10788,12 @@ func foldSymExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -6732,7 +10832,7 @@ func foldSymExpSqrt3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -6807,8 +10907,8 @@ func foldSymExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -6847,7 +10947,7 @@ func foldSymExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -6885,12 +10985,12 @@ func foldSymExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[20])).Min(archsimd.LoadFloat64x4(&foldConstF64[21]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -6929,7 +11029,7 @@ func foldSymExpSqrt4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int 
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[0])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[0]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[1]))).ToBits() != 0 {
 			ka = expWideF64x4(ea, ppa, kka, ka)
 			kb = expWideF64x4(eb, ppb, kkb, kb)
 		}
@@ -6997,8 +11097,8 @@ func foldSymCauchy1F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka = ka.Mul(oa)
@@ -7076,8 +11176,8 @@ func foldSymCauchy2F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka = ka.Mul(oa)
@@ -7168,8 +11268,8 @@ func foldSymCauchy3F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka = ka.Mul(oa)
@@ -7273,8 +11373,8 @@ func foldSymCauchy4F64(a *foldArgs[float64], o *[2][foldMaxDim][4]float64) int {
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
-		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[21]), live)
+		qa = qa.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
+		qb = qb.Merge(archsimd.LoadFloat64x4(&foldConstF64[19]), live)
 		ka := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qa.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		kb := archsimd.LoadFloat64x4(&foldConstF64[5]).Div(qb.MulAdd(bs, archsimd.LoadFloat64x4(&foldConstF64[5])))
 		ka = ka.Mul(oa)
@@ -7308,8 +11408,8 @@ func expShiftSumLoopF64(x []float64, m float64, o *[2][foldMaxDim][4]float64) in
 		offb := offa + 32
 		ea := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(xs, offa))).Sub(bm)
 		eb := archsimd.LoadFloat64x4((*[4]float64)(unsafe.Add(xs, offb))).Sub(bm)
-		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
-		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0])).Min(archsimd.LoadFloat64x4(&foldConstF64[1]))
+		xca := ea.Max(archsimd.LoadFloat64x4(&foldConstF64[0]))
+		xcb := eb.Max(archsimd.LoadFloat64x4(&foldConstF64[0]))
 		kka := xca.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat64x4(&foldConstF64[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat64x4(&foldConstF64[3]), xca)
@@ -7348,10 +11448,6 @@ func expShiftSumLoopF64(x []float64, m float64, o *[2][foldMaxDim][4]float64) in
 		ppb := u1b.MulAdd(r4b.Mul(r4b), u0b)
 		ka := ppa.AsInt64x4().Add(kka.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
 		kb := ppb.AsInt64x4().Add(kkb.Add(archsimd.LoadFloat64x4(&foldConstF64[18])).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()
-		if ea.Less(archsimd.LoadFloat64x4(&foldConstF64[19])).Or(ea.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).Or(eb.Less(archsimd.LoadFloat64x4(&foldConstF64[19]))).Or(eb.Greater(archsimd.LoadFloat64x4(&foldConstF64[20]))).ToBits() != 0 {
-			ka = expWideF64x4(ea, ppa, kka, ka)
-			kb = expWideF64x4(eb, ppb, kkb, kb)
-		}
 		ka = ea.Merge(ka, ea.IsNaN())
 		kb = eb.Merge(kb, eb.IsNaN())
 		sa = sa.Add(ka)
@@ -7369,8 +11465,8 @@ var foldLaneF64 = [4]float64{0, 1, 2, 3}
 // foldConstF64 holds the constants of the loops, one vector each: a
 // load is one instruction, a broadcast two.
 var foldConstF64 = [...][4]float64{
-	{expMin64, expMin64, expMin64, expMin64},
-	{expMax64, expMax64, expMax64, expMax64},
+	{-708, -708, -708, -708},
+	{708, 708, 708, 708},
 	{log2e, log2e, log2e, log2e},
 	{-ln2Hi, -ln2Hi, -ln2Hi, -ln2Hi},
 	{-ln2Lo, -ln2Lo, -ln2Lo, -ln2Lo},
@@ -7388,9 +11484,9 @@ var foldConstF64 = [...][4]float64{
 	{1.0 / 6227020800, 1.0 / 6227020800, 1.0 / 6227020800, 1.0 / 6227020800},
 	{1.0 / 479001600, 1.0 / 479001600, 1.0 / 479001600, 1.0 / 479001600},
 	{magic64, magic64, magic64, magic64},
-	{-708, -708, -708, -708},
-	{708, 708, 708, 708},
 	{0, 0, 0, 0},
+	{expMin64, expMin64, expMin64, expMin64},
+	{expMax64, expMax64, expMax64, expMax64},
 }
 
 // foldKernelsF32[mode][profile][dim-1] is the generated loop of a radial fold.
@@ -7420,7 +11516,121 @@ var foldKernelsF32 = [4][profileAffine + 1][4]func(*foldArgs[float32], *[2][fold
 
 // foldDotExp1F32 is the dot fold of the Exp profile at dimension 1, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExp1F32Exact is the exact one.
 func foldDotExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExp1F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float32x8
+	var sb archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExp1F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExp1F32Exact is the dot fold of the Exp profile at dimension 1, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExp1F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -7445,8 +11655,8 @@ func foldDotExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb := db0.Mul(db0)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -7469,7 +11679,7 @@ func foldDotExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -7487,12 +11697,12 @@ func foldDotExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -7515,7 +11725,7 @@ func foldDotExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -7532,7 +11742,134 @@ func foldDotExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 
 // foldDotExp2F32 is the dot fold of the Exp profile at dimension 2, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExp2F32Exact is the exact one.
 func foldDotExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExp2F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float32x8
+	var sb archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExp2F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExp2F32Exact is the dot fold of the Exp profile at dimension 2, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExp2F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -7565,8 +11902,8 @@ func foldDotExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -7589,7 +11926,7 @@ func foldDotExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -7612,12 +11949,12 @@ func foldDotExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -7640,7 +11977,7 @@ func foldDotExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -7657,7 +11994,147 @@ func foldDotExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 
 // foldDotExp3F32 is the dot fold of the Exp profile at dimension 3, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExp3F32Exact is the exact one.
 func foldDotExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExp3F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float32x8
+	var sb archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExp3F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExp3F32Exact is the dot fold of the Exp profile at dimension 3, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExp3F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -7698,8 +12175,8 @@ func foldDotExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -7722,7 +12199,7 @@ func foldDotExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -7750,12 +12227,12 @@ func foldDotExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -7778,7 +12255,7 @@ func foldDotExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -7795,7 +12272,160 @@ func foldDotExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 
 // foldDotExp4F32 is the dot fold of the Exp profile at dimension 4, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExp4F32Exact is the exact one.
 func foldDotExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExp4F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float32x8
+	var sb archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExp4F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExp4F32Exact is the dot fold of the Exp profile at dimension 4, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExp4F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -7844,8 +12474,8 @@ func foldDotExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -7868,7 +12498,7 @@ func foldDotExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -7901,12 +12531,12 @@ func foldDotExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -7929,7 +12559,7 @@ func foldDotExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -7946,7 +12576,121 @@ func foldDotExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 
 // foldDotExpSqrt1F32 is the dot fold of the ExpSqrt profile at dimension 1, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExpSqrt1F32Exact is the exact one.
 func foldDotExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExpSqrt1F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float32x8
+	var sb archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExpSqrt1F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExpSqrt1F32Exact is the dot fold of the ExpSqrt profile at dimension 1, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExpSqrt1F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -7971,8 +12715,8 @@ func foldDotExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		qb := db0.Mul(db0)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -7995,7 +12739,7 @@ func foldDotExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -8013,12 +12757,12 @@ func foldDotExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -8041,7 +12785,7 @@ func foldDotExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -8058,7 +12802,134 @@ func foldDotExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 
 // foldDotExpSqrt2F32 is the dot fold of the ExpSqrt profile at dimension 2, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExpSqrt2F32Exact is the exact one.
 func foldDotExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExpSqrt2F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float32x8
+	var sb archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExpSqrt2F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExpSqrt2F32Exact is the dot fold of the ExpSqrt profile at dimension 2, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExpSqrt2F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -8091,8 +12962,8 @@ func foldDotExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -8115,7 +12986,7 @@ func foldDotExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -8138,12 +13009,12 @@ func foldDotExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -8166,7 +13037,7 @@ func foldDotExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -8183,7 +13054,147 @@ func foldDotExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 
 // foldDotExpSqrt3F32 is the dot fold of the ExpSqrt profile at dimension 3, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExpSqrt3F32Exact is the exact one.
 func foldDotExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExpSqrt3F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float32x8
+	var sb archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExpSqrt3F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExpSqrt3F32Exact is the dot fold of the ExpSqrt profile at dimension 3, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExpSqrt3F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -8224,8 +13235,8 @@ func foldDotExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -8248,7 +13259,7 @@ func foldDotExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -8276,12 +13287,12 @@ func foldDotExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -8304,7 +13315,7 @@ func foldDotExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -8321,7 +13332,160 @@ func foldDotExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 
 // foldDotExpSqrt4F32 is the dot fold of the ExpSqrt profile at dimension 4, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDotExpSqrt4F32Exact is the exact one.
 func foldDotExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDotExpSqrt4F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa archsimd.Float32x8
+	var sb archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		sa = ka.MulAdd(wv, sa)
+		sb = kb.MulAdd(wv, sb)
+	}
+	if bad.ToBits() != 0 {
+		return foldDotExpSqrt4F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		sa = ka.MulAdd(wv, sa).Merge(sa, live)
+		sb = kb.MulAdd(wv, sb).Merge(sb, live)
+	}
+	sa.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDotExpSqrt4F32Exact is the dot fold of the ExpSqrt profile at dimension 4, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDotExpSqrt4F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -8370,8 +13534,8 @@ func foldDotExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -8394,7 +13558,7 @@ func foldDotExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -8427,12 +13591,12 @@ func foldDotExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -8455,7 +13619,7 @@ func foldDotExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -8509,8 +13673,8 @@ func foldDotCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
@@ -8574,8 +13738,8 @@ func foldDotCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
@@ -8652,8 +13816,8 @@ func foldDotCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
@@ -8743,8 +13907,8 @@ func foldDotCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		sa = ka.Mul(oa).MulAdd(wv, sa).Merge(sa, live)
@@ -8758,7 +13922,125 @@ func foldDotCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 
 // foldDiffExp1F32 is the diff fold of the Exp profile at dimension 1, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExp1F32Exact is the exact one.
 func foldDiffExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExp1F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float32x8
+	var sb0 archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExp1F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExp1F32Exact is the diff fold of the Exp profile at dimension 1, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExp1F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -8783,8 +14065,8 @@ func foldDiffExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb := db0.Mul(db0)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -8807,7 +14089,7 @@ func foldDiffExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -8827,12 +14109,12 @@ func foldDiffExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -8855,7 +14137,7 @@ func foldDiffExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -8874,7 +14156,146 @@ func foldDiffExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 
 // foldDiffExp2F32 is the diff fold of the Exp profile at dimension 2, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExp2F32Exact is the exact one.
 func foldDiffExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExp2F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float32x8
+	var sa1 archsimd.Float32x8
+	var sb0 archsimd.Float32x8
+	var sb1 archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+		sa1 = ka.MulAdd(da1, sa1)
+		sb1 = kb.MulAdd(db1, sb1)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExp2F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sa1.Mul(bc(a.ou[0])).Store(&o[0][1])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	sb1.Mul(bc(a.ou[1])).Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExp2F32Exact is the diff fold of the Exp profile at dimension 2, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExp2F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -8909,8 +14330,8 @@ func foldDiffExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -8933,7 +14354,7 @@ func foldDiffExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -8960,12 +14381,12 @@ func foldDiffExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -8988,7 +14409,7 @@ func foldDiffExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -9011,7 +14432,167 @@ func foldDiffExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 
 // foldDiffExp3F32 is the diff fold of the Exp profile at dimension 3, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExp3F32Exact is the exact one.
 func foldDiffExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExp3F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float32x8
+	var sa1 archsimd.Float32x8
+	var sa2 archsimd.Float32x8
+	var sb0 archsimd.Float32x8
+	var sb1 archsimd.Float32x8
+	var sb2 archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+		sa1 = ka.MulAdd(da1, sa1)
+		sb1 = kb.MulAdd(db1, sb1)
+		sa2 = ka.MulAdd(da2, sa2)
+		sb2 = kb.MulAdd(db2, sb2)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExp3F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sa1.Mul(bc(a.ou[0])).Store(&o[0][1])
+	sa2.Mul(bc(a.ou[0])).Store(&o[0][2])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	sb1.Mul(bc(a.ou[1])).Store(&o[1][1])
+	sb2.Mul(bc(a.ou[1])).Store(&o[1][2])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExp3F32Exact is the diff fold of the Exp profile at dimension 3, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExp3F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -9056,8 +14637,8 @@ func foldDiffExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -9080,7 +14661,7 @@ func foldDiffExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -9114,12 +14695,12 @@ func foldDiffExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -9142,7 +14723,7 @@ func foldDiffExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -9169,7 +14750,188 @@ func foldDiffExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 
 // foldDiffExp4F32 is the diff fold of the Exp profile at dimension 4, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExp4F32Exact is the exact one.
 func foldDiffExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExp4F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float32x8
+	var sa1 archsimd.Float32x8
+	var sa2 archsimd.Float32x8
+	var sa3 archsimd.Float32x8
+	var sb0 archsimd.Float32x8
+	var sb1 archsimd.Float32x8
+	var sb2 archsimd.Float32x8
+	var sb3 archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+		sa1 = ka.MulAdd(da1, sa1)
+		sb1 = kb.MulAdd(db1, sb1)
+		sa2 = ka.MulAdd(da2, sa2)
+		sb2 = kb.MulAdd(db2, sb2)
+		sa3 = ka.MulAdd(da3, sa3)
+		sb3 = kb.MulAdd(db3, sb3)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExp4F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+		sa3 = ka.MulAdd(da3, sa3).Merge(sa3, live)
+		sb3 = kb.MulAdd(db3, sb3).Merge(sb3, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sa1.Mul(bc(a.ou[0])).Store(&o[0][1])
+	sa2.Mul(bc(a.ou[0])).Store(&o[0][2])
+	sa3.Mul(bc(a.ou[0])).Store(&o[0][3])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	sb1.Mul(bc(a.ou[1])).Store(&o[1][1])
+	sb2.Mul(bc(a.ou[1])).Store(&o[1][2])
+	sb3.Mul(bc(a.ou[1])).Store(&o[1][3])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExp4F32Exact is the diff fold of the Exp profile at dimension 4, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExp4F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -9224,8 +14986,8 @@ func foldDiffExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -9248,7 +15010,7 @@ func foldDiffExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -9289,12 +15051,12 @@ func foldDiffExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -9317,7 +15079,7 @@ func foldDiffExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -9348,7 +15110,125 @@ func foldDiffExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 
 // foldDiffExpSqrt1F32 is the diff fold of the ExpSqrt profile at dimension 1, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExpSqrt1F32Exact is the exact one.
 func foldDiffExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExpSqrt1F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float32x8
+	var sb0 archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExpSqrt1F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExpSqrt1F32Exact is the diff fold of the ExpSqrt profile at dimension 1, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExpSqrt1F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -9373,8 +15253,8 @@ func foldDiffExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		qb := db0.Mul(db0)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -9397,7 +15277,7 @@ func foldDiffExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -9417,12 +15297,12 @@ func foldDiffExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -9445,7 +15325,7 @@ func foldDiffExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -9464,7 +15344,146 @@ func foldDiffExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 
 // foldDiffExpSqrt2F32 is the diff fold of the ExpSqrt profile at dimension 2, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExpSqrt2F32Exact is the exact one.
 func foldDiffExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExpSqrt2F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float32x8
+	var sa1 archsimd.Float32x8
+	var sb0 archsimd.Float32x8
+	var sb1 archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+		sa1 = ka.MulAdd(da1, sa1)
+		sb1 = kb.MulAdd(db1, sb1)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExpSqrt2F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sa1.Mul(bc(a.ou[0])).Store(&o[0][1])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	sb1.Mul(bc(a.ou[1])).Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExpSqrt2F32Exact is the diff fold of the ExpSqrt profile at dimension 2, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExpSqrt2F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -9499,8 +15518,8 @@ func foldDiffExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -9523,7 +15542,7 @@ func foldDiffExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -9550,12 +15569,12 @@ func foldDiffExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -9578,7 +15597,7 @@ func foldDiffExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -9601,7 +15620,167 @@ func foldDiffExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 
 // foldDiffExpSqrt3F32 is the diff fold of the ExpSqrt profile at dimension 3, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExpSqrt3F32Exact is the exact one.
 func foldDiffExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExpSqrt3F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float32x8
+	var sa1 archsimd.Float32x8
+	var sa2 archsimd.Float32x8
+	var sb0 archsimd.Float32x8
+	var sb1 archsimd.Float32x8
+	var sb2 archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+		sa1 = ka.MulAdd(da1, sa1)
+		sb1 = kb.MulAdd(db1, sb1)
+		sa2 = ka.MulAdd(da2, sa2)
+		sb2 = kb.MulAdd(db2, sb2)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExpSqrt3F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sa1.Mul(bc(a.ou[0])).Store(&o[0][1])
+	sa2.Mul(bc(a.ou[0])).Store(&o[0][2])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	sb1.Mul(bc(a.ou[1])).Store(&o[1][1])
+	sb2.Mul(bc(a.ou[1])).Store(&o[1][2])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExpSqrt3F32Exact is the diff fold of the ExpSqrt profile at dimension 3, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExpSqrt3F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -9646,8 +15825,8 @@ func foldDiffExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -9670,7 +15849,7 @@ func foldDiffExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -9704,12 +15883,12 @@ func foldDiffExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -9732,7 +15911,7 @@ func foldDiffExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -9759,7 +15938,188 @@ func foldDiffExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 
 // foldDiffExpSqrt4F32 is the diff fold of the ExpSqrt profile at dimension 4, two rows per
 // pass, over the whole tile (the last vector masked); it returns a.n.
+// The fast loop (see hasFast in kerngen); foldDiffExpSqrt4F32Exact is the exact one.
 func foldDiffExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor
+		return foldDiffExpSqrt4F32Exact(a, o)
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	ws := unsafe.Pointer(unsafe.SliceData(a.w[:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	var sa0 archsimd.Float32x8
+	var sa1 archsimd.Float32x8
+	var sa2 archsimd.Float32x8
+	var sa3 archsimd.Float32x8
+	var sb0 archsimd.Float32x8
+	var sb1 archsimd.Float32x8
+	var sb2 archsimd.Float32x8
+	var sb3 archsimd.Float32x8
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0)
+		sb0 = kb.MulAdd(db0, sb0)
+		sa1 = ka.MulAdd(da1, sa1)
+		sb1 = kb.MulAdd(db1, sb1)
+		sa2 = ka.MulAdd(da2, sa2)
+		sb2 = kb.MulAdd(db2, sb2)
+		sa3 = ka.MulAdd(da3, sa3)
+		sb3 = kb.MulAdd(db3, sb3)
+	}
+	if bad.ToBits() != 0 {
+		return foldDiffExpSqrt4F32Exact(a, o)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		wv := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ws, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka = ka.Mul(wv)
+		kb = kb.Mul(wv)
+		sa0 = ka.MulAdd(da0, sa0).Merge(sa0, live)
+		sb0 = kb.MulAdd(db0, sb0).Merge(sb0, live)
+		sa1 = ka.MulAdd(da1, sa1).Merge(sa1, live)
+		sb1 = kb.MulAdd(db1, sb1).Merge(sb1, live)
+		sa2 = ka.MulAdd(da2, sa2).Merge(sa2, live)
+		sb2 = kb.MulAdd(db2, sb2).Merge(sb2, live)
+		sa3 = ka.MulAdd(da3, sa3).Merge(sa3, live)
+		sb3 = kb.MulAdd(db3, sb3).Merge(sb3, live)
+	}
+	sa0.Mul(bc(a.ou[0])).Store(&o[0][0])
+	sa1.Mul(bc(a.ou[0])).Store(&o[0][1])
+	sa2.Mul(bc(a.ou[0])).Store(&o[0][2])
+	sa3.Mul(bc(a.ou[0])).Store(&o[0][3])
+	sb0.Mul(bc(a.ou[1])).Store(&o[1][0])
+	sb1.Mul(bc(a.ou[1])).Store(&o[1][1])
+	sb2.Mul(bc(a.ou[1])).Store(&o[1][2])
+	sb3.Mul(bc(a.ou[1])).Store(&o[1][3])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldDiffExpSqrt4F32Exact is the diff fold of the ExpSqrt profile at dimension 4, two rows per
+// pass, over the whole tile (the last vector masked); it returns a.n.
+func foldDiffExpSqrt4F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
 	if nt == 0 {
@@ -9814,8 +16174,8 @@ func foldDiffExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -9838,7 +16198,7 @@ func foldDiffExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -9879,12 +16239,12 @@ func foldDiffExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -9907,7 +16267,7 @@ func foldDiffExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -9977,8 +16337,8 @@ func foldDiffCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka = ka.Mul(oa).Mul(wv)
@@ -10050,8 +16410,8 @@ func foldDiffCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka = ka.Mul(oa).Mul(wv)
@@ -10144,8 +16504,8 @@ func foldDiffCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka = ka.Mul(oa).Mul(wv)
@@ -10259,8 +16619,8 @@ func foldDiffCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka = ka.Mul(oa).Mul(wv)
@@ -10288,8 +16648,9 @@ func foldDiffCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 
 // foldStoreExp1F32 is the store fold of the Exp profile at dimension 1, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExp1F32Exact is the exact one.
 func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -10302,8 +16663,9 @@ func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -10315,6 +16677,8 @@ func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		eb := qb.Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
 		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -10337,20 +16701,13 @@ func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
-			ka = expWideF32x8(ea, ppa, kka, ka)
-			kb = expWideF32x8(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExp1F32Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -10361,12 +16718,12 @@ func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -10389,7 +16746,7 @@ func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -10401,21 +16758,138 @@ func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExp1F32Exact is the store fold of the Exp profile at dimension 1, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExp1F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExp2F32 is the store fold of the Exp profile at dimension 2, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExp2F32Exact is the exact one.
 func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -10431,8 +16905,9 @@ func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -10449,6 +16924,8 @@ func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		eb := qb.Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
 		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -10471,20 +16948,13 @@ func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
-			ka = expWideF32x8(ea, ppa, kka, ka)
-			kb = expWideF32x8(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExp2F32Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -10500,12 +16970,12 @@ func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -10528,7 +16998,7 @@ func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -10540,21 +17010,151 @@ func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExp2F32Exact is the store fold of the Exp profile at dimension 2, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExp2F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExp3F32 is the store fold of the Exp profile at dimension 3, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExp3F32Exact is the exact one.
 func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -10573,8 +17173,9 @@ func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -10596,6 +17197,8 @@ func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		eb := qb.Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
 		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -10618,20 +17221,13 @@ func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
-			ka = expWideF32x8(ea, ppa, kka, ka)
-			kb = expWideF32x8(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExp3F32Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -10652,12 +17248,12 @@ func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -10680,7 +17276,7 @@ func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -10692,21 +17288,164 @@ func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExp3F32Exact is the store fold of the Exp profile at dimension 3, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExp3F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExp4F32 is the store fold of the Exp profile at dimension 4, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExp4F32Exact is the exact one.
 func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -10728,8 +17467,9 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -10756,6 +17496,8 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		eb := qb.Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
 		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -10778,20 +17520,13 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
-			ka = expWideF32x8(ea, ppa, kka, ka)
-			kb = expWideF32x8(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExp4F32Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -10817,12 +17552,12 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -10845,7 +17580,7 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -10857,21 +17592,177 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExp4F32Exact is the store fold of the Exp profile at dimension 4, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExp4F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Mul(bs)
+		eb := qb.Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExpSqrt1F32 is the store fold of the ExpSqrt profile at dimension 1, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExpSqrt1F32Exact is the exact one.
 func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -10884,8 +17775,9 @@ func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -10897,6 +17789,8 @@ func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		eb := qb.Sqrt().Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
 		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -10919,20 +17813,13 @@ func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
-			ka = expWideF32x8(ea, ppa, kka, ka)
-			kb = expWideF32x8(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExpSqrt1F32Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -10943,12 +17830,12 @@ func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -10971,7 +17858,7 @@ func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -10983,21 +17870,138 @@ func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExpSqrt1F32Exact is the store fold of the ExpSqrt profile at dimension 1, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExpSqrt1F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xb0 := bc(a.x[1][0])
+	bs := bc(a.s)
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExpSqrt2F32 is the store fold of the ExpSqrt profile at dimension 2, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExpSqrt2F32Exact is the exact one.
 func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -11013,8 +18017,9 @@ func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -11031,6 +18036,8 @@ func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		eb := qb.Sqrt().Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
 		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -11053,20 +18060,13 @@ func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
-			ka = expWideF32x8(ea, ppa, kka, ka)
-			kb = expWideF32x8(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExpSqrt2F32Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -11082,12 +18082,12 @@ func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -11110,7 +18110,7 @@ func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -11122,21 +18122,151 @@ func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExpSqrt2F32Exact is the store fold of the ExpSqrt profile at dimension 2, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExpSqrt2F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	bs := bc(a.s)
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExpSqrt3F32 is the store fold of the ExpSqrt profile at dimension 3, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExpSqrt3F32Exact is the exact one.
 func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -11155,8 +18285,9 @@ func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -11178,6 +18309,8 @@ func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		eb := qb.Sqrt().Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
 		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -11200,20 +18333,13 @@ func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
-			ka = expWideF32x8(ea, ppa, kka, ka)
-			kb = expWideF32x8(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExpSqrt3F32Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -11234,12 +18360,12 @@ func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -11262,7 +18388,7 @@ func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -11274,21 +18400,164 @@ func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExpSqrt3F32Exact is the store fold of the ExpSqrt profile at dimension 3, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExpSqrt3F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	bs := bc(a.s)
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreExpSqrt4F32 is the store fold of the ExpSqrt profile at dimension 4, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+// The fast loop (see hasFast in kerngen); foldStoreExpSqrt4F32Exact is the exact one.
 func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -11310,8 +18579,9 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -11338,6 +18608,8 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		eb := qb.Sqrt().Mul(bs)
 		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
 		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		bad = bad.Or(xca.NotEqual(ea))
+		bad = bad.Or(xcb.NotEqual(eb))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -11360,20 +18632,13 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
-			ka = expWideF32x8(ea, ppa, kka, ka)
-			kb = expWideF32x8(eb, ppb, kkb, kb)
-		}
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+	}
+	if bad.ToBits() != 0 {
+		return foldStoreExpSqrt4F32Exact(a, o)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -11399,12 +18664,12 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -11427,7 +18692,7 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -11439,21 +18704,177 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	archsimd.ClearAVXUpperBits()
+	return a.n
+}
+
+// foldStoreExpSqrt4F32Exact is the store fold of the ExpSqrt profile at dimension 4, two rows per
+// pass, over the whole vectors covering the tile (the last one past a.n,
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n.
+func foldStoreExpSqrt4F32Exact(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
+	bc := archsimd.BroadcastFloat32x8
+	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
+	if nt == 0 {
+		return 0
+	}
+	ys0 := unsafe.Pointer(unsafe.SliceData(a.ys[0*st : 0*st+nt]))
+	ys1 := unsafe.Pointer(unsafe.SliceData(a.ys[1*st : 1*st+nt]))
+	ys2 := unsafe.Pointer(unsafe.SliceData(a.ys[2*st : 2*st+nt]))
+	ys3 := unsafe.Pointer(unsafe.SliceData(a.ys[3*st : 3*st+nt]))
+	out0 := unsafe.Pointer(unsafe.SliceData(a.out[0][:nt]))
+	out1 := unsafe.Pointer(unsafe.SliceData(a.out[1][:nt]))
+	xa0 := bc(a.x[0][0])
+	xa1 := bc(a.x[0][1])
+	xa2 := bc(a.x[0][2])
+	xa3 := bc(a.x[0][3])
+	xb0 := bc(a.x[1][0])
+	xb1 := bc(a.x[1][1])
+	xb2 := bc(a.x[1][2])
+	xb3 := bc(a.x[1][3])
+	bs := bc(a.s)
+	hia := bc(float32(-inf))
+	hib := bc(float32(-inf))
+	for t := 0; t < n; t += 8 {
+		off := uintptr(t) * 4
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN()
+		skipb := kb.IsNaN()
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	if n < a.n {
+		off := uintptr(n) * 4
+		live := archsimd.LoadFloat32x8(&foldLaneF32).Less(bc(float32(a.n - n)))
+		dead := archsimd.LoadFloat32x8(&foldLaneF32).GreaterEqual(bc(float32(a.n - n)))
+		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
+		y1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys1, off)))
+		y2 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys2, off)))
+		y3 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys3, off)))
+		da0 := xa0.Sub(y0)
+		db0 := xb0.Sub(y0)
+		qa := da0.Mul(da0)
+		qb := db0.Mul(db0)
+		da1 := xa1.Sub(y1)
+		db1 := xb1.Sub(y1)
+		qa = da1.MulAdd(da1, qa)
+		qb = db1.MulAdd(db1, qb)
+		da2 := xa2.Sub(y2)
+		db2 := xb2.Sub(y2)
+		qa = da2.MulAdd(da2, qa)
+		qb = db2.MulAdd(db2, qb)
+		da3 := xa3.Sub(y3)
+		db3 := xb3.Sub(y3)
+		qa = da3.MulAdd(da3, qa)
+		qb = db3.MulAdd(db3, qb)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		ea := qa.Sqrt().Mul(bs)
+		eb := qb.Sqrt().Mul(bs)
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
+		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
+		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xcb)
+		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), ra)
+		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[4]), rb)
+		ppa := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppb := archsimd.LoadFloat32x8(&foldConstF32[5]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
+		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
+			ka = expWideF32x8(ea, ppa, kka, ka)
+			kb = expWideF32x8(eb, ppb, kkb, kb)
+		}
+		ka = ea.Merge(ka, ea.IsNaN())
+		kb = eb.Merge(kb, eb.IsNaN())
+		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
+		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
+		skipa := ka.IsNaN().Or(dead)
+		skipb := kb.IsNaN().Or(dead)
+		hia = hia.Merge(hia.Max(ka), skipa)
+		hib = hib.Merge(hib.Max(kb), skipb)
+	}
+	hia.Store(&o[0][0])
+	hib.Store(&o[1][0])
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreCauchy1F32 is the store fold of the Cauchy profile at dimension 1, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -11466,8 +18887,10 @@ func foldStoreCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	hia := bc(float32(-inf))
+	var chka archsimd.Float32x8
+	hib := bc(float32(-inf))
+	var chkb archsimd.Float32x8
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -11479,12 +18902,10 @@ func foldStoreCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -11495,8 +18916,8 @@ func foldStoreCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
@@ -11505,21 +18926,22 @@ func foldStoreCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreCauchy2F32 is the store fold of the Cauchy profile at dimension 2, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -11535,8 +18957,10 @@ func foldStoreCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	hia := bc(float32(-inf))
+	var chka archsimd.Float32x8
+	hib := bc(float32(-inf))
+	var chkb archsimd.Float32x8
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -11553,12 +18977,10 @@ func foldStoreCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -11574,8 +18996,8 @@ func foldStoreCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
@@ -11584,21 +19006,22 @@ func foldStoreCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreCauchy3F32 is the store fold of the Cauchy profile at dimension 3, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -11617,8 +19040,10 @@ func foldStoreCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	hia := bc(float32(-inf))
+	var chka archsimd.Float32x8
+	hib := bc(float32(-inf))
+	var chkb archsimd.Float32x8
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -11640,12 +19065,10 @@ func foldStoreCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -11666,8 +19089,8 @@ func foldStoreCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
@@ -11676,21 +19099,22 @@ func foldStoreCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreCauchy4F32 is the store fold of the Cauchy profile at dimension 4, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -11712,8 +19136,10 @@ func foldStoreCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	hia := bc(float32(-inf))
+	var chka archsimd.Float32x8
+	hib := bc(float32(-inf))
+	var chkb archsimd.Float32x8
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -11740,12 +19166,10 @@ func foldStoreCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -11771,8 +19195,8 @@ func foldStoreCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
@@ -11781,21 +19205,22 @@ func foldStoreCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreAffine1F32 is the store fold of the Affine profile at dimension 1, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreAffine1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -11809,8 +19234,10 @@ func foldStoreAffine1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	hia := bc(float32(-inf))
+	var chka archsimd.Float32x8
+	hib := bc(float32(-inf))
+	var chkb archsimd.Float32x8
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -11823,12 +19250,10 @@ func foldStoreAffine1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -11840,8 +19265,8 @@ func foldStoreAffine1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := qa.MulAdd(bs, wv)
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
@@ -11850,21 +19275,22 @@ func foldStoreAffine1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreAffine2F32 is the store fold of the Affine profile at dimension 2, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreAffine2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -11881,8 +19307,10 @@ func foldStoreAffine2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	hia := bc(float32(-inf))
+	var chka archsimd.Float32x8
+	hib := bc(float32(-inf))
+	var chkb archsimd.Float32x8
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -11900,12 +19328,10 @@ func foldStoreAffine2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -11922,8 +19348,8 @@ func foldStoreAffine2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := qa.MulAdd(bs, wv)
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
@@ -11932,21 +19358,22 @@ func foldStoreAffine2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreAffine3F32 is the store fold of the Affine profile at dimension 3, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreAffine3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -11966,8 +19393,10 @@ func foldStoreAffine3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	hia := bc(float32(-inf))
+	var chka archsimd.Float32x8
+	hib := bc(float32(-inf))
+	var chkb archsimd.Float32x8
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -11990,12 +19419,10 @@ func foldStoreAffine3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -12017,8 +19444,8 @@ func foldStoreAffine3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := qa.MulAdd(bs, wv)
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
@@ -12027,21 +19454,22 @@ func foldStoreAffine3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
 
 // foldStoreAffine4F32 is the store fold of the Affine profile at dimension 4, two rows per
 // pass, over the whole vectors covering the tile (the last one past a.n,
-// in the tile arena), with the extremes of the rows' terms NaNs aside
-// (o[r][0] and o[r][1]); it returns a.n.
+// in the tile arena), with the largest of each row's terms, NaNs aside, in
+// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then
+// unknown; the terms are stored all the same).
 func foldStoreAffine4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	bc := archsimd.BroadcastFloat32x8
 	n, nt, st := a.n/8*8, (a.n+7)/8*8, a.stride
@@ -12064,8 +19492,10 @@ func foldStoreAffine4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
-	hia, loa := bc(float32(-inf)), bc(float32(inf))
-	hib, lob := bc(float32(-inf)), bc(float32(inf))
+	hia := bc(float32(-inf))
+	var chka archsimd.Float32x8
+	hib := bc(float32(-inf))
+	var chkb archsimd.Float32x8
 	for t := 0; t < n; t += 8 {
 		off := uintptr(t) * 4
 		y0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(ys0, off)))
@@ -12093,12 +19523,10 @@ func foldStoreAffine4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
 		kb.Store((*[8]float32)(unsafe.Add(out1, off)))
-		skipa := ka.IsNaN()
-		skipb := kb.IsNaN()
-		hia = hia.Merge(hia.Max(ka), skipa)
-		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
+		hia = ka.Max(hia)
+		hib = kb.Max(hib)
+		chka = chka.Add(ka)
+		chkb = chkb.Add(kb)
 	}
 	if n < a.n {
 		off := uintptr(n) * 4
@@ -12125,8 +19553,8 @@ func foldStoreAffine4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := qa.MulAdd(bs, wv)
 		kb := qb.MulAdd(bs, wv)
 		ka.Store((*[8]float32)(unsafe.Add(out0, off)))
@@ -12135,13 +19563,13 @@ func foldStoreAffine4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		skipb := kb.IsNaN().Or(dead)
 		hia = hia.Merge(hia.Max(ka), skipa)
 		hib = hib.Merge(hib.Max(kb), skipb)
-		loa = loa.Merge(loa.Min(ka), skipa)
-		lob = lob.Merge(lob.Min(kb), skipb)
 	}
 	hia.Store(&o[0][0])
-	loa.Store(&o[0][1])
 	hib.Store(&o[1][0])
-	lob.Store(&o[1][1])
+	if chka.Add(chkb).IsNaN().ToBits() != 0 {
+		archsimd.ClearAVXUpperBits()
+		return 0
+	}
 	archsimd.ClearAVXUpperBits()
 	return a.n
 }
@@ -12176,8 +19604,8 @@ func foldSymExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb := db0.Mul(db0)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -12200,7 +19628,7 @@ func foldSymExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -12223,12 +19651,12 @@ func foldSymExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -12251,7 +19679,7 @@ func foldSymExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -12310,8 +19738,8 @@ func foldSymExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -12334,7 +19762,7 @@ func foldSymExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -12362,12 +19790,12 @@ func foldSymExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -12390,7 +19818,7 @@ func foldSymExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -12457,8 +19885,8 @@ func foldSymExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -12481,7 +19909,7 @@ func foldSymExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -12514,12 +19942,12 @@ func foldSymExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -12542,7 +19970,7 @@ func foldSymExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -12617,8 +20045,8 @@ func foldSymExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -12641,7 +20069,7 @@ func foldSymExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -12679,12 +20107,12 @@ func foldSymExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -12707,7 +20135,7 @@ func foldSymExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -12758,8 +20186,8 @@ func foldSymExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		qb := db0.Mul(db0)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -12782,7 +20210,7 @@ func foldSymExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -12805,12 +20233,12 @@ func foldSymExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -12833,7 +20261,7 @@ func foldSymExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -12892,8 +20320,8 @@ func foldSymExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -12916,7 +20344,7 @@ func foldSymExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -12944,12 +20372,12 @@ func foldSymExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -12972,7 +20400,7 @@ func foldSymExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -13039,8 +20467,8 @@ func foldSymExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -13063,7 +20491,7 @@ func foldSymExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -13096,12 +20524,12 @@ func foldSymExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -13124,7 +20552,7 @@ func foldSymExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -13199,8 +20627,8 @@ func foldSymExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -13223,7 +20651,7 @@ func foldSymExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -13261,12 +20689,12 @@ func foldSymExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[14])).Min(archsimd.LoadFloat32x8(&foldConstF32[15]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -13289,7 +20717,7 @@ func foldSymExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
+		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[0])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[0]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[1]))).ToBits() != 0 {
 			ka = expWideF32x8(ea, ppa, kka, ka)
 			kb = expWideF32x8(eb, ppb, kkb, kb)
 		}
@@ -13357,8 +20785,8 @@ func foldSymCauchy1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db0 := xb0.Sub(y0)
 		qa := da0.Mul(da0)
 		qb := db0.Mul(db0)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka = ka.Mul(oa)
@@ -13436,8 +20864,8 @@ func foldSymCauchy2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db1 := xb1.Sub(y1)
 		qa = da1.MulAdd(da1, qa)
 		qb = db1.MulAdd(db1, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka = ka.Mul(oa)
@@ -13528,8 +20956,8 @@ func foldSymCauchy3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db2 := xb2.Sub(y2)
 		qa = da2.MulAdd(da2, qa)
 		qb = db2.MulAdd(db2, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka = ka.Mul(oa)
@@ -13633,8 +21061,8 @@ func foldSymCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		db3 := xb3.Sub(y3)
 		qa = da3.MulAdd(da3, qa)
 		qb = db3.MulAdd(db3, qb)
-		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
-		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[15]), live)
+		qa = qa.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
+		qb = qb.Merge(archsimd.LoadFloat32x8(&foldConstF32[13]), live)
 		ka := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qa.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		kb := archsimd.LoadFloat32x8(&foldConstF32[11]).Div(qb.MulAdd(bs, archsimd.LoadFloat32x8(&foldConstF32[11])))
 		ka = ka.Mul(oa)
@@ -13668,8 +21096,8 @@ func expShiftSumLoopF32(x []float32, m float32, o *[2][foldMaxDim][8]float32) in
 		offb := offa + 32
 		ea := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(xs, offa))).Sub(bm)
 		eb := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(xs, offb))).Sub(bm)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0])).Min(archsimd.LoadFloat32x8(&foldConstF32[1]))
+		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
+		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[2])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), xca)
@@ -13692,10 +21120,6 @@ func expShiftSumLoopF32(x []float32, m float32, o *[2][foldMaxDim][8]float32) in
 		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[11]))
 		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
 		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[12])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		if ea.Less(archsimd.LoadFloat32x8(&foldConstF32[13])).Or(ea.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).Or(eb.Less(archsimd.LoadFloat32x8(&foldConstF32[13]))).Or(eb.Greater(archsimd.LoadFloat32x8(&foldConstF32[14]))).ToBits() != 0 {
-			ka = expWideF32x8(ea, ppa, kka, ka)
-			kb = expWideF32x8(eb, ppb, kkb, kb)
-		}
 		ka = ea.Merge(ka, ea.IsNaN())
 		kb = eb.Merge(kb, eb.IsNaN())
 		sa = sa.Add(ka)
@@ -13713,8 +21137,8 @@ var foldLaneF32 = [8]float32{0, 1, 2, 3, 4, 5, 6, 7}
 // foldConstF32 holds the constants of the loops, one vector each: a
 // load is one instruction, a broadcast two.
 var foldConstF32 = [...][8]float32{
-	{expMin32, expMin32, expMin32, expMin32, expMin32, expMin32, expMin32, expMin32},
-	{expMax32, expMax32, expMax32, expMax32, expMax32, expMax32, expMax32, expMax32},
+	{-87, -87, -87, -87, -87, -87, -87, -87},
+	{88, 88, 88, 88, 88, 88, 88, 88},
 	{log2e, log2e, log2e, log2e, log2e, log2e, log2e, log2e},
 	{-ln2Hi32, -ln2Hi32, -ln2Hi32, -ln2Hi32, -ln2Hi32, -ln2Hi32, -ln2Hi32, -ln2Hi32},
 	{-ln2Lo32, -ln2Lo32, -ln2Lo32, -ln2Lo32, -ln2Lo32, -ln2Lo32, -ln2Lo32, -ln2Lo32},
@@ -13726,7 +21150,7 @@ var foldConstF32 = [...][8]float32{
 	{0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5},
 	{1, 1, 1, 1, 1, 1, 1, 1},
 	{magic32, magic32, magic32, magic32, magic32, magic32, magic32, magic32},
-	{-87, -87, -87, -87, -87, -87, -87, -87},
-	{88, 88, 88, 88, 88, 88, 88, 88},
 	{0, 0, 0, 0, 0, 0, 0, 0},
+	{expMin32, expMin32, expMin32, expMin32, expMin32, expMin32, expMin32, expMin32},
+	{expMax32, expMax32, expMax32, expMax32, expMax32, expMax32, expMax32, expMax32},
 }

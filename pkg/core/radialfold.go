@@ -244,13 +244,14 @@ func (f *frame[T]) foldSetup(fd *radialFold, rows [2]int) {
 
 // foldStoreTile writes F of rows row0 and row1 over the tile to
 // f.foldOut[0:tileSize] and [tileSize:2*tileSize]; with the vector loop
-// it also returns the largest and smallest term of each row, NaNs aside.
+// it also returns, when it knows them, the largest term of each row, NaNs
+// aside, and a lower bound of the smallest (-inf: see foldSIMD).
 func (f *frame[T]) foldStoreTile(fd *radialFold, row0, row1 int) (ext [2][foldMaxDim]float64, ok bool) {
 	f.foldSetup(fd, [2]int{row0, row1})
 	a := &f.fold
 	a.out = [2][]T{f.foldOut[:tileSize], f.foldOut[tileSize:]}
-	if _, ok := foldSIMD(fd.mode, fd.prof, a, fd.dim, &ext); ok {
-		return ext, f.n > 0
+	if t, ok := foldSIMD(fd.mode, fd.prof, a, fd.dim, &ext); ok {
+		return ext, t > 0
 	}
 	p := f.r.k.prog
 	so := p.size[levelOuter]

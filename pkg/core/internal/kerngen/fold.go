@@ -44,6 +44,19 @@ var foldModes = []string{"Dot", "Diff", "Store", "Sym"}
 // hasKernel reports whether the mode has a loop for the profile.
 func hasKernel(mode, prof string) bool { return prof != "Affine" || mode == "Store" }
 
+// hasFast reports whether the loop of an exp profile has a fast twin: its
+// main loop clamps the exponents to the range where 2^k is an exponent add
+// and keeps no NaN, with no branch inside (a branch in the loop makes the
+// register allocator spill the rows' values around it), and only notes
+// whether any lane was out of range or NaN; then the exact loop redoes the
+// tile. The row factor leaves the loop too: the lane sums are multiplied by
+// it once, after the loop (an infinite row factor, whose products with
+// zero terms are NaN, takes the exact loop). Not the symmetric mode, which
+// updates the column sums in the loop and could not redo a tile.
+func hasFast(mode, prof string) bool {
+	return (prof == "Exp" || prof == "ExpSqrt") && mode != "Sym"
+}
+
 var foldRows = []string{"a", "b"}
 
 // foldConsts lists the constants of the loops of one element type, in the
@@ -76,7 +89,10 @@ func foldFile() Output {
 		for _, mode := range foldModes {
 			for _, prof := range foldProfiles {
 				for d := 1; d <= foldDims && hasKernel(mode, prof.Name); d++ {
-					writeFoldKernel(&b, dt, mode, prof.Name, d)
+					if hasFast(mode, prof.Name) {
+						writeFoldKernel(&b, dt, mode, prof.Name, d, true)
+					}
+					writeFoldKernel(&b, dt, mode, prof.Name, d, false)
 				}
 			}
 		}
@@ -102,6 +118,8 @@ func foldFile() Output {
 	return Output{Name: "fold_simd_gen_amd64.go", Src: src}
 }
 
+// foldName is the loop of the table; the exact loop of a kernel with a
+// fast twin is foldName + "Exact".
 func foldName(dt dtype, mode, prof string, d int) string {
 	return fmt.Sprintf("fold%s%s%d%s", mode, prof, d, dt.Suffix)
 }
@@ -127,8 +145,9 @@ func writeFoldTable(b *strings.Builder, dt dtype) {
 	b.WriteString("}\n\n")
 }
 
-func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
+func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int, fast bool) {
 	v, l := dt.Vec, dt.Lanes
+	size := map[string]int{"float64": 8, "float32": 4}[dt.Go]
 	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
 	// both writes a line once per row, the rows interleaved step by step:
 	// two independent chains for the pipeline, and each constant used
@@ -140,13 +159,32 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 		}
 	}
 	name := foldName(dt, mode, prof, d)
+	exactName := name + "Exact"
+	if hasFast(mode, prof) && !fast {
+		name = exactName
+	}
+	// hoist: the row factor multiplies the lane sums after the loop.
+	hoist := fast && (mode == "Dot" || mode == "Diff")
+	// nanSum: a store loop with no exp keeps the largest term by a plain
+	// vector max, which may keep or drop a NaN (the compiler may swap its
+	// operands), and sums the terms to see whether one was NaN.
+	nanSum := mode == "Store" && !hasFast(mode, prof)
 	w("// %s is the %s fold of the %s profile at dimension %d, two rows per", name, strings.ToLower(mode), prof, d)
-	if mode == "Store" {
+	switch {
+	case mode == "Store":
 		w("// pass, over the whole vectors covering the tile (the last one past a.n,")
-		w("// in the tile arena), with the extremes of the rows' terms NaNs aside")
-		w("// (o[r][0] and o[r][1]); it returns a.n.")
-	} else {
+		w("// in the tile arena), with the largest of each row's terms, NaNs aside, in")
+		if nanSum {
+			w("// o[r][0]; it returns a.n, or 0 when a term is NaN (the largest is then")
+			w("// unknown; the terms are stored all the same).")
+		} else {
+			w("// o[r][0]; it returns a.n.")
+		}
+	default:
 		w("// pass, over the whole tile (the last vector masked); it returns a.n.")
+	}
+	if fast {
+		w("// The fast loop (see hasFast in kerngen); %s is the exact one.", exactName)
 	}
 	w("func %s(a *foldArgs[%s], o *[2][foldMaxDim][%d]%s) int {", name, dt.Go, dt.Lanes, dt.Go)
 	w("bc := archsimd.Broadcast%s", v)
@@ -157,6 +195,11 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	w("if nt == 0 {")
 	w("return 0")
 	w("}")
+	if hoist {
+		w("if a.ou[0]-a.ou[0] != 0 || a.ou[1]-a.ou[1] != 0 { // an infinite or NaN row factor")
+		w("return %s(a, o)", exactName)
+		w("}")
+	}
 	// The loads go through pointers: the slices are checked once here, to
 	// the columns the loop reads, and the loop pays no bounds checks.
 	for k := 0; k < d; k++ {
@@ -177,7 +220,7 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 		for k := 0; k < d; k++ {
 			w("x%s%d := bc(a.x[%d][%d])", row, k, r, k)
 		}
-		if mode != "Store" {
+		if mode != "Store" && !hoist {
 			w("o%s := bc(a.ou[%d])", row, r)
 		}
 		if mode == "Sym" {
@@ -185,10 +228,15 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 		}
 	}
 	w("bs := bc(a.s)")
+	if fast {
+		w("var bad archsimd.Mask%sx%d // lanes out of the fast exp's range, or NaN", dt.Bits, l)
+	}
 	for _, row := range foldRows {
 		if mode == "Store" {
-			// The extremes of the stored terms, NaNs aside (for LogSumExp).
-			w("%s", constLoads(dt, fmt.Sprintf("hi%s, lo%s := bc(%s(-inf)), bc(%s(inf))", row, row, dt.Go, dt.Go)))
+			w("%s", constLoads(dt, fmt.Sprintf("hi%s := bc(%s(-inf))", row, dt.Go)))
+			if nanSum {
+				w("var chk%s archsimd.%s", row, v)
+			}
 			continue
 		}
 		if mode == "Dot" || mode == "Sym" {
@@ -202,8 +250,9 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	// body writes one step of the loop at column offset off; in the tail
 	// step (the last, partial vector of a dot or diff fold) the lanes past
 	// a.n read columns of the tile arena beyond the tile, whose terms the
-	// lane mask keeps out of the sums.
+	// lane mask keeps out of the sums. The tail step is always exact.
 	body := func(tail bool) {
+		fastStep := fast && !tail
 		for k := 0; k < d; k++ {
 			w("y%d := archsimd.Load%s((*[%d]%s)(unsafe.Add(ys%d, off)))", k, v, l, dt.Go, k)
 		}
@@ -224,7 +273,11 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 			// would send the tail down the exp's wide-range branch.
 			inLoop("q@ = q@.Merge(bc(0), live)")
 		}
-		writeProfile(inLoop, func(f string, args ...any) { w("%s", constLoads(dt, fmt.Sprintf(f, args...))) }, dt, prof)
+		variant := "exact"
+		if fastStep {
+			variant = "fast"
+		}
+		writeProfile(inLoop, func(f string, args ...any) { w("%s", constLoads(dt, fmt.Sprintf(f, args...))) }, dt, prof, variant)
 		upd := func(acc, val string) {
 			if tail {
 				both(fmt.Sprintf("%s = %s.Merge(%s, live)", acc, val, acc))
@@ -237,15 +290,25 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 			for r, row := range foldRows {
 				w("k%s.Store((*[%d]%s)(unsafe.Add(out%d, off)))", row, l, dt.Go, r)
 			}
-			if tail {
+			switch {
+			case tail:
 				both("skip@ := k@.IsNaN().Or(dead)")
-			} else {
+				both("hi@ = hi@.Merge(hi@.Max(k@), skip@)")
+			case fastStep:
+				both("hi@ = k@.Max(hi@)") // no NaN: it would have set bad
+			case nanSum:
+				both("hi@ = k@.Max(hi@)")
+				both("chk@ = chk@.Add(k@)")
+			default:
 				both("skip@ := k@.IsNaN()")
+				both("hi@ = hi@.Merge(hi@.Max(k@), skip@)")
 			}
-			both("hi@ = hi@.Merge(hi@.Max(k@), skip@)")
-			both("lo@ = lo@.Merge(lo@.Min(k@), skip@)")
 		case "Dot":
-			upd("s@", "k@.Mul(o@).MulAdd(wv, s@)")
+			if hoist {
+				upd("s@", "k@.MulAdd(wv, s@)")
+			} else {
+				upd("s@", "k@.Mul(o@).MulAdd(wv, s@)")
+			}
 		case "Sym":
 			both("k@ = k@.Mul(o@)")
 			upd("s@", "k@.MulAdd(wv, s@)")
@@ -256,18 +319,27 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 			}
 			w("cn.Store((*[%d]%s)(unsafe.Add(cs, off)))", l, dt.Go)
 		default:
-			both("k@ = k@.Mul(o@).Mul(wv)")
+			if hoist {
+				both("k@ = k@.Mul(wv)")
+			} else {
+				both("k@ = k@.Mul(o@).Mul(wv)")
+			}
 			for k := 0; k < d; k++ {
 				upd(fmt.Sprintf("s@%d", k), fmt.Sprintf("k@.MulAdd(d@%d, s@%d)", k, k))
 			}
 		}
 	}
 	w("for t := 0; t < n; t += %d {", l)
-	w("off := uintptr(t) * %d", map[string]int{"float64": 8, "float32": 4}[dt.Go])
+	w("off := uintptr(t) * %d", size)
 	body(false)
 	w("}")
+	if fast {
+		w("if bad.ToBits() != 0 {")
+		w("return %s(a, o)", exactName)
+		w("}")
+	}
 	w("if n < a.n {")
-	w("off := uintptr(n) * %d", map[string]int{"float64": 8, "float32": 4}[dt.Go])
+	w("off := uintptr(n) * %d", size)
 	w("live := archsimd.Load%s(&foldLane%s).Less(bc(%s(a.n - n)))", v, dt.Suffix, dt.Go)
 	if mode == "Store" {
 		w("dead := archsimd.Load%s(&foldLane%s).GreaterEqual(bc(%s(a.n - n)))", v, dt.Suffix, dt.Go)
@@ -277,16 +349,25 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 	for r, row := range foldRows {
 		if mode == "Store" {
 			w("hi%s.Store(&o[%d][0])", row, r)
-			w("lo%s.Store(&o[%d][1])", row, r)
 			continue
 		}
+		scale := ""
+		if hoist {
+			scale = fmt.Sprintf(".Mul(bc(a.ou[%d]))", r)
+		}
 		if mode == "Dot" || mode == "Sym" {
-			w("s%s.Store(&o[%d][0])", row, r)
+			w("s%s%s.Store(&o[%d][0])", row, scale, r)
 		} else {
 			for k := 0; k < d; k++ {
-				w("s%s%d.Store(&o[%d][%d])", row, k, r, k)
+				w("s%s%d%s.Store(&o[%d][%d])", row, k, scale, r, k)
 			}
 		}
+	}
+	if nanSum {
+		w("if chka.Add(chkb).IsNaN().ToBits() != 0 {")
+		w("archsimd.ClearAVXUpperBits()")
+		w("return 0")
+		w("}")
 	}
 	w("archsimd.ClearAVXUpperBits()")
 	w("return a.n")
@@ -295,8 +376,13 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int) {
 
 // writeProfile writes k@ := profile(s * q@) for both rows: the code of
 // profileFloat64x4 / profileFloat32x8 with the exp of expF64x4 / expF32x8
-// written out (its rare wide-range branch shared by the two rows).
-func writeProfile(both func(string), w func(string, ...any), dt dtype, prof string) {
+// written out. variant "exact" is that exp (its rare wide-range branch
+// shared by the two rows, NaN kept); "fast" clamps to the range where the
+// exponent add is exact, with no branch, and ors the lanes the clamp moved
+// (out of range, or NaN) into bad; "shift" (exp(x - m) with every x <= m,
+// in a sum of at least 1) clamps below only, the terms below exp(-708) /
+// exp(-87) counting for nothing next to the sum, and keeps NaN.
+func writeProfile(both func(string), w func(string, ...any), dt dtype, prof, variant string) {
 	switch prof {
 	case "Cauchy":
 		both("k@ := bc(1).Div(q@.MulAdd(bs, bc(1)))")
@@ -310,8 +396,24 @@ func writeProfile(both func(string), w func(string, ...any), dt dtype, prof stri
 		both("e@ := q@.Sqrt().Mul(bs)")
 	case "ExpOf": // e@ is given
 	}
+	lo, hi, wide := "expMin64", "expMax64", "708"
+	if dt.Go == "float32" {
+		lo, hi, wide = "expMin32", "expMax32", "87"
+	}
+	switch variant {
+	case "fast":
+		if dt.Go == "float64" {
+			both("xc@ := e@.Max(bc(-708)).Min(bc(708))")
+		} else {
+			both("xc@ := e@.Max(bc(-87)).Min(bc(88))")
+		}
+		both("bad = bad.Or(xc@.NotEqual(e@))")
+	case "shift":
+		both("xc@ := e@.Max(bc(-" + wide + "))")
+	default:
+		both("xc@ := e@.Max(bc(" + lo + ")).Min(bc(" + hi + "))")
+	}
 	if dt.Go == "float64" {
-		both("xc@ := e@.Max(bc(expMin64)).Min(bc(expMax64))")
 		both("kk@ := xc@.Mul(bc(log2e)).RoundToEven()")
 		both("r@ := kk@.MulAdd(bc(-ln2Hi), xc@)")
 		both("r@ = kk@.MulAdd(bc(-ln2Lo), r@)")
@@ -331,11 +433,7 @@ func writeProfile(both func(string), w func(string, ...any), dt dtype, prof stri
 		both("u1@ := q6@.MulAdd(r4@, s2@)")
 		both("pp@ := u1@.MulAdd(r4@.Mul(r4@), u0@)")
 		both("k@ := pp@.AsInt64x4().Add(kk@.Add(bc(magic64)).AsInt64x4().ShiftAllLeft(52)).AsFloat64x4()")
-		w("if ea.Less(bc(-708)).Or(ea.Greater(bc(708))).Or(eb.Less(bc(-708))).Or(eb.Greater(bc(708))).ToBits() != 0 {")
-		both("k@ = expWideF64x4(e@, pp@, kk@, k@)")
-		w("}")
 	} else {
-		both("xc@ := e@.Max(bc(expMin32)).Min(bc(expMax32))")
 		both("kk@ := xc@.Mul(bc(log2e)).RoundToEven()")
 		both("r@ := kk@.MulAdd(bc(-ln2Hi32), xc@)")
 		both("r@ = kk@.MulAdd(bc(-ln2Lo32), r@)")
@@ -344,16 +442,24 @@ func writeProfile(both func(string), w func(string, ...any), dt dtype, prof stri
 			both("pp@ = pp@.MulAdd(r@, bc(" + c + "))")
 		}
 		both("k@ := pp@.AsInt32x8().Add(kk@.Add(bc(magic32)).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()")
-		w("if ea.Less(bc(-87)).Or(ea.Greater(bc(88))).Or(eb.Less(bc(-87))).Or(eb.Greater(bc(88))).ToBits() != 0 {")
-		both("k@ = expWideF32x8(e@, pp@, kk@, k@)")
+	}
+	if variant == "exact" {
+		hiW := wide
+		if dt.Go == "float32" {
+			hiW = "88"
+		}
+		w("if ea.Less(bc(-%s)).Or(ea.Greater(bc(%s))).Or(eb.Less(bc(-%s))).Or(eb.Greater(bc(%s))).ToBits() != 0 {", wide, hiW, wide, hiW)
+		both("k@ = expWide" + dt.vecSuffix() + "(e@, pp@, kk@, k@)")
 		w("}")
 	}
-	both("k@ = e@.Merge(k@, e@.IsNaN())")
+	if variant != "fast" {
+		both("k@ = e@.Merge(k@, e@.IsNaN())")
+	}
 }
 
 // writeExpShiftSum writes the loop of expShiftSum (lse_simd_amd64.go):
 // sum_t exp(x_t - m) over pairs of vectors, two partial sums, the exp
-// written out inline.
+// written out inline (the "shift" variant of writeProfile: no branch).
 func writeExpShiftSum(b *strings.Builder, dt dtype) {
 	v, l := dt.Vec, dt.Lanes
 	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
@@ -378,7 +484,7 @@ func writeExpShiftSum(b *strings.Builder, dt dtype) {
 	w("offa := uintptr(t) * %d", map[string]int{"float64": 8, "float32": 4}[dt.Go])
 	w("offb := offa + %d", l*map[string]int{"float64": 8, "float32": 4}[dt.Go])
 	both("e@ := archsimd.Load" + v + "((*[" + fmt.Sprint(l) + "]" + dt.Go + ")(unsafe.Add(xs, off@))).Sub(bm)")
-	writeProfile(both, func(f string, args ...any) { w("%s", constLoads(dt, fmt.Sprintf(f, args...))) }, dt, "ExpOf")
+	writeProfile(both, func(f string, args ...any) { w("%s", constLoads(dt, fmt.Sprintf(f, args...))) }, dt, "ExpOf", "shift")
 	both("s@ = s@.Add(k@)")
 	w("}")
 	w("sa.Store(&o[0][0])")

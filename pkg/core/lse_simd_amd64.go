@@ -92,7 +92,9 @@ func extremes32(x []float32, h, l *[8]float64) int {
 
 // expShiftSum is sum_t exp(x_t - m) in one pass, each term exp(T(x_t - m)),
 // without storing the terms: pairs of vectors in the generated loop (the
-// exp inline), then the vector exp on what is left.
+// exp inline), then the vector exp on what is left. Every x_t is at most m
+// or NaN, and m is the largest term of the tile or of an earlier one, so
+// that the row's sum is at least 1 (see writeProfile's "shift" loop).
 func expShiftSum[T float](x []T, m T) (float64, bool) {
 	if !simdOK {
 		return 0, false
@@ -100,7 +102,18 @@ func expShiftSum[T float](x []T, m T) (float64, bool) {
 	if isFloat64[T]() {
 		return expShiftSum64(as64(x), float64(m)), true
 	}
-	return float64(expShiftSum32(as32(x), float32(m))), true
+	return expShiftSum32(as32(x), float32(m)), true
+}
+
+// expShiftSum32 adds the float32 sums of blocks of foldBlock32 terms in
+// float64 (a block's terms are added in float32, 16 to a lane).
+func expShiftSum32(x []float32, m float32) float64 {
+	s := 0.0
+	for len(x) > foldBlock32 {
+		s += float64(expShiftSum32Block(x[:foldBlock32], m))
+		x = x[foldBlock32:]
+	}
+	return s + float64(expShiftSum32Block(x, m))
 }
 
 func expShiftSum64(x []float64, m float64) float64 {
@@ -125,7 +138,7 @@ func expShiftSum64(x []float64, m float64) float64 {
 	return s
 }
 
-func expShiftSum32(x []float32, m float32) float32 {
+func expShiftSum32Block(x []float32, m float32) float32 {
 	var o [2][foldMaxDim][8]float32
 	t := expShiftSumLoopF32(x, m, &o)
 	bm := archsimd.BroadcastFloat32x8(m)

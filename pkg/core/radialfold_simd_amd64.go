@@ -9,6 +9,10 @@ import (
 	"unsafe"
 )
 
+// foldBlock32 is the most columns whose terms a float32 loop adds in its
+// float32 lanes in one call (32 per lane), as in a tile of tileSize.
+const foldBlock32 = tileSize
+
 // foldSIMD runs the generated loop of a radial fold over the tile (its
 // last vector masked) and returns the lane sums (in the data's precision)
 // and how many columns it took (the store mode: a.n, or 0 when the
@@ -63,14 +67,30 @@ func foldSIMD[T float](mode foldMode, prof profile, a *foldArgs[T], dim int, sum
 		}
 		return t, true
 	}
+	// float32 lanes add the terms of at most foldBlock32 columns: longer
+	// tiles go through the loop by blocks, the blocks' sums added in float64.
 	o := (*[2][foldMaxDim][8]float32)(unsafe.Pointer(&a.lanes))
-	t := foldKernelsF32[mode][prof][dim-1]((*foldArgs[float32])(unsafe.Pointer(a)), o)
-	for r := range o {
-		for c := 0; c < ncomp; c++ {
-			l := &o[r][c]
-			sums[r][c] = float64(((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])))
+	a32 := (*foldArgs[float32])(unsafe.Pointer(a))
+	*sums = [2][foldMaxDim]float64{}
+	kern := foldKernelsF32[mode][prof][dim-1]
+	n, ys, w := a32.n, a32.ys, a32.w
+	t := 0
+	for t0 := 0; t0 < n; t0 += foldBlock32 {
+		if mode != foldSym && n > foldBlock32 {
+			a32.ys, a32.w, a32.n = ys[t0:], w[t0:], min(foldBlock32, n-t0)
+		}
+		t += kern(a32, o)
+		for r := range o {
+			for c := 0; c < ncomp; c++ {
+				l := &o[r][c]
+				sums[r][c] += float64(((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])))
+			}
+		}
+		if mode == foldSym || n <= foldBlock32 {
+			break
 		}
 	}
+	a32.ys, a32.w, a32.n = ys, w, n
 	return t, true
 }
 

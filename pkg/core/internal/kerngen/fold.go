@@ -49,9 +49,12 @@ func hasKernel(mode, prof string) bool { return prof != "Affine" || mode == "Sto
 // and keeps no NaN, with no branch inside (a branch in the loop makes the
 // register allocator spill the rows' values around it), and only notes
 // whether any lane was out of range or NaN; then the exact loop redoes the
-// tile. The row factor leaves the loop too: the lane sums are multiplied by
-// it once, after the loop (an infinite row factor, whose products with
-// zero terms are NaN, takes the exact loop). Not the symmetric mode, which
+// tile. It takes a scale at most 0 (the kernels that decay, which are the
+// ones met), so that only the lower bound needs a clamp; another scale
+// takes the exact loop. The row factor leaves the loop too: the lane sums
+// are multiplied by it once, after the loop (an infinite row factor, whose
+// products with zero terms are NaN, takes the exact loop). Not the
+// symmetric mode, which
 // updates the column sums in the loop and could not redo a tile.
 func hasFast(mode, prof string) bool {
 	return (prof == "Exp" || prof == "ExpSqrt") && mode != "Sym"
@@ -200,6 +203,11 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int, fas
 		w("return %s(a, o)", exactName)
 		w("}")
 	}
+	if fast {
+		w("if !(a.s <= 0) { // exponents of either sign, or NaN")
+		w("return %s(a, o)", exactName)
+		w("}")
+	}
 	// The loads go through pointers: the slices are checked once here, to
 	// the columns the loop reads, and the loop pays no bounds checks.
 	for k := 0; k < d; k++ {
@@ -256,8 +264,9 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int, fas
 		for k := 0; k < d; k++ {
 			w("y%d := archsimd.Load%s((*[%d]%s)(unsafe.Add(ys%d, off)))", k, v, l, dt.Go, k)
 		}
+		loadW := func() { w("wv := archsimd.Load%s((*[%d]%s)(unsafe.Add(ws, off)))", v, l, dt.Go) }
 		if mode != "Store" || prof == "Affine" {
-			w("wv := archsimd.Load%s((*[%d]%s)(unsafe.Add(ws, off)))", v, l, dt.Go)
+			loadW()
 		}
 		for k := 0; k < d; k++ {
 			both(fmt.Sprintf("d@%d := x@%d.Sub(y%d)", k, k, k))
@@ -376,12 +385,14 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int, fas
 
 // writeProfile writes k@ := profile(s * q@) for both rows: the code of
 // profileFloat64x4 / profileFloat32x8 with the exp of expF64x4 / expF32x8
-// written out. variant "exact" is that exp (its rare wide-range branch
-// shared by the two rows, NaN kept); "fast" clamps to the range where the
-// exponent add is exact, with no branch, and ors the lanes the clamp moved
-// (out of range, or NaN) into bad; "shift" (exp(x - m) with every x <= m,
-// in a sum of at least 1) clamps below only, the terms below exp(-708) /
-// exp(-87) counting for nothing next to the sum, and keeps NaN.
+// written out, but for the float64 polynomial, evaluated by Horner's
+// scheme (below). variant "exact" is that exp (its rare wide-range branch
+// shared by the two rows, NaN kept); "fast" (a scale at most 0) clamps
+// below, to the range where the exponent add is exact, with no branch, and
+// ors the lanes the clamp moved (out of range, or NaN) into bad; "shift"
+// (exp(x - m) with every x <= m, in a sum of at least 1) clamps below only,
+// the terms below exp(-708) / exp(-87) counting for nothing next to the
+// sum, and keeps NaN.
 func writeProfile(both func(string), w func(string, ...any), dt dtype, prof, variant string) {
 	switch prof {
 	case "Cauchy":
@@ -402,11 +413,8 @@ func writeProfile(both func(string), w func(string, ...any), dt dtype, prof, var
 	}
 	switch variant {
 	case "fast":
-		if dt.Go == "float64" {
-			both("xc@ := e@.Max(bc(-708)).Min(bc(708))")
-		} else {
-			both("xc@ := e@.Max(bc(-87)).Min(bc(88))")
-		}
+		// The scale is at most 0 (checked on entry), so e <= 0 or NaN.
+		both("xc@ := e@.Max(bc(-" + wide + "))")
 		both("bad = bad.Or(xc@.NotEqual(e@))")
 	case "shift":
 		both("xc@ := e@.Max(bc(-" + wide + "))")

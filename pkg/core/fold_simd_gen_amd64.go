@@ -20773,8 +20773,10 @@ func foldSymCauchy4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 }
 
 // expShiftSumLoopF32 adds exp(x_t - m) over the first len(x)/16*16 values of x to two
-// vectors of partial sums, stored to o[0][0] and o[1][0]; it returns how many it took.
-func expShiftSumLoopF32(x []float32, m float32, o *[2][foldMaxDim][8]float32) int {
+// vectors of partial sums, stored to o[0] and o[1], float32 lanes adding
+// the terms of a block of foldBlock32 values, float64 lanes the blocks'
+// sums; it returns how many it took.
+func expShiftSumLoopF32(x []float32, m float32, o *[2][4]float64) int {
 	bc := archsimd.BroadcastFloat32x8
 	n := len(x) / 16 * 16
 	if n == 0 {
@@ -20782,43 +20784,50 @@ func expShiftSumLoopF32(x []float32, m float32, o *[2][foldMaxDim][8]float32) in
 	}
 	xs := unsafe.Pointer(unsafe.SliceData(x))
 	bm := bc(m)
-	var sa, sb archsimd.Float32x8
-	for t := 0; t < n; t += 16 {
-		offa := uintptr(t) * 4
-		offb := offa + 32
-		ea := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(xs, offa))).Sub(bm)
-		eb := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(xs, offb))).Sub(bm)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
-		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
-		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
-		rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xcb)
-		ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), ra)
-		rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), rb)
-		ppa := archsimd.LoadFloat32x8(&foldConstF32[4]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[5]))
-		ppb := archsimd.LoadFloat32x8(&foldConstF32[4]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[5]))
-		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
-		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
-		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
-		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
-		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
-		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
-		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
-		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
-		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
-		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
-		ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
-		ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
-		ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[11])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[11])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
-		ka = ea.Merge(ka, ea.IsNaN())
-		kb = eb.Merge(kb, eb.IsNaN())
-		sa = sa.Add(ka)
-		sb = sb.Add(kb)
+	var wa, wb archsimd.Float64x4
+	for t0 := 0; t0 < n; t0 += foldBlock32 {
+		t1 := min(t0+foldBlock32, n)
+		var sa, sb archsimd.Float32x8
+		for t := t0; t < t1; t += 16 {
+			offa := uintptr(t) * 4
+			offb := offa + 32
+			ea := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(xs, offa))).Sub(bm)
+			eb := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(xs, offb))).Sub(bm)
+			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
+			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
+			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
+			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
+			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
+			rb := kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xcb)
+			ra = kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), ra)
+			rb = kkb.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[3]), rb)
+			ppa := archsimd.LoadFloat32x8(&foldConstF32[4]).MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[5]))
+			ppb := archsimd.LoadFloat32x8(&foldConstF32[4]).MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[5]))
+			ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[6]))
+			ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[6]))
+			ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[7]))
+			ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[7]))
+			ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[8]))
+			ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[8]))
+			ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[9]))
+			ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[9]))
+			ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+			ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+			ppa = ppa.MulAdd(ra, archsimd.LoadFloat32x8(&foldConstF32[10]))
+			ppb = ppb.MulAdd(rb, archsimd.LoadFloat32x8(&foldConstF32[10]))
+			ka := ppa.AsInt32x8().Add(kka.Add(archsimd.LoadFloat32x8(&foldConstF32[11])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+			kb := ppb.AsInt32x8().Add(kkb.Add(archsimd.LoadFloat32x8(&foldConstF32[11])).AsInt32x8().ShiftAllLeft(23)).AsFloat32x8()
+			ka = ea.Merge(ka, ea.IsNaN())
+			kb = eb.Merge(kb, eb.IsNaN())
+			sa = sa.Add(ka)
+			sb = sb.Add(kb)
+		}
+		s := sa.Add(sb)
+		wa = wa.Add(s.GetLo().ConvertToFloat64())
+		wb = wb.Add(s.GetHi().ConvertToFloat64())
 	}
-	sa.Store(&o[0][0])
-	sb.Store(&o[1][0])
+	wa.Store(&o[0])
+	wb.Store(&o[1])
 	archsimd.ClearAVXUpperBits()
 	return n
 }

@@ -105,17 +105,6 @@ func expShiftSum[T float](x []T, m T) (float64, bool) {
 	return expShiftSum32(as32(x), float32(m)), true
 }
 
-// expShiftSum32 adds the float32 sums of blocks of foldBlock32 terms in
-// float64 (a block's terms are added in float32, 16 to a lane).
-func expShiftSum32(x []float32, m float32) float64 {
-	s := 0.0
-	for len(x) > foldBlock32 {
-		s += float64(expShiftSum32Block(x[:foldBlock32], m))
-		x = x[foldBlock32:]
-	}
-	return s + float64(expShiftSum32Block(x, m))
-}
-
 func expShiftSum64(x []float64, m float64) float64 {
 	var o [2][foldMaxDim][4]float64
 	t := expShiftSumLoopF64(x, m, &o)
@@ -138,8 +127,8 @@ func expShiftSum64(x []float64, m float64) float64 {
 	return s
 }
 
-func expShiftSum32Block(x []float32, m float32) float32 {
-	var o [2][foldMaxDim][8]float32
+func expShiftSum32(x []float32, m float32) float64 {
+	var o [2][4]float64
 	t := expShiftSumLoopF32(x, m, &o)
 	bm := archsimd.BroadcastFloat32x8(m)
 	var tail [2][8]float32
@@ -151,13 +140,12 @@ func expShiftSum32Block(x []float32, m float32) float32 {
 		expF32x8(archsimd.LoadFloat32x8SlicePart(x[t:]).Sub(bm)).Store(&tail[1])
 	}
 	archsimd.ClearAVXUpperBits()
-	var l [8]float32
-	for i := range l {
-		l[i] = o[0][0][i] + o[1][0][i] + tail[0][i]
-	}
-	s := ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+	a, b := &o[0], &o[1]
+	s := ((a[0] + b[0]) + (a[1] + b[1])) + ((a[2] + b[2]) + (a[3] + b[3]))
+	l := &tail[0]
+	st := ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
 	for i := 0; t+i < len(x); i++ {
-		s += tail[1][i]
+		st += tail[1][i]
 	}
-	return s
+	return s + float64(st)
 }

@@ -472,9 +472,20 @@ func writeExpShiftSum(b *strings.Builder, dt dtype) {
 		}
 	}
 	name := "expShiftSumLoop" + dt.Suffix
+	size := map[string]int{"float64": 8, "float32": 4}[dt.Go]
+	f32 := dt.Go == "float32"
 	w("// %s adds exp(x_t - m) over the first len(x)/%d*%d values of x to two", name, 2*l, 2*l)
-	w("// vectors of partial sums, stored to o[0][0] and o[1][0]; it returns how many it took.")
-	w("func %s(x []%s, m %s, o *[2][foldMaxDim][%d]%s) int {", name, dt.Go, dt.Go, l, dt.Go)
+	if f32 {
+		// float32 lanes add the terms of foldBlock32 columns at most, as
+		// in the fold loops; the blocks' sums go to float64 vectors.
+		w("// vectors of partial sums, stored to o[0] and o[1], float32 lanes adding")
+		w("// the terms of a block of foldBlock32 values, float64 lanes the blocks'")
+		w("// sums; it returns how many it took.")
+		w("func %s(x []%s, m %s, o *[2][4]float64) int {", name, dt.Go, dt.Go)
+	} else {
+		w("// vectors of partial sums, stored to o[0][0] and o[1][0]; it returns how many it took.")
+		w("func %s(x []%s, m %s, o *[2][foldMaxDim][%d]%s) int {", name, dt.Go, dt.Go, l, dt.Go)
+	}
 	w("bc := archsimd.Broadcast%s", v)
 	w("n := len(x) / %d * %d", 2*l, 2*l)
 	w("if n == 0 {")
@@ -482,16 +493,33 @@ func writeExpShiftSum(b *strings.Builder, dt dtype) {
 	w("}")
 	w("xs := unsafe.Pointer(unsafe.SliceData(x))")
 	w("bm := bc(m)")
-	w("var sa, sb archsimd.%s", v)
-	w("for t := 0; t < n; t += %d {", 2*l)
-	w("offa := uintptr(t) * %d", map[string]int{"float64": 8, "float32": 4}[dt.Go])
-	w("offb := offa + %d", l*map[string]int{"float64": 8, "float32": 4}[dt.Go])
+	if f32 {
+		w("var wa, wb archsimd.Float64x4")
+		w("for t0 := 0; t0 < n; t0 += foldBlock32 {")
+		w("t1 := min(t0+foldBlock32, n)")
+		w("var sa, sb archsimd.%s", v)
+		w("for t := t0; t < t1; t += %d {", 2*l)
+	} else {
+		w("var sa, sb archsimd.%s", v)
+		w("for t := 0; t < n; t += %d {", 2*l)
+	}
+	w("offa := uintptr(t) * %d", size)
+	w("offb := offa + %d", l*size)
 	both("e@ := archsimd.Load" + v + "((*[" + fmt.Sprint(l) + "]" + dt.Go + ")(unsafe.Add(xs, off@))).Sub(bm)")
 	writeProfile(both, func(f string, args ...any) { w("%s", constLoads(dt, fmt.Sprintf(f, args...))) }, dt, "ExpOf", "shift")
 	both("s@ = s@.Add(k@)")
 	w("}")
-	w("sa.Store(&o[0][0])")
-	w("sb.Store(&o[1][0])")
+	if f32 {
+		w("s := sa.Add(sb)")
+		w("wa = wa.Add(s.GetLo().ConvertToFloat64())")
+		w("wb = wb.Add(s.GetHi().ConvertToFloat64())")
+		w("}")
+		w("wa.Store(&o[0])")
+		w("wb.Store(&o[1])")
+	} else {
+		w("sa.Store(&o[0][0])")
+		w("sb.Store(&o[1][0])")
+	}
 	w("archsimd.ClearAVXUpperBits()")
 	w("return n")
 	w("}\n")

@@ -56,6 +56,9 @@ type foldArgs[T float] struct {
 	acc    []T    // sym: the column sums, one per column of the tile
 	// lanes receives the loop's accumulators: [2][foldMaxDim][lanes]T.
 	lanes [2 * foldMaxDim * 8]T
+	// wide receives the float32 dot and diff loops' sums instead, in
+	// float64 (the lanes' sums of each block of foldBlock32 columns).
+	wide [2][foldMaxDim][8]float64
 }
 
 // matchFold plans f as a radial fold when it is one.

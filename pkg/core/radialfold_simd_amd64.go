@@ -67,30 +67,22 @@ func foldSIMD[T float](mode foldMode, prof profile, a *foldArgs[T], dim int, sum
 		}
 		return t, true
 	}
-	// float32 lanes add the terms of at most foldBlock32 columns: longer
-	// tiles go through the loop by blocks, the blocks' sums added in float64.
 	o := (*[2][foldMaxDim][8]float32)(unsafe.Pointer(&a.lanes))
 	a32 := (*foldArgs[float32])(unsafe.Pointer(a))
-	*sums = [2][foldMaxDim]float64{}
-	kern := foldKernelsF32[mode][prof][dim-1]
-	n, ys, w := a32.n, a32.ys, a32.w
-	t := 0
-	for t0 := 0; t0 < n; t0 += foldBlock32 {
-		if mode != foldSym && n > foldBlock32 {
-			a32.ys, a32.w, a32.n = ys[t0:], w[t0:], min(foldBlock32, n-t0)
-		}
-		t += kern(a32, o)
-		for r := range o {
-			for c := 0; c < ncomp; c++ {
+	t := foldKernelsF32[mode][prof][dim-1](a32, o)
+	for r := range o {
+		for c := 0; c < ncomp; c++ {
+			if mode == foldSym {
 				l := &o[r][c]
-				sums[r][c] += float64(((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])))
+				sums[r][c] = float64(((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])))
+				continue
 			}
-		}
-		if mode == foldSym || n <= foldBlock32 {
-			break
+			// The dot and diff loops add blocks of foldBlock32 columns in
+			// float32, the blocks' lane sums in float64.
+			l := &a32.wide[r][c]
+			sums[r][c] = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
 		}
 	}
-	a32.ys, a32.w, a32.n = ys, w, n
 	return t, true
 }
 

@@ -168,6 +168,37 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int, fas
 	}
 	// hoist: the row factor multiplies the lane sums after the loop.
 	hoist := fast && (mode == "Dot" || mode == "Diff")
+	// blocks: a float32 sum adds the terms of foldBlock32 columns at most
+	// in its float32 lanes, then the block's lanes into float64 ones,
+	// a.wide (in memory: no register is held across the blocks).
+	blocks := dt.Go == "float32" && (mode == "Dot" || mode == "Diff")
+	ncomp := 1
+	if mode == "Diff" {
+		ncomp = d
+	}
+	acc := func(row string, c int) string {
+		if mode == "Diff" {
+			return fmt.Sprintf("s%s%d", row, c)
+		}
+		return "s" + row
+	}
+	declAcc := func(row string) {
+		for c := 0; c < ncomp; c++ {
+			w("var %s archsimd.%s", acc(row, c), v)
+		}
+	}
+	wide := func(r, c, half int) string {
+		return fmt.Sprintf("(*[4]float64)(a.wide[%d][%d][%d:%d])", r, c, 4*half, 4*half+4)
+	}
+	flush := func() {
+		for r, row := range foldRows {
+			for c := 0; c < ncomp; c++ {
+				for half, get := range []string{"GetLo", "GetHi"} {
+					w("archsimd.LoadFloat64x4(%s).Add(%s.%s().ConvertToFloat64()).Store(%s)", wide(r, c, half), acc(row, c), get, wide(r, c, half))
+				}
+			}
+		}
+	}
 	// nanSum: a store loop with no exp keeps the largest term by a plain
 	// vector max, which may keep or drop a NaN (the compiler may swap its
 	// operands), and sums the terms to see whether one was NaN.
@@ -236,6 +267,9 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int, fas
 		}
 	}
 	w("bs := bc(a.s)")
+	if blocks {
+		w("a.wide = [2][foldMaxDim][8]float64{}")
+	}
 	if fast {
 		w("var bad archsimd.Mask%sx%d // lanes out of the fast exp's range, or NaN", dt.Bits, l)
 	}
@@ -247,12 +281,8 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int, fas
 			}
 			continue
 		}
-		if mode == "Dot" || mode == "Sym" {
-			w("var s%s archsimd.%s", row, v)
-		} else {
-			for k := 0; k < d; k++ {
-				w("var s%s%d archsimd.%s", row, k, v)
-			}
+		if !blocks {
+			declAcc(row)
 		}
 	}
 	// body writes one step of the loop at column offset off; in the tail
@@ -338,10 +368,23 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int, fas
 			}
 		}
 	}
-	w("for t := 0; t < n; t += %d {", l)
+	if blocks {
+		w("for t0 := 0; t0 < n; t0 += foldBlock32 {")
+		w("t1 := min(t0+foldBlock32, n)")
+		for _, row := range foldRows {
+			declAcc(row)
+		}
+		w("for t := t0; t < t1; t += %d {", l)
+	} else {
+		w("for t := 0; t < n; t += %d {", l)
+	}
 	w("off := uintptr(t) * %d", size)
 	body(false)
 	w("}")
+	if blocks {
+		flush()
+		w("}")
+	}
 	if fast {
 		w("if bad.ToBits() != 0 {")
 		w("return %s(a, o)", exactName)
@@ -353,9 +396,27 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int, fas
 	if mode == "Store" {
 		w("dead := archsimd.Load%s(&foldLane%s).GreaterEqual(bc(%s(a.n - n)))", v, dt.Suffix, dt.Go)
 	}
+	if blocks {
+		for _, row := range foldRows {
+			declAcc(row)
+		}
+	}
 	body(true)
+	if blocks {
+		flush()
+	}
 	w("}")
 	for r, row := range foldRows {
+		if blocks {
+			if hoist {
+				for c := 0; c < ncomp; c++ {
+					for half := range 2 {
+						w("archsimd.LoadFloat64x4(%s).Mul(archsimd.BroadcastFloat64x4(float64(a.ou[%d]))).Store(%s)", wide(r, c, half), r, wide(r, c, half))
+					}
+				}
+			}
+			continue
+		}
 		if mode == "Store" {
 			w("hi%s.Store(&o[%d][0])", row, r)
 			continue

@@ -107,6 +107,13 @@ class GopyBuildExt(build_ext):
         # source tree when inplace (build_ext --inplace, editable installs).
         for ext in self.extensions:
             self.build_gopy(ext)
+        if not build_cuda_variant():
+            # A CUDA engine left by an earlier build would still be found (and
+            # loaded on a GPU machine) beside the CPU engine just rebuilt.
+            cpu = os.path.dirname(self.get_ext_fullpath(CPU_EXT + "._" + NAME))
+            stale = os.path.join(os.path.dirname(cpu), CUDA_EXT.rpartition(".")[2])
+            if os.path.isdir(stale):
+                shutil.rmtree(stale)
 
     def build_gopy(self, ext):
         package = ext.name.rpartition(".")[0]

@@ -116,7 +116,16 @@ def measure(args, mod, cluster, d):
     small = W.shrink(d)
     warm, _ = build(args.lib, mod, cluster, args.wid, small, const=7)
     warm()
+    base = None
+    if args.wid in W.TORCH_WIDS:
+        # The NumPy workload this torch row mirrors, timed alternately with it in this
+        # process: both see the same machine load, so their ratio is not the drift
+        # between two runs (run.py's torch verdicts compare such paired ratios).
+        bmod, bcluster = load(args.lib, W.TORCH_OF[args.wid])
+        base, _ = build(args.lib, bmod, bcluster, W.TORCH_OF[args.wid], d)
+        build(args.lib, bmod, bcluster, W.TORCH_OF[args.wid], small)[0]()
     times, t0, post, r = [], time.perf_counter(), None, None
+    measure.base_times = []
     while len(times) < args.reps:
         const = fresh_const()
         if args.wid == "W7" or post is None:
@@ -124,6 +133,10 @@ def measure(args, mod, cluster, d):
         s = time.perf_counter()
         r = fn()
         times.append(time.perf_counter() - s)
+        if base is not None:
+            s = time.perf_counter()
+            base()
+            measure.base_times.append(time.perf_counter() - s)
         if time.perf_counter() - t0 > args.budget:
             break
     r = post(r)
@@ -176,6 +189,7 @@ def main():
             return rss(args, mod, cluster, d)
         out["times"], r = measure(args, mod, cluster, d)
         out["note"] = getattr(measure, "note", None)
+        out["base_times"] = getattr(measure, "base_times", [])
         if args.out:
             np.save(os.path.join(args.out, "result.npy"), np.asarray(r))
     except Exception as e:  # reported in the table, never hidden

@@ -121,6 +121,15 @@ def _w7(lib, d, const):
     return lambda: _w1(lib, d, f"Exp(-SqDist(x, y)) * b * IntCst({const})")()
 
 
+# A1, the float32 accuracy workload of issue 12: M = 200 rows against N = 1e6 terms of
+# a Gaussian of scale 1/8, every library with its default sum_scheme.
+A1_FORMULA = "Exp(-SqDist(x, y) * IntInv(8)) * b"
+
+
+def _a1(lib, d):
+    return _w1(lib, d, formula=A1_FORMULA)
+
+
 def _w9(lib, d):
     x_i = lib.LazyTensor(d["x"][:, None, :])
     y_j = lib.LazyTensor(d["y"][None, :, :])
@@ -189,7 +198,7 @@ def setup(wid, lib, d, cluster=None, const=None):
     if wid == "W7":
         return _w7(lib, d, const), ident
     fn = {"W1": _w1, "W2": _w2, "W3": _w3, "W4": _w4, "W4b": _w4b, "W5": _w5, "W6": _w6,
-          "W8d": _w1, "W9": _w9}[wid](lib, d)
+          "W8d": _w1, "W9": _w9, "A1": _a1}[wid](lib, d)
     return fn, ident
 
 
@@ -278,7 +287,18 @@ def reference(wid, d, rows):
         return _dense_grad(d64, x, d64["e"][rows])
     if wid == "W3":
         return _sqdist(x, d64["y"])  # the distances; see knn_check
+    if wid == "A1":  # by blocks of columns: 200 x 1e6 would be 1.6 GB at once
+        y, b, out = d64["y"], d64["b"], np.zeros((len(x), 1))
+        for s in range(0, len(y), 100_000):
+            out += np.exp(-_sqdist(x, y[s:s + 100_000]) / 8) @ b[s:s + 100_000]
+        return out
     return None
+
+
+def row_rel_err(a, ref):
+    """max over rows of |a_i - ref_i| / |ref_i|: A1's error, as issue 12 states it."""
+    a = np.asarray(a, dtype=np.float64).reshape(ref.shape)
+    return float(np.max(np.abs(a - ref) / np.maximum(np.abs(ref), 1e-300)))
 
 
 def rel_err(a, ref):

@@ -8,7 +8,10 @@
 // a tile (a radial fold, which has no per-pair slot, takes longer tiles:
 // radialfold.go). Instructions are placed at the lowest level they depend on:
 // parameters once per call, outer variables once per row, inner variables
-// once per tile, and only what mixes both once per (row, tile) pair.
+// once per tile, and only what mixes both once per (row, tile) pair. The
+// planner reads the canonical form of the formula (formula.Canonical), so
+// that the spellings of one kernel meet the same fused paths: radial
+// kernels (fuse.go) and their sums, folded in registers (radialfold.go).
 //
 // Outputs are named dst. Accumulators are float64 arrays; float32
 // accumulation (the KeOps default for float32 data) is emulated by rounding

@@ -13,8 +13,10 @@ import "github.com/gokeops/gokeops/pkg/formula"
 //	s*|x-y|^2 + w           the exponent of a Gaussian log-likelihood (LogSumExp)
 //
 // where s is any product of constants, parameters and signs, and w an inner
-// scalar variable. A Sum of such a kernel times an inner weight is folded as
-// dot products (see program.dot).
+// scalar variable (w - s*|x-y|^2 too). A Sum of such a kernel times an
+// inner weight is folded as dot products (see program.dot). The matchers
+// read the canonical form of the formula (formula.Canonical), in which the
+// ways of writing |x-y|^2 (Sum(Square(x-y)), (x-y)|(x-y), ...) are few.
 
 // profile is the function a fused kernel applies to s*d (d the squared distance).
 type profile uint8
@@ -63,13 +65,17 @@ func (p *planner) matchRadial(e formula.Expr) (radial, bool) {
 		r.prof = profileCauchy
 		r.x, r.y, ok = p.matchDist(inner)
 		return r, ok
-	case formula.OpAdd:
+	case formula.OpAdd, formula.OpSubtract:
+		// w + s*d, s*d + w, and w - s*d, which is w + (-s)*d exactly.
 		for k := 0; k < 2; k++ {
 			w, ok := c.Args[1-k].(*formula.Var)
-			if !ok || w.Dim != 1 || !p.isInner(w) {
+			if !ok || w.Dim != 1 || !p.isInner(w) || c.Op == formula.OpSubtract && k == 0 {
 				continue
 			}
 			r.scale = nil
+			if c.Op == formula.OpSubtract {
+				r.scale = append(r.scale, formula.IntConst(-1))
+			}
 			inner, _ := p.matchScaled(c.Args[k], &r.scale, false)
 			if x, y, ok := p.matchDist(inner); ok {
 				return radial{prof: profileAffine, x: x, y: y, scale: r.scale, weight: w}, true
@@ -106,36 +112,51 @@ func (p *planner) matchScaled(e formula.Expr, factors *[]formula.Expr, wantSqrt 
 	}
 }
 
-// matchDist recognises |x - y|^2 between an outer and an inner variable:
-// SqDist(x,y), SqNorm2(x-y) or Sum(Square(x-y)) (Square(x-y) in dimension
-// 1), either order.
+// matchDist recognises |x - y|^2 between an outer and an inner variable, in
+// the spellings of a canonical formula (formula.Canonical): SqDist(x,y),
+// SqNorm2(x-y) and, in dimension 1, Square(x-y); either order. A squared
+// component may also be Pow(x-y,2): the fused kernels compute the distance
+// their own way (as products of differences), which Pow and Square both are
+// up to the rounding of the sum.
 func (p *planner) matchDist(e formula.Expr) (x, y *formula.Var, ok bool) {
 	c, isCall := e.(*formula.Call)
 	if !isCall {
 		return nil, nil, false
 	}
-	var a, b formula.Expr
-	switch c.Op {
-	case formula.OpSqDist:
-		a, b = c.Args[0], c.Args[1]
-	case formula.OpSquare, formula.OpSqNorm2, formula.OpSum:
-		// Square(x-y) is the distance of dimension 1, where Sum is dropped.
-		d, isCall := c.Args[0].(*formula.Call)
-		if c.Op == formula.OpSquare && c.Dim != 1 {
-			return nil, nil, false
+	var diff formula.Expr
+	switch {
+	case c.Op == formula.OpSqDist:
+		return p.outerInner(c.Args[0], c.Args[1])
+	case c.Op == formula.OpSqNorm2:
+		diff = c.Args[0]
+	case c.Op == formula.OpSum:
+		if sq, ok := squareOf(c.Args[0]); ok {
+			diff = sq
 		}
-		if c.Op == formula.OpSum && isCall && d.Op == formula.OpSquare {
-			d, isCall = d.Args[0].(*formula.Call)
-		} else if c.Op == formula.OpSum {
-			return nil, nil, false
+	case c.Dim == 1:
+		if sq, ok := squareOf(c); ok {
+			diff = sq
 		}
-		if !isCall || d.Op != formula.OpSubtract {
-			return nil, nil, false
-		}
-		a, b = d.Args[0], d.Args[1]
-	default:
+	}
+	d, isCall := diff.(*formula.Call)
+	if !isCall || d.Op != formula.OpSubtract {
 		return nil, nil, false
 	}
+	return p.outerInner(d.Args[0], d.Args[1])
+}
+
+// squareOf returns a when e is Square(a) or Pow(a, 2).
+func squareOf(e formula.Expr) (formula.Expr, bool) {
+	c, ok := e.(*formula.Call)
+	if ok && (c.Op == formula.OpSquare || c.Op == formula.OpPow && c.Ints[0] == 2) {
+		return c.Args[0], true
+	}
+	return nil, false
+}
+
+// outerInner orders a and b as an outer and an inner variable of the same
+// dimension.
+func (p *planner) outerInner(a, b formula.Expr) (x, y *formula.Var, ok bool) {
 	va, ok1 := a.(*formula.Var)
 	vb, ok2 := b.(*formula.Var)
 	if !ok1 || !ok2 || va.Dim != vb.Dim {

@@ -203,8 +203,9 @@ func (k *Kernel) Describe() string {
 		IdxDim    int    `json:"idx_dim"`
 		PairCost  int    `json:"pair_cost"`
 		RowShape  []int  `json:"row_shape"` // the shape of each output row: (K, D) or (K,) for the KMin family
+		Plan      string `json:"plan"`      // how the engine runs it (program.describe), for tests and tuning
 	}{Reduction: k.red.String(), Axis: k.axis, DimF: k.dimF, DimG: k.UserDimG, K: k.optK,
-		ValsDim: k.ValsDim, IdxDim: k.IdxDim, PairCost: k.PairCost(), RowShape: k.rowShape()}
+		ValsDim: k.ValsDim, IdxDim: k.IdxDim, PairCost: k.PairCost(), RowShape: k.rowShape(), Plan: k.prog.describe()}
 	for _, v := range k.Sig {
 		d.Args = append(d.Args, arg{int(v.Cat), v.Dim})
 	}

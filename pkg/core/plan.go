@@ -3,8 +3,9 @@ package core
 import "github.com/gokeops/gokeops/pkg/formula"
 
 // Plan is what another backend (pkg/cudagen) needs to run a kernel: the
-// lowered formulas the CPU engine plans from and the reduction's
-// parameters, resolved as Compile resolved them.
+// lowered formulas (the CPU engine plans their canonical forms, which
+// compute the same values) and the reduction's parameters, resolved as
+// Compile resolved them.
 type Plan struct {
 	Reduction Reduction
 	Axis      int // 0: reduce over i (output indexed by j); 1: reduce over j

@@ -76,8 +76,14 @@ type planner struct {
 
 // newProgram compiles the lowered formulas f and g (g may be nil) for
 // reductions whose output is indexed by the variables of category outer.
+// It plans their canonical forms (formula.Canonical), which compute the
+// same values, so that every spelling of a kernel meets the same matchers.
 func newProgram(f, g formula.Expr, outer formula.Cat, sumDot bool) *program {
 	p := &planner{prog: &program{g: -1}, outer: outer, memo: map[string]int{}}
+	f = formula.Canonical(f)
+	if g != nil {
+		g = formula.Canonical(g)
+	}
 	if g == nil {
 		if gd, ok := p.matchGemm(f); ok {
 			p.prog.gemm, p.prog.f = gd, -1
@@ -108,6 +114,24 @@ func newProgram(f, g formula.Expr, outer formula.Cat, sumDot bool) *program {
 	}
 	p.foldStoreOnly()
 	return p.prog
+}
+
+// describe names the way the program runs: "fold-dot", "fold-diff",
+// "fold-store" or "fold-sym" (radialfold.go), "dot" (a dot-product fold,
+// "dot-radial" with its fused kernel), "gemm", or "tiles" (the
+// instructions, op by op over tiles).
+func (p *program) describe() string {
+	switch {
+	case p.fold != nil:
+		return [...]string{foldDot: "fold-dot", foldDiff: "fold-diff", foldStore: "fold-store", foldSym: "fold-sym"}[p.fold.mode]
+	case p.dot != nil && p.dot.radial != nil:
+		return "dot-radial"
+	case p.dot != nil:
+		return "dot"
+	case p.gemm != nil:
+		return "gemm"
+	}
+	return "tiles"
 }
 
 func (p *planner) newSlot(lv level, dim int) int {

@@ -1,6 +1,10 @@
 package core
 
-import "github.com/gokeops/gokeops/pkg/formula"
+import (
+	"slices"
+
+	"github.com/gokeops/gokeops/pkg/formula"
+)
 
 // Radial folds: a Sum whose terms are a radial kernel (fuse.go) times
 // factors that depend on the row only, on the column only, or on neither,
@@ -61,34 +65,41 @@ type foldArgs[T float] struct {
 	wide [2][foldMaxDim][8]float64
 }
 
-// matchFold plans f as a radial fold when it is one.
+// matchFold plans f as a radial fold when it is one: f is a product of
+// scalar factors, and in diff mode of one vector factor x - y (or y - x).
+// Scalar factors of the vector, as in the derivative 2*(x - y)*K of a
+// Sum(Square(x - y)), join the others: the fold reorders products anyway.
 func (p *planner) matchFold(f formula.Expr) (*radialFold, bool) {
-	mode, k := foldDot, f
+	mode := foldDot
 	var dx, dy *formula.Var
 	neg := false
-	if c, ok := f.(*formula.Call); ok && c.Op == formula.OpMult {
-		// K * (x - y) or (x - y) * K, K scalar.
-		for a := 0; a < 2; a++ {
-			d, ok := c.Args[1-a].(*formula.Call)
-			if formula.DimOf(c.Args[a]) != 1 || !ok || d.Op != formula.OpSubtract {
-				continue
-			}
-			u, ok1 := d.Args[0].(*formula.Var)
-			v, ok2 := d.Args[1].(*formula.Var)
-			if ok1 && ok2 {
-				mode, k, dx, dy = foldDiff, c.Args[a], u, v
+	var factors, vectors []formula.Expr
+	splitProduct(f, &factors, &vectors, &neg)
+	if len(vectors) == 0 {
+		// In dimension 1 the difference is one of the scalar factors.
+		for k, e := range factors {
+			if d, ok := e.(*formula.Call); ok && d.Op == formula.OpSubtract && p.dependence(e) == 3 {
+				vectors = append(vectors, e)
+				factors = slices.Delete(slices.Clone(factors), k, k+1)
 				break
 			}
 		}
-		if mode != foldDiff && formula.DimOf(f) > 1 {
+	}
+	switch {
+	case len(vectors) == 1:
+		d, ok := vectors[0].(*formula.Call)
+		if !ok || d.Op != formula.OpSubtract {
 			return nil, false
 		}
-	}
-	if formula.DimOf(k) != 1 {
+		u, ok1 := d.Args[0].(*formula.Var)
+		v, ok2 := d.Args[1].(*formula.Var)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		mode, dx, dy = foldDiff, u, v
+	case len(vectors) > 1 || formula.DimOf(f) != 1:
 		return nil, false
 	}
-	var factors []formula.Expr
-	splitFactors(k, &factors, &neg)
 	var rad radial
 	var rowF, colF []formula.Expr
 	found := false
@@ -133,21 +144,26 @@ func (p *planner) matchFold(f formula.Expr) (*radialFold, bool) {
 	return fd, true
 }
 
-// splitFactors flattens products and sign changes of scalars into factors.
-func splitFactors(e formula.Expr, factors *[]formula.Expr, neg *bool) {
+// splitProduct flattens products and sign changes into scalar factors and
+// vector ones (a vector times a scalar broadcasts the scalar).
+func splitProduct(e formula.Expr, factors, vectors *[]formula.Expr, neg *bool) {
 	if c, ok := e.(*formula.Call); ok {
-		switch {
-		case c.Op == formula.OpMinus:
+		switch c.Op {
+		case formula.OpMinus:
 			*neg = !*neg
-			splitFactors(c.Args[0], factors, neg)
+			splitProduct(c.Args[0], factors, vectors, neg)
 			return
-		case c.Op == formula.OpMult && formula.DimOf(c.Args[0]) == 1 && formula.DimOf(c.Args[1]) == 1:
-			splitFactors(c.Args[0], factors, neg)
-			splitFactors(c.Args[1], factors, neg)
+		case formula.OpMult:
+			splitProduct(c.Args[0], factors, vectors, neg)
+			splitProduct(c.Args[1], factors, vectors, neg)
 			return
 		}
 	}
-	*factors = append(*factors, e)
+	if formula.DimOf(e) == 1 {
+		*factors = append(*factors, e)
+	} else {
+		*vectors = append(*vectors, e)
+	}
 }
 
 // dependence is what a scalar e depends on: 0 nothing (constants and

@@ -23,6 +23,19 @@ var foldCases = []struct {
 	{"Grad(Exp(-SqDist(x,y))*b, x, s)", foldDiff},
 	{"Exp(-p*SqDist(x,y))*(y-x)", foldDiff},
 	{"(x-y)*(Inv(1+SqDist(x,y))*b)", foldDiff},
+	// Other spellings of the same kernels (formula.Canonical and the
+	// matchers): what LazyTensor, gpytorch, geomloss and tutorials write.
+	{"Exp(-SqNorm2(x-y)*p)*b", foldDot},
+	{"Exp(SqDist(x,y)*(-p))*b", foldDot},
+	{"Exp(-((x-y)|(x-y)))*b", foldDot},
+	{"Exp(-Sum(Pow(x-y,2)))*b", foldDot},
+	{"Exp(-Sum(Square(x-y))/IntCst(2))*b", foldDot},
+	{"Exp(-p*Norm2(x-y))*b", foldDot},
+	{"Inv(1+p*Sum(Square(y-x)))*b", foldDot},
+	{"Grad(Exp(-Sum(Square(x-y)))*b, x, s)", foldDiff},
+	{"Grad(Exp(-Sum(Square(x-y))/IntCst(2))*b, y, s)", foldDiff},
+	{"Grad(Exp(-((x-y)|(x-y))*p)*b, x, s)", foldDiff},
+	{"-(2*(x-y))*Exp(-SqDist(x,y))*b", foldDiff},
 }
 
 func foldAliases(d int) []string {
@@ -37,8 +50,10 @@ func TestFoldPlanned(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fd := k.prog.fold; fd == nil || fd.mode != c.mode || len(k.prog.instrs[levelPair]) != 0 {
-			t.Errorf("%s: fold %+v, %d pair instructions", c.f, fd, len(k.prog.instrs[levelPair]))
+		// The store mode's one pair instruction is its fused kernel.
+		pairs := len(k.prog.instrs[levelPair])
+		if fd := k.prog.fold; fd == nil || fd.mode != c.mode || pairs != 0 && c.mode != foldStore {
+			t.Errorf("%s: fold %+v, %d pair instructions", c.f, fd, pairs)
 		}
 	}
 	for _, f := range []string{
@@ -67,18 +82,27 @@ func TestFoldPlanned(t *testing.T) {
 			t.Errorf("%s %s: fold %+v, want the store mode", c.red, c.f, fd)
 		}
 	}
-	// The formulas of the LazyTensor chain of W9 and of a parameterised
-	// Gaussian, as the Python layer sends them (no aliases).
-	for _, f := range []string{
-		"(Exp(Minus(Sum(Square((Var(0,3,0) - Var(1,3,1)))))) * Var(2,1,1))",
-		"(Exp(Minus((Var(3,1,2) * SqDist(Var(0,3,0),Var(1,3,1))))) * Var(2,1,1))",
+	// The formulas clients send (no aliases): the LazyTensor chain of W9, a
+	// parameterised Gaussian, the backward of the chain (torch), gpytorch's
+	// RBF kernel, and geomloss' online softmin (LogSumExp, the store mode).
+	for _, c := range []struct {
+		f, red string
+		mode   foldMode
+	}{
+		{"(Exp(Minus(Sum(Square((Var(0,3,0) - Var(1,3,1)))))) * Var(2,1,1))", "Sum", foldDot},
+		{"(Exp(Minus((Var(3,1,2) * SqDist(Var(0,3,0),Var(1,3,1))))) * Var(2,1,1))", "Sum", foldDot},
+		{"Grad((Exp(Minus(Sum(Square((Var(0,3,0) - Var(1,3,1)))))) * Var(2,1,1)),Var(0,3,0),Var(3,1,0))", "Sum", foldDiff},
+		{"(Exp((Minus(Sum(Square((Var(0,2,0) - Var(1,2,1))))) / IntCst(2))) * Var(2,1,1))", "Sum", foldDot},
+		{"( Var(2,1,1) - (Var(3,1,2) * (SqDist(Var(0,3,0),Var(1,3,1)) / IntCst(2)) ) )", "LogSumExp", foldStore},
 	} {
-		k, err := Compile(Spec{Formula: f, Reduction: "Sum", Axis: 1})
+		k, err := Compile(Spec{Formula: c.f, Reduction: c.red, Axis: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fd := k.prog.fold; fd == nil || fd.mode != foldDot || len(k.prog.instrs[levelPair]) != 0 {
-			t.Errorf("%s: fold %+v, %d pair instructions", f, fd, len(k.prog.instrs[levelPair]))
+		// The store mode's one pair instruction is its fused kernel.
+		pairs := len(k.prog.instrs[levelPair])
+		if fd := k.prog.fold; fd == nil || fd.mode != c.mode || pairs != 0 && c.mode != foldStore {
+			t.Errorf("%s: fold %+v, %d pair instructions", c.f, fd, pairs)
 		}
 	}
 	k, _ := Compile(Spec{Formula: foldCases[0].f, Aliases: foldAliases(3), Reduction: "Sum", Axis: 1, SumScheme: "kahan_scheme"})
@@ -333,87 +357,97 @@ func TestFoldRangesPacked(t *testing.T) {
 // store mode, whose loop also finds the tile's extremes) against the
 // oracle, with tile tails, NaN points, infinite log-weights of both
 // signs and a term far above the others, both dtypes.
+// The second formula is geomloss' online softmin (w - s*d).
 func TestFoldStoreLogSumExp(t *testing.T) {
 	for _, n := range []int{5, 300} {
 		for _, special := range []string{"", "nan", "+inf", "-inf", "all-inf", "big"} {
-			k, err := Compile(Spec{Formula: "-p*SqDist(x,y)+b", Aliases: foldAliases(3), Reduction: "LogSumExp", Axis: 1})
-			if err != nil {
+			for _, f := range []string{"-p*SqDist(x,y)+b", "b - (p*(SqDist(x,y)/IntCst(2)))"} {
+				testFoldStoreLogSumExp(t, f, n, special)
+			}
+		}
+	}
+}
+
+func testFoldStoreLogSumExp(t *testing.T, f string, n int, special string) {
+	k, err := Compile(Spec{Formula: f, Aliases: foldAliases(3), Reduction: "LogSumExp", Axis: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fd := k.prog.fold; fd == nil || fd.mode != foldStore {
+		t.Fatalf("%s: fold %+v, want the store mode", f, fd)
+	}
+	const m = 5
+	rng := rand.New(rand.NewPCG(uint64(n), 9))
+	x, y, b := make([]float64, 3*m), make([]float64, 3*n), make([]float64, n)
+	for _, v := range [][]float64{x, y, b} {
+		for i := range v {
+			v[i] = math.Round(rng.NormFloat64()*8) / 8
+		}
+	}
+	switch special {
+	case "nan":
+		y[3*(n-1)] = math.NaN()
+	case "+inf":
+		b[n/2] = math.Inf(1)
+	case "-inf":
+		b[n-1] = math.Inf(-1)
+	case "big": // a wrong shift would overflow the exponentials
+		b[2] = 1000
+	case "all-inf":
+		for j := range b {
+			b[j] = math.Inf(-1)
+		}
+	}
+	want := make([]float64, m)
+	for i := 0; i < m; i++ {
+		terms := make([]float64, n)
+		mx := math.Inf(-1)
+		for j := range terms {
+			terms[j] = oracle.EvalArgs(k.Formula, [][]float64{x[3*i : 3*i+3], y[3*j : 3*j+3], b[j : j+1], {0}, {0.5}})[0]
+			mx = math.Max(mx, terms[j])
+		}
+		s := 0.0
+		for _, v := range terms {
+			s += math.Exp(v - mx)
+		}
+		want[i] = mx + math.Log(s)
+		if math.IsInf(mx, 0) {
+			want[i] = mx
+		}
+	}
+	for _, f32 := range []bool{false, true} {
+		args := [][]float64{x, y, b, make([]float64, m), {0.5}}
+		var got []float64
+		if f32 {
+			c := &Call[float32]{ArgBatch: make([][]int, 5), M: m, N: n, Vals: make([]float32, m)}
+			for _, a := range args {
+				v := make([]float32, len(a))
+				for i := range a {
+					v[i] = float32(a[i])
+				}
+				c.Args = append(c.Args, v)
+			}
+			if err := Run(k, c); err != nil {
 				t.Fatal(err)
 			}
-			const m = 5
-			rng := rand.New(rand.NewPCG(uint64(n), 9))
-			x, y, b := make([]float64, 3*m), make([]float64, 3*n), make([]float64, n)
-			for _, v := range [][]float64{x, y, b} {
-				for i := range v {
-					v[i] = math.Round(rng.NormFloat64()*8) / 8
-				}
+			for _, v := range c.Vals {
+				got = append(got, float64(v))
 			}
-			switch special {
-			case "nan":
-				y[3*(n-1)] = math.NaN()
-			case "+inf":
-				b[n/2] = math.Inf(1)
-			case "-inf":
-				b[n-1] = math.Inf(-1)
-			case "big": // a wrong shift would overflow the exponentials
-				b[2] = 1000
-			case "all-inf":
-				for j := range b {
-					b[j] = math.Inf(-1)
-				}
+		} else {
+			c := &Call[float64]{Args: args, ArgBatch: make([][]int, 5), M: m, N: n, Vals: make([]float64, m)}
+			if err := Run(k, c); err != nil {
+				t.Fatal(err)
 			}
-			want := make([]float64, m)
-			for i := 0; i < m; i++ {
-				terms := make([]float64, n)
-				mx := math.Inf(-1)
-				for j := range terms {
-					terms[j] = oracle.EvalArgs(k.Formula, [][]float64{x[3*i : 3*i+3], y[3*j : 3*j+3], b[j : j+1], {0}, {0.5}})[0]
-					mx = math.Max(mx, terms[j])
-				}
-				s := 0.0
-				for _, v := range terms {
-					s += math.Exp(v - mx)
-				}
-				want[i] = mx + math.Log(s)
-				if math.IsInf(mx, 0) {
-					want[i] = mx
-				}
-			}
-			for _, f32 := range []bool{false, true} {
-				args := [][]float64{x, y, b, make([]float64, m), {0.5}}
-				var got []float64
-				if f32 {
-					c := &Call[float32]{ArgBatch: make([][]int, 5), M: m, N: n, Vals: make([]float32, m)}
-					for _, a := range args {
-						v := make([]float32, len(a))
-						for i := range a {
-							v[i] = float32(a[i])
-						}
-						c.Args = append(c.Args, v)
-					}
-					if err := Run(k, c); err != nil {
-						t.Fatal(err)
-					}
-					for _, v := range c.Vals {
-						got = append(got, float64(v))
-					}
-				} else {
-					c := &Call[float64]{Args: args, ArgBatch: make([][]int, 5), M: m, N: n, Vals: make([]float64, m)}
-					if err := Run(k, c); err != nil {
-						t.Fatal(err)
-					}
-					got = c.Vals
-				}
-				tol := 1e-13
-				if f32 {
-					tol = 1e-5
-				}
-				for i, w := range want {
-					g := got[i]
-					if math.IsNaN(w) != math.IsNaN(g) || math.IsInf(w, 0) && g != w || !math.IsInf(w, 0) && !(math.Abs(g-w) <= tol*(1+math.Abs(w))) && !math.IsNaN(w) {
-						t.Errorf("n=%d %s f32=%v: row %d: got %v, want %v", n, special, f32, i, g, w)
-					}
-				}
+			got = c.Vals
+		}
+		tol := 1e-13
+		if f32 {
+			tol = 1e-5
+		}
+		for i, w := range want {
+			g := got[i]
+			if math.IsNaN(w) != math.IsNaN(g) || math.IsInf(w, 0) && g != w || !math.IsInf(w, 0) && !(math.Abs(g-w) <= tol*(1+math.Abs(w))) && !math.IsNaN(w) {
+				t.Errorf("n=%d %s f32=%v: row %d: got %v, want %v", n, special, f32, i, g, w)
 			}
 		}
 	}

@@ -175,12 +175,16 @@ func (r *runner[T]) plan() {
 				owner[row] = int32(b + 1)
 			}
 		}
+		// All spans in one array, each block's a window of it: a block-sparse
+		// call has thousands of blocks of a few spans each.
+		all := make([]span, len(red)/2)
+		for s := range all {
+			all[s] = span{int(red[2*s]), int(red[2*s+1])}
+		}
+		r.items = make([]workItem, 0, len(slices))
 		start := int64(0)
 		for b := 0; b < len(slices); b++ {
-			var spans []span
-			for s := start; s < slices[b]; s++ {
-				spans = append(spans, span{int(red[2*s]), int(red[2*s+1])})
-			}
+			spans := all[start:slices[b]:slices[b]]
 			start = slices[b]
 			for r0, hi := int(ranges[2*b]), int(ranges[2*b+1]); r0 < hi; {
 				if owner[r0] != int32(b+1) {

@@ -36,13 +36,17 @@ func vectorPrim[T float](in *instr, dst vec[T], a []vec[T]) {
 			binaryTile(formula.PrimAdd, out, out, a[0].col(k))
 		}
 	case formula.PrimSqNorm2:
+		// The sum of the rounded squares, in order: the value of
+		// Sum(Square(a)) and Scalprod(a, a), which formula.Canonical
+		// writes as SqNorm2(a) (the conversions keep the compiler from
+		// fusing the product into the sum).
 		out := dst.col(0)
 		zeroCol(out)
 		for k := 0; k < dims[0]; k++ {
 			x := a[0].col(k)
 			for t := range out {
 				v := x[min(t, len(x)-1)]
-				out[t] += v * v
+				out[t] += T(v * v)
 			}
 		}
 	case formula.PrimScalprod:
@@ -50,7 +54,7 @@ func vectorPrim[T float](in *instr, dst vec[T], a []vec[T]) {
 		zeroCol(out)
 		for k := 0; k < dims[0]; k++ {
 			for t := range out {
-				out[t] += a[0].at(k, t) * a[1].at(k, t)
+				out[t] += T(a[0].at(k, t) * a[1].at(k, t))
 			}
 		}
 	case formula.PrimSqDist:

@@ -9,7 +9,8 @@ import (
 )
 
 // The standard workloads W1 (Gaussian sum), W2 (GMM LogSumExp), W5 (its
-// gradient) and W3's formula at small dimension, dim 3, one thread, both
+// gradient), W3's formula at small dimension and other spellings of them
+// (W1g, W9, W9g, W1sp, W2s), dim 3, one thread, both
 // dtypes: the side-by-side harness of the engine's speed work (run under
 // `perf stat -e cycles:u` or callgrind on a loaded machine).
 var workloadSpecs = []struct {
@@ -30,6 +31,15 @@ var workloadSpecs = []struct {
 		[]int{3, 3, 1}, []int{0, 1, 1}},
 	{"W3", Spec{Formula: "SqDist(x,y)", Aliases: []string{"x=Vi(3)", "y=Vj(3)"}, Reduction: "ArgKMin", Axis: 1, OptArg: 10},
 		[]int{3, 3}, []int{0, 1}},
+	// Other spellings of W1, W5 and W2, as clients write them: the backward
+	// of W9 (torch LazyTensor), W1 as a scalar product, geomloss' online
+	// softmin (w - s*d).
+	{"W9g", Spec{Formula: "Grad(Exp(-Sum(Square(x-y)))*b, x, e)", Aliases: []string{"x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)"}, Reduction: "Sum", Axis: 1},
+		[]int{3, 3, 1, 1}, []int{0, 1, 1, 0}},
+	{"W1sp", Spec{Formula: "Exp(-((x-y)|(x-y)))*b", Aliases: []string{"x=Vi(3)", "y=Vj(3)", "b=Vj(1)"}, Reduction: "Sum", Axis: 1},
+		[]int{3, 3, 1}, []int{0, 1, 1}},
+	{"W2s", Spec{Formula: "b - (g*(SqDist(x,y)/IntCst(2)))", Aliases: []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)"}, Reduction: "LogSumExp", Axis: 1},
+		[]int{1, 3, 3, 1}, []int{2, 0, 1, 1}},
 }
 
 // benchWorkers is the goroutines of the workload benchmarks (0: GOMAXPROCS).
@@ -49,7 +59,7 @@ func benchWorkload[T float](b *testing.B, i, m, n int) {
 		for t := range v {
 			v[t] = T(rng.NormFloat64())
 		}
-		if a == 0 && (w.name == "W2" || w.name == "W1g") {
+		if a == 0 && (w.name == "W2" || w.name == "W1g" || w.name == "W2s") {
 			v[0] = 0.5
 		}
 		c.Args = append(c.Args, v)

@@ -19,5 +19,6 @@
 // Files, one stage each: token, lexer, parser (text to tree); ast, walk,
 // print (the tree); alias (aliases and signatures); optable, prim (the
 // language); dims (Check); lower, template, simplify, diff, linear (Lower);
-// errors; compile (the pipeline).
+// canonical (one spelling per value, for the engine's planner); errors;
+// compile (the pipeline).
 package formula

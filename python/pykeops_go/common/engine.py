@@ -174,6 +174,7 @@ class Kernel:
         self.idx_dim = info["idx_dim"]
         self.pair_cost = max(1, int(info.get("pair_cost", 1 + sum(a.dim for a in self.args))))
         self.row_shape = tuple(info["row_shape"])  # of each output row: (K, D) or (K,) for KMin...
+        self.execution = info.get("plan", "")  # how the engine runs it: "fold-dot", "tiles"...
         self.has_index = REDUCTIONS[self.reduction]["has_index"]
 
     def __del__(self, _release=_go.Release):

@@ -10928,7 +10928,7 @@ func foldDotExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa archsimd.Float32x8
@@ -10943,10 +10943,10 @@ func foldDotExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 			qb := db0.Mul(db0)
 			ea := qa.Mul(bs)
 			eb := qb.Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -10977,7 +10977,7 @@ func foldDotExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][0:4])).Add(sb.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][4:8])).Add(sb.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDotExp1F32Exact(a, o)
 	}
 	if n < a.n {
@@ -11188,7 +11188,7 @@ func foldDotExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa archsimd.Float32x8
@@ -11208,10 +11208,10 @@ func foldDotExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 			qb = db1.MulAdd(db1, qb)
 			ea := qa.Mul(bs)
 			eb := qb.Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -11242,7 +11242,7 @@ func foldDotExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][0:4])).Add(sb.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][4:8])).Add(sb.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDotExp2F32Exact(a, o)
 	}
 	if n < a.n {
@@ -11474,7 +11474,7 @@ func foldDotExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa archsimd.Float32x8
@@ -11499,10 +11499,10 @@ func foldDotExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 			qb = db2.MulAdd(db2, qb)
 			ea := qa.Mul(bs)
 			eb := qb.Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -11533,7 +11533,7 @@ func foldDotExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][0:4])).Add(sb.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][4:8])).Add(sb.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDotExp3F32Exact(a, o)
 	}
 	if n < a.n {
@@ -11786,7 +11786,7 @@ func foldDotExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa archsimd.Float32x8
@@ -11816,10 +11816,10 @@ func foldDotExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 			qb = db3.MulAdd(db3, qb)
 			ea := qa.Mul(bs)
 			eb := qb.Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -11850,7 +11850,7 @@ func foldDotExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][0:4])).Add(sb.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][4:8])).Add(sb.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDotExp4F32Exact(a, o)
 	}
 	if n < a.n {
@@ -12112,7 +12112,7 @@ func foldDotExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa archsimd.Float32x8
@@ -12127,10 +12127,10 @@ func foldDotExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 			qb := db0.Mul(db0)
 			ea := qa.Sqrt().Mul(bs)
 			eb := qb.Sqrt().Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -12161,7 +12161,7 @@ func foldDotExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][0:4])).Add(sb.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][4:8])).Add(sb.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDotExpSqrt1F32Exact(a, o)
 	}
 	if n < a.n {
@@ -12372,7 +12372,7 @@ func foldDotExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa archsimd.Float32x8
@@ -12392,10 +12392,10 @@ func foldDotExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 			qb = db1.MulAdd(db1, qb)
 			ea := qa.Sqrt().Mul(bs)
 			eb := qb.Sqrt().Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -12426,7 +12426,7 @@ func foldDotExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][0:4])).Add(sb.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][4:8])).Add(sb.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDotExpSqrt2F32Exact(a, o)
 	}
 	if n < a.n {
@@ -12658,7 +12658,7 @@ func foldDotExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa archsimd.Float32x8
@@ -12683,10 +12683,10 @@ func foldDotExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 			qb = db2.MulAdd(db2, qb)
 			ea := qa.Sqrt().Mul(bs)
 			eb := qb.Sqrt().Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -12717,7 +12717,7 @@ func foldDotExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][0:4])).Add(sb.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][4:8])).Add(sb.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDotExpSqrt3F32Exact(a, o)
 	}
 	if n < a.n {
@@ -12970,7 +12970,7 @@ func foldDotExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa archsimd.Float32x8
@@ -13000,10 +13000,10 @@ func foldDotExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 			qb = db3.MulAdd(db3, qb)
 			ea := qa.Sqrt().Mul(bs)
 			eb := qb.Sqrt().Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -13034,7 +13034,7 @@ func foldDotExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int 
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][0:4])).Add(sb.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][4:8])).Add(sb.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDotExpSqrt4F32Exact(a, o)
 	}
 	if n < a.n {
@@ -13630,7 +13630,7 @@ func foldDiffExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa0 archsimd.Float32x8
@@ -13645,10 +13645,10 @@ func foldDiffExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 			qb := db0.Mul(db0)
 			ea := qa.Mul(bs)
 			eb := qb.Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -13681,7 +13681,7 @@ func foldDiffExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][0:4])).Add(sb0.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][4:8])).Add(sb0.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDiffExp1F32Exact(a, o)
 	}
 	if n < a.n {
@@ -13898,7 +13898,7 @@ func foldDiffExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa0 archsimd.Float32x8
@@ -13920,10 +13920,10 @@ func foldDiffExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 			qb = db1.MulAdd(db1, qb)
 			ea := qa.Mul(bs)
 			eb := qb.Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -13962,7 +13962,7 @@ func foldDiffExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][1][0:4])).Add(sb1.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][1][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][1][4:8])).Add(sb1.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][1][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDiffExp2F32Exact(a, o)
 	}
 	if n < a.n {
@@ -14228,7 +14228,7 @@ func foldDiffExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa0 archsimd.Float32x8
@@ -14257,10 +14257,10 @@ func foldDiffExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 			qb = db2.MulAdd(db2, qb)
 			ea := qa.Mul(bs)
 			eb := qb.Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -14305,7 +14305,7 @@ func foldDiffExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][2][0:4])).Add(sb2.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][2][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][2][4:8])).Add(sb2.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][2][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDiffExp3F32Exact(a, o)
 	}
 	if n < a.n {
@@ -14620,7 +14620,7 @@ func foldDiffExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa0 archsimd.Float32x8
@@ -14656,10 +14656,10 @@ func foldDiffExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 			qb = db3.MulAdd(db3, qb)
 			ea := qa.Mul(bs)
 			eb := qb.Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -14710,7 +14710,7 @@ func foldDiffExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][3][0:4])).Add(sb3.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][3][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][3][4:8])).Add(sb3.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][3][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDiffExp4F32Exact(a, o)
 	}
 	if n < a.n {
@@ -15062,7 +15062,7 @@ func foldDiffExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa0 archsimd.Float32x8
@@ -15077,10 +15077,10 @@ func foldDiffExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 			qb := db0.Mul(db0)
 			ea := qa.Sqrt().Mul(bs)
 			eb := qb.Sqrt().Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -15113,7 +15113,7 @@ func foldDiffExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][0:4])).Add(sb0.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][0][4:8])).Add(sb0.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][0][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDiffExpSqrt1F32Exact(a, o)
 	}
 	if n < a.n {
@@ -15330,7 +15330,7 @@ func foldDiffExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa0 archsimd.Float32x8
@@ -15352,10 +15352,10 @@ func foldDiffExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 			qb = db1.MulAdd(db1, qb)
 			ea := qa.Sqrt().Mul(bs)
 			eb := qb.Sqrt().Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -15394,7 +15394,7 @@ func foldDiffExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][1][0:4])).Add(sb1.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][1][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][1][4:8])).Add(sb1.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][1][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDiffExpSqrt2F32Exact(a, o)
 	}
 	if n < a.n {
@@ -15660,7 +15660,7 @@ func foldDiffExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa0 archsimd.Float32x8
@@ -15689,10 +15689,10 @@ func foldDiffExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 			qb = db2.MulAdd(db2, qb)
 			ea := qa.Sqrt().Mul(bs)
 			eb := qb.Sqrt().Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -15737,7 +15737,7 @@ func foldDiffExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][2][0:4])).Add(sb2.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][2][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][2][4:8])).Add(sb2.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][2][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDiffExpSqrt3F32Exact(a, o)
 	}
 	if n < a.n {
@@ -16052,7 +16052,7 @@ func foldDiffExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
 	a.wide = [2][foldMaxDim][8]float64{}
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	for t0 := 0; t0 < n; t0 += foldBlock32 {
 		t1 := min(t0+foldBlock32, n)
 		var sa0 archsimd.Float32x8
@@ -16088,10 +16088,10 @@ func foldDiffExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 			qb = db3.MulAdd(db3, qb)
 			ea := qa.Sqrt().Mul(bs)
 			eb := qb.Sqrt().Mul(bs)
-			xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-			bad = bad.Or(xca.NotEqual(ea))
-			bad = bad.Or(xcb.NotEqual(eb))
+			good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+			xca := ea
+			xcb := eb
 			kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 			ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -16142,7 +16142,7 @@ func foldDiffExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][3][0:4])).Add(sb3.GetLo().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][3][0:4]))
 		archsimd.LoadFloat64x4((*[4]float64)(a.wide[1][3][4:8])).Add(sb3.GetHi().ConvertToFloat64()).Store((*[4]float64)(a.wide[1][3][4:8]))
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldDiffExpSqrt4F32Exact(a, o)
 	}
 	if n < a.n {
@@ -16939,7 +16939,7 @@ func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	hia := bc(float32(-inf))
 	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
@@ -16951,10 +16951,10 @@ func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb := db0.Mul(db0)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		bad = bad.Or(xca.NotEqual(ea))
-		bad = bad.Or(xcb.NotEqual(eb))
+		good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		xca := ea
+		xcb := eb
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -16982,7 +16982,7 @@ func foldStoreExp1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		hia = ka.Max(hia)
 		hib = kb.Max(hib)
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldStoreExp1F32Exact(a, o)
 	}
 	if n < a.n {
@@ -17184,7 +17184,7 @@ func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	hia := bc(float32(-inf))
 	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
@@ -17201,10 +17201,10 @@ func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		bad = bad.Or(xca.NotEqual(ea))
-		bad = bad.Or(xcb.NotEqual(eb))
+		good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		xca := ea
+		xcb := eb
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -17232,7 +17232,7 @@ func foldStoreExp2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		hia = ka.Max(hia)
 		hib = kb.Max(hib)
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldStoreExp2F32Exact(a, o)
 	}
 	if n < a.n {
@@ -17455,7 +17455,7 @@ func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	hia := bc(float32(-inf))
 	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
@@ -17477,10 +17477,10 @@ func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		bad = bad.Or(xca.NotEqual(ea))
-		bad = bad.Or(xcb.NotEqual(eb))
+		good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		xca := ea
+		xcb := eb
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -17508,7 +17508,7 @@ func foldStoreExp3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		hia = ka.Max(hia)
 		hib = kb.Max(hib)
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldStoreExp3F32Exact(a, o)
 	}
 	if n < a.n {
@@ -17752,7 +17752,7 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	hia := bc(float32(-inf))
 	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
@@ -17779,10 +17779,10 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Mul(bs)
 		eb := qb.Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		bad = bad.Or(xca.NotEqual(ea))
-		bad = bad.Or(xcb.NotEqual(eb))
+		good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		xca := ea
+		xcb := eb
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -17810,7 +17810,7 @@ func foldStoreExp4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) int {
 		hia = ka.Max(hia)
 		hib = kb.Max(hib)
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldStoreExp4F32Exact(a, o)
 	}
 	if n < a.n {
@@ -18063,7 +18063,7 @@ func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 	xa0 := bc(a.x[0][0])
 	xb0 := bc(a.x[1][0])
 	bs := bc(a.s)
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	hia := bc(float32(-inf))
 	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
@@ -18075,10 +18075,10 @@ func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		qb := db0.Mul(db0)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		bad = bad.Or(xca.NotEqual(ea))
-		bad = bad.Or(xcb.NotEqual(eb))
+		good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		xca := ea
+		xcb := eb
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -18106,7 +18106,7 @@ func foldStoreExpSqrt1F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		hia = ka.Max(hia)
 		hib = kb.Max(hib)
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldStoreExpSqrt1F32Exact(a, o)
 	}
 	if n < a.n {
@@ -18308,7 +18308,7 @@ func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 	xb0 := bc(a.x[1][0])
 	xb1 := bc(a.x[1][1])
 	bs := bc(a.s)
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	hia := bc(float32(-inf))
 	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
@@ -18325,10 +18325,10 @@ func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		qb = db1.MulAdd(db1, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		bad = bad.Or(xca.NotEqual(ea))
-		bad = bad.Or(xcb.NotEqual(eb))
+		good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		xca := ea
+		xcb := eb
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -18356,7 +18356,7 @@ func foldStoreExpSqrt2F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		hia = ka.Max(hia)
 		hib = kb.Max(hib)
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldStoreExpSqrt2F32Exact(a, o)
 	}
 	if n < a.n {
@@ -18579,7 +18579,7 @@ func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 	xb1 := bc(a.x[1][1])
 	xb2 := bc(a.x[1][2])
 	bs := bc(a.s)
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	hia := bc(float32(-inf))
 	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
@@ -18601,10 +18601,10 @@ func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		qb = db2.MulAdd(db2, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		bad = bad.Or(xca.NotEqual(ea))
-		bad = bad.Or(xcb.NotEqual(eb))
+		good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		xca := ea
+		xcb := eb
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -18632,7 +18632,7 @@ func foldStoreExpSqrt3F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		hia = ka.Max(hia)
 		hib = kb.Max(hib)
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldStoreExpSqrt3F32Exact(a, o)
 	}
 	if n < a.n {
@@ -18876,7 +18876,7 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 	xb2 := bc(a.x[1][2])
 	xb3 := bc(a.x[1][3])
 	bs := bc(a.s)
-	var bad archsimd.Mask32x8 // lanes out of the fast exp's range, or NaN
+	good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range
 	hia := bc(float32(-inf))
 	hib := bc(float32(-inf))
 	for t := 0; t < n; t += 8 {
@@ -18903,10 +18903,10 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		qb = db3.MulAdd(db3, qb)
 		ea := qa.Sqrt().Mul(bs)
 		eb := qb.Sqrt().Mul(bs)
-		xca := ea.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		xcb := eb.Max(archsimd.LoadFloat32x8(&foldConstF32[0]))
-		bad = bad.Or(xca.NotEqual(ea))
-		bad = bad.Or(xcb.NotEqual(eb))
+		good = good.And(ea.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		good = good.And(eb.GreaterEqual(archsimd.LoadFloat32x8(&foldConstF32[0])))
+		xca := ea
+		xcb := eb
 		kka := xca.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		kkb := xcb.Mul(archsimd.LoadFloat32x8(&foldConstF32[1])).RoundToEven()
 		ra := kka.MulAdd(archsimd.LoadFloat32x8(&foldConstF32[2]), xca)
@@ -18934,7 +18934,7 @@ func foldStoreExpSqrt4F32(a *foldArgs[float32], o *[2][foldMaxDim][8]float32) in
 		hia = ka.Max(hia)
 		hib = kb.Max(hib)
 	}
-	if bad.ToBits() != 0 {
+	if good.ToBits() != 0xff {
 		return foldStoreExpSqrt4F32Exact(a, o)
 	}
 	if n < a.n {

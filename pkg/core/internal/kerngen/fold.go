@@ -45,11 +45,10 @@ var foldModes = []string{"Dot", "Diff", "Store", "Sym"}
 func hasKernel(mode, prof string) bool { return prof != "Affine" || mode == "Store" }
 
 // hasFast reports whether the loop of an exp profile has a fast twin: its
-// main loop clamps the exponents to the range where 2^k is an exponent add
-// and keeps no NaN, with no branch inside (a branch in the loop makes the
+// main loop takes the exponents to be in the range where 2^k is an exponent
+// add, keeps no NaN, has no branch inside (a branch in the loop makes the
 // register allocator spill the rows' values around it), and only notes
-// whether any lane was out of range or NaN; then the exact loop redoes the
-// tile. It takes a scale at most 0 (the kernels that decay, which are the
+// whether every lane was in range; if not, the exact loop redoes the tile. It takes a scale at most 0 (the kernels that decay, which are the
 // ones met), so that only the lower bound needs a clamp; another scale
 // takes the exact loop. The row factor leaves the loop too: the lane sums
 // are multiplied by it once, after the loop (an infinite row factor, whose
@@ -271,7 +270,11 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int, fas
 		w("a.wide = [2][foldMaxDim][8]float64{}")
 	}
 	if fast {
-		w("var bad archsimd.Mask%sx%d // lanes out of the fast exp's range, or NaN", dt.Bits, l)
+		if dt.Go == "float32" {
+			w("good := bs.Equal(bs) // every lane; then those whose exponents were all in the fast exp's range")
+		} else {
+			w("var bad archsimd.Mask%sx%d // lanes out of the fast exp's range, or NaN", dt.Bits, l)
+		}
 	}
 	for _, row := range foldRows {
 		if mode == "Store" {
@@ -334,7 +337,7 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int, fas
 				both("skip@ := k@.IsNaN().Or(dead)")
 				both("hi@ = hi@.Merge(hi@.Max(k@), skip@)")
 			case fastStep:
-				both("hi@ = k@.Max(hi@)") // no NaN: it would have set bad
+				both("hi@ = k@.Max(hi@)") // no NaN: the tile would be redone
 			case nanSum:
 				both("hi@ = k@.Max(hi@)")
 				both("chk@ = chk@.Add(k@)")
@@ -386,7 +389,11 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int, fas
 		w("}")
 	}
 	if fast {
-		w("if bad.ToBits() != 0 {")
+		if dt.Go == "float32" {
+			w("if good.ToBits() != %#x {", 1<<l-1)
+		} else {
+			w("if bad.ToBits() != 0 {")
+		}
 		w("return %s(a, o)", exactName)
 		w("}")
 	}
@@ -448,9 +455,12 @@ func writeFoldKernel(b *strings.Builder, dt dtype, mode, prof string, d int, fas
 // profileFloat64x4 / profileFloat32x8 with the exp of expF64x4 / expF32x8
 // written out, but for the float64 polynomial, evaluated by Horner's
 // scheme (below). variant "exact" is that exp (its rare wide-range branch
-// shared by the two rows, NaN kept); "fast" (a scale at most 0) clamps
-// below, to the range where the exponent add is exact, with no branch, and
-// ors the lanes the clamp moved (out of range, or NaN) into bad; "shift"
+// shared by the two rows, NaN kept); "fast" (a scale at most 0) has no
+// branch and notes the lanes out of the range where the exponent add is
+// exact, or NaN: float32 ands the lanes in range into good, with no clamp
+// (the terms of the others are garbage), float64 clamps below and ors the
+// lanes the clamp moved into bad; a tile with such a lane is redone by the
+// exact loop; "shift"
 // (exp(x - m) with every x <= m, in a sum of at least 1) clamps below only,
 // the terms below exp(-708) / exp(-87) counting for nothing next to the
 // sum, and keeps NaN.
@@ -475,8 +485,16 @@ func writeProfile(both func(string), w func(string, ...any), dt dtype, prof, var
 	switch variant {
 	case "fast":
 		// The scale is at most 0 (checked on entry), so e <= 0 or NaN.
-		both("xc@ := e@.Max(bc(-" + wide + "))")
-		both("bad = bad.Or(xc@.NotEqual(e@))")
+		// float32 keeps the lanes in range, float64 those the clamp
+		// moved: each is the faster of the two for its type (the float64
+		// loop spills more without the clamp).
+		if dt.Go == "float32" {
+			both("good = good.And(e@.GreaterEqual(bc(-" + wide + ")))")
+			both("xc@ := e@")
+		} else {
+			both("xc@ := e@.Max(bc(-" + wide + "))")
+			both("bad = bad.Or(xc@.NotEqual(e@))")
+		}
 	case "shift":
 		both("xc@ := e@.Max(bc(-" + wide + "))")
 	default:

@@ -5,7 +5,8 @@
 // axis=1, j for axis=0) is split into blocks of rows run by goroutines; the
 // reduced index ("inner") is walked in tiles of up to tileSize values kept in
 // structure-of-arrays form, so that every instruction is one tight loop over
-// a tile. Instructions are placed at the lowest level they depend on:
+// a tile (a radial fold, which has no per-pair slot, takes longer tiles:
+// radialfold.go). Instructions are placed at the lowest level they depend on:
 // parameters once per call, outer variables once per row, inner variables
 // once per tile, and only what mixes both once per (row, tile) pair. The
 // planner reads the canonical form of the formula (formula.Canonical), so

@@ -9,13 +9,14 @@ type frame[T float] struct {
 	parm, outer, tile, pair []T
 	outerRow                []T // the current row's part of outer
 	acc                     []float64
-	scratch                 []T // tileSize values for reducers
+	scratch                 []T // tl values for reducers
 	gemm                    *gemmState[T]
 	argv                    []vec[T]
 	data                    [][]T // the arguments of the current batch
 	n                       int   // length of the current tile
+	tl                      int   // the tile length: tileSize, or longer for a fold (tileLen)
 	fold                    foldArgs[T]
-	ones                    []T // tileSize ones: the column factor of a fold without one
+	ones                    []T // tl ones: the column factor of a fold without one
 	foldOut                 []T // the store mode's two tiles of F
 	foldTail                []float64
 	foldTail32              []float32
@@ -41,23 +42,25 @@ func getFrame[T float](r *runner[T]) *frame[T] {
 				maxArgs = max(maxArgs, len(in.args))
 			}
 		}
+		tl := tileLen[T](r)
 		f = &frame[T]{
 			parm:    make([]T, p.size[levelParm]),
 			outer:   make([]T, r.k.rowCap()*p.size[levelOuter]),
-			tile:    make([]T, p.size[levelTile]*tileSize),
-			pair:    make([]T, p.size[levelPair]*tileSize),
+			tile:    make([]T, p.size[levelTile]*tl),
+			pair:    make([]T, p.size[levelPair]*tl),
 			acc:     make([]float64, r.k.rowCap()*r.red.accLen()),
 			argv:    make([]vec[T], maxArgs),
-			scratch: make([]T, tileSize),
+			scratch: make([]T, tl),
 			data:    make([][]T, len(r.k.Sig)),
+			tl:      tl,
 		}
 		if fd := p.fold; fd != nil {
-			f.ones = make([]T, tileSize)
+			f.ones = make([]T, tl)
 			for t := range f.ones {
 				f.ones[t] = 1
 			}
 			f.foldTail, f.foldTail32 = make([]float64, fd.dim), make([]float32, fd.dim)
-			f.foldOut = make([]T, 2*tileSize)
+			f.foldOut = make([]T, 2*tl)
 		}
 	}
 	if p := r.k.prog; p.gemm != nil && f.gemm == nil {
@@ -88,9 +91,9 @@ func (f *frame[T]) view(s int) vec[T] {
 	case levelOuter:
 		return vec[T]{data: f.outerRow[sl.off : sl.off+sl.dim], stride: 1, width: 1}
 	case levelTile:
-		return vec[T]{data: f.tile[sl.off*tileSize : (sl.off+sl.dim)*tileSize], stride: tileSize, width: f.n}
+		return vec[T]{data: f.tile[sl.off*f.tl : (sl.off+sl.dim)*f.tl], stride: f.tl, width: f.n}
 	}
-	return vec[T]{data: f.pair[sl.off*tileSize : (sl.off+sl.dim)*tileSize], stride: tileSize, width: f.n}
+	return vec[T]{data: f.pair[sl.off*f.tl : (sl.off+sl.dim)*f.tl], stride: f.tl, width: f.n}
 }
 
 // run reduces one work item; it returns false when the call was cancelled.
@@ -139,13 +142,13 @@ func (f *frame[T]) run(it *workItem) bool {
 		f.n = 0
 		for _, sp := range spans {
 			for lo := sp.lo; lo < sp.hi; {
-				take := min(tileSize-f.n, sp.hi-lo)
+				take := min(f.tl-f.n, sp.hi-lo)
 				for _, ld := range p.loads[levelTile] {
 					f.loadTile(ld, lo, take, f.n)
 				}
 				f.n += take
 				lo += take
-				if f.n == tileSize {
+				if f.n == f.tl {
 					if cancel != nil && cancel.Load() {
 						return false
 					}
@@ -159,11 +162,11 @@ func (f *frame[T]) run(it *workItem) bool {
 		}
 	} else {
 		for _, sp := range spans {
-			for j0 := sp.lo; j0 < sp.hi; j0 += tileSize {
+			for j0 := sp.lo; j0 < sp.hi; j0 += f.tl {
 				if cancel != nil && cancel.Load() {
 					return false
 				}
-				f.n = min(tileSize, sp.hi-j0)
+				f.n = min(f.tl, sp.hi-j0)
 				for _, ld := range p.loads[levelTile] {
 					f.loadTile(ld, j0, f.n, 0)
 				}
@@ -200,7 +203,7 @@ func (f *frame[T]) tileStep(rows, j0 int) {
 			}
 			ext, known := f.foldStoreTile(fd, row, r1)
 			for o := row; o <= r1; o++ {
-				out := vec[T]{data: f.foldOut[(o-row)*tileSize:], stride: tileSize, width: f.n}
+				out := vec[T]{data: f.foldOut[(o-row)*f.tl:], stride: f.tl, width: f.n}
 				if lse, ok := r.red.(*lseReducer[T]); ok && known {
 					lse.foldExtremes(f.acc[o*al:(o+1)*al], out, vec[T]{}, f.n, f.scratch, ext[o-row][0], ext[o-row][1])
 					continue
@@ -249,13 +252,13 @@ func (f *frame[T]) tileStep(rows, j0 int) {
 func (f *frame[T]) loadTile(ld load, j0, n, at int) {
 	sl := f.r.k.prog.slots[ld.slot]
 	src := f.data[ld.arg][j0*ld.dim : (j0+n)*ld.dim]
-	dst := f.tile[sl.off*tileSize+at:]
+	dst := f.tile[sl.off*f.tl+at:]
 	if ld.dim == 1 {
 		copy(dst[:n], src)
 		return
 	}
 	for k := 0; k < ld.dim; k++ {
-		col := dst[k*tileSize : k*tileSize+n]
+		col := dst[k*f.tl : k*f.tl+n]
 		for t := range col {
 			col[t] = src[t*ld.dim+k]
 		}

@@ -92,7 +92,9 @@ func extremes32(x []float32, h, l *[8]float64) int {
 
 // expShiftSum is sum_t exp(x_t - m) in one pass, each term exp(T(x_t - m)),
 // without storing the terms: pairs of vectors in the generated loop (the
-// exp inline), then the vector exp on what is left.
+// exp inline), then the vector exp on what is left. Every x_t is at most m
+// or NaN, and m is the largest term of the tile or of an earlier one, so
+// that the row's sum is at least 1 (see writeProfile's "shift" loop).
 func expShiftSum[T float](x []T, m T) (float64, bool) {
 	if !simdOK {
 		return 0, false
@@ -100,7 +102,7 @@ func expShiftSum[T float](x []T, m T) (float64, bool) {
 	if isFloat64[T]() {
 		return expShiftSum64(as64(x), float64(m)), true
 	}
-	return float64(expShiftSum32(as32(x), float32(m))), true
+	return expShiftSum32(as32(x), float32(m)), true
 }
 
 func expShiftSum64(x []float64, m float64) float64 {
@@ -125,8 +127,8 @@ func expShiftSum64(x []float64, m float64) float64 {
 	return s
 }
 
-func expShiftSum32(x []float32, m float32) float32 {
-	var o [2][foldMaxDim][8]float32
+func expShiftSum32(x []float32, m float32) float64 {
+	var o [2][4]float64
 	t := expShiftSumLoopF32(x, m, &o)
 	bm := archsimd.BroadcastFloat32x8(m)
 	var tail [2][8]float32
@@ -138,13 +140,12 @@ func expShiftSum32(x []float32, m float32) float32 {
 		expF32x8(archsimd.LoadFloat32x8SlicePart(x[t:]).Sub(bm)).Store(&tail[1])
 	}
 	archsimd.ClearAVXUpperBits()
-	var l [8]float32
-	for i := range l {
-		l[i] = o[0][0][i] + o[1][0][i] + tail[0][i]
-	}
-	s := ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+	a, b := &o[0], &o[1]
+	s := ((a[0] + b[0]) + (a[1] + b[1])) + ((a[2] + b[2]) + (a[3] + b[3]))
+	l := &tail[0]
+	st := ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
 	for i := 0; t+i < len(x); i++ {
-		s += tail[1][i]
+		st += tail[1][i]
 	}
-	return s
+	return s + float64(st)
 }

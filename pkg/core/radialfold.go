@@ -60,6 +60,9 @@ type foldArgs[T float] struct {
 	acc    []T    // sym: the column sums, one per column of the tile
 	// lanes receives the loop's accumulators: [2][foldMaxDim][lanes]T.
 	lanes [2 * foldMaxDim * 8]T
+	// wide receives the float32 dot and diff loops' sums instead, in
+	// float64 (the lanes' sums of each block of foldBlock32 columns).
+	wide [2][foldMaxDim][8]float64
 }
 
 // matchFold plans f as a radial fold when it is one: f is a product of
@@ -222,17 +225,41 @@ func (p *planner) foldStoreOnly() {
 	p.prog.fold = fd
 }
 
+// foldTileBytes is the length in bytes of a component of the tiles of a
+// radial fold: 1024 float64 or 2048 float32 columns, four times tileSize
+// or more. A fold keeps no pair-level slot, and its loops are short: with
+// tileSize columns, the calls per tile and row pair (the loop's set-up, its
+// lane sums, the reducer's step) cost a sixth of the time of W1 and a
+// third of W2's in float32. The tile (y and the column factor, 32 KB at
+// dimension 3) stays in the core's L1 or L2 while every row of the block
+// sweeps it.
+const foldTileBytes = 8192
+
+// tileLen is the tile length of r's frames: foldTileBytes of T for a radial
+// fold whose reducer takes tiles of any length and ignores the index (the
+// symmetric run has its own chunks), tileSize otherwise.
+func tileLen[T float](r *runner[T]) int {
+	fd := r.k.prog.fold
+	if fd == nil || fd.mode == foldSym || !indexFree(r.red) {
+		return tileSize
+	}
+	if isFloat64[T]() {
+		return foldTileBytes / 8
+	}
+	return foldTileBytes / 4
+}
+
 // foldSetupTile fills the tile's part of f.fold: the scale, the inner
 // points and the column factor (once per tile, for every pair of rows).
 func (f *frame[T]) foldSetupTile(fd *radialFold) {
 	p := f.r.k.prog
 	a := &f.fold
 	a.s = f.parm[p.slots[fd.s].off]
-	a.ys = f.tile[p.slots[fd.y].off*tileSize:]
-	a.stride, a.n = tileSize, f.n
+	a.ys = f.tile[p.slots[fd.y].off*f.tl:]
+	a.stride, a.n = f.tl, f.n
 	a.w = f.ones[:f.n]
 	if fd.col >= 0 {
-		a.w = f.tile[p.slots[fd.col].off*tileSize:][:f.n]
+		a.w = f.tile[p.slots[fd.col].off*f.tl:][:f.n]
 	}
 }
 
@@ -259,14 +286,15 @@ func (f *frame[T]) foldSetup(fd *radialFold, rows [2]int) {
 }
 
 // foldStoreTile writes F of rows row0 and row1 over the tile to
-// f.foldOut[0:tileSize] and [tileSize:2*tileSize]; with the vector loop
-// it also returns the largest and smallest term of each row, NaNs aside.
+// f.foldOut[0:f.tl] and [f.tl:2*f.tl]; with the vector loop
+// it also returns, when it knows them, the largest term of each row, NaNs
+// aside, and a lower bound of the smallest (-inf: see foldSIMD).
 func (f *frame[T]) foldStoreTile(fd *radialFold, row0, row1 int) (ext [2][foldMaxDim]float64, ok bool) {
 	f.foldSetup(fd, [2]int{row0, row1})
 	a := &f.fold
-	a.out = [2][]T{f.foldOut[:tileSize], f.foldOut[tileSize:]}
-	if _, ok := foldSIMD(fd.mode, fd.prof, a, fd.dim, &ext); ok {
-		return ext, f.n > 0
+	a.out = [2][]T{f.foldOut[:f.tl], f.foldOut[f.tl:]}
+	if t, ok := foldSIMD(fd.mode, fd.prof, a, fd.dim, &ext); ok {
+		return ext, t > 0
 	}
 	p := f.r.k.prog
 	so := p.size[levelOuter]
@@ -329,14 +357,14 @@ func (f *frame[T]) foldTile(fd *radialFold, row0, row1 int, acc0, acc1 []float64
 		for t := t0; t < f.n; t++ {
 			d := 0.0
 			for k := range x {
-				diff := float64(x[k] - a.ys[k*tileSize+t])
+				diff := float64(x[k] - a.ys[k*a.stride+t])
 				d += diff * diff
 			}
 			kv := T(radialProfile(fd.prof, float64(a.s), d, vec[T]{}, t)) * a.ou[r] * a.w[t]
 			for c := range tails {
 				v := kv
 				if fd.mode == foldDiff {
-					v = kv * (x[c] - a.ys[c*tileSize+t])
+					v = kv * (x[c] - a.ys[c*a.stride+t])
 				}
 				if round32 {
 					tails32[c] += float32(v)

@@ -3,14 +3,20 @@
 package core
 
 import (
+	"math"
 	"simd/archsimd"
 	"slices"
 	"unsafe"
 )
 
+// foldBlock32 is the most columns whose terms a float32 loop adds in its
+// float32 lanes in one call (32 per lane), as in a tile of tileSize.
+const foldBlock32 = tileSize
+
 // foldSIMD runs the generated loop of a radial fold over the tile (its
 // last vector masked) and returns the lane sums (in the data's precision)
-// and how many columns it took; false when there is no loop for it. The loop
+// and how many columns it took (the store mode: a.n, or 0 when the
+// extremes are unknown); false when there is no loop for it. The loop
 // stores its accumulators in a.lanes (in the frame: a local array handed
 // to a function value would be allocated on every call).
 func foldSIMD[T float](mode foldMode, prof profile, a *foldArgs[T], dim int, sums *[2][foldMaxDim]float64) (int, bool) {
@@ -21,24 +27,30 @@ func foldSIMD[T float](mode foldMode, prof profile, a *foldArgs[T], dim int, sum
 		return 0, true // the loop would write no accumulator
 	}
 	if mode == foldStore {
-		// sums[r] receives the largest and the smallest of row r's terms,
-		// NaNs aside (-inf and +inf when there is none).
+		// sums[r][0] receives the largest of row r's terms, NaNs aside
+		// (-inf when there is none), and sums[r][1] -inf: the loops do not
+		// look for the smallest (LogSumExp, their one user, needs it only
+		// with a weight, which the store mode never has). The loop returns
+		// 0 when it could not tell the largest (a NaN term).
+		var t int
 		if isFloat64[T]() {
 			o := (*[2][foldMaxDim][4]float64)(unsafe.Pointer(&a.lanes))
-			foldKernelsF64[mode][prof][dim-1]((*foldArgs[float64])(unsafe.Pointer(a)), o)
+			t = foldKernelsF64[mode][prof][dim-1]((*foldArgs[float64])(unsafe.Pointer(a)), o)
 			for r := range o {
-				h, l := &o[r][0], &o[r][1]
-				sums[r][0], sums[r][1] = max(max(h[0], h[1]), max(h[2], h[3])), min(min(l[0], l[1]), min(l[2], l[3]))
+				h := &o[r][0]
+				sums[r][0] = max(max(h[0], h[1]), max(h[2], h[3]))
 			}
 		} else {
 			o := (*[2][foldMaxDim][8]float32)(unsafe.Pointer(&a.lanes))
-			foldKernelsF32[mode][prof][dim-1]((*foldArgs[float32])(unsafe.Pointer(a)), o)
+			t = foldKernelsF32[mode][prof][dim-1]((*foldArgs[float32])(unsafe.Pointer(a)), o)
 			for r := range o {
-				h, l := &o[r][0], &o[r][1]
-				sums[r][0], sums[r][1] = float64(slices.Max(h[:])), float64(slices.Min(l[:]))
+				sums[r][0] = float64(slices.Max(o[r][0][:]))
 			}
 		}
-		return a.n, true
+		for r := range sums {
+			sums[r][1] = math.Inf(-1)
+		}
+		return t, true
 	}
 	ncomp := 1
 	if mode == foldDiff {
@@ -56,11 +68,19 @@ func foldSIMD[T float](mode foldMode, prof profile, a *foldArgs[T], dim int, sum
 		return t, true
 	}
 	o := (*[2][foldMaxDim][8]float32)(unsafe.Pointer(&a.lanes))
-	t := foldKernelsF32[mode][prof][dim-1]((*foldArgs[float32])(unsafe.Pointer(a)), o)
+	a32 := (*foldArgs[float32])(unsafe.Pointer(a))
+	t := foldKernelsF32[mode][prof][dim-1](a32, o)
 	for r := range o {
 		for c := 0; c < ncomp; c++ {
-			l := &o[r][c]
-			sums[r][c] = float64(((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])))
+			if mode == foldSym {
+				l := &o[r][c]
+				sums[r][c] = float64(((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])))
+				continue
+			}
+			// The dot and diff loops add blocks of foldBlock32 columns in
+			// float32, the blocks' lane sums in float64.
+			l := &a32.wide[r][c]
+			sums[r][c] = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
 		}
 	}
 	return t, true

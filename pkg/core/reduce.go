@@ -279,8 +279,9 @@ func (r *lseReducer[T]) fold(acc []float64, f, g vec[T], n, _ int, scratch []T) 
 	r.foldExtremes(acc, f, g, n, scratch, hi, lo)
 }
 
-// foldExtremes is fold given the largest and the smallest of the tile's
-// terms, NaNs aside (the radial fold loops find them as they store them).
+// foldExtremes is fold given the largest of the tile's terms, NaNs aside,
+// and the smallest or a lower bound of it (the radial fold loops find the
+// largest as they store the terms, and pass -inf for the smallest).
 func (r *lseReducer[T]) foldExtremes(acc []float64, f, g vec[T], n int, scratch []T, hi, lo float64) {
 	fc := f.col(0)[:n]
 	m, negInf := max(acc[0], hi), math.IsInf(lo, -1)

@@ -19,6 +19,7 @@ type frame[T float] struct {
 	foldOut                 []T // the store mode's two tiles of F
 	foldTail                []float64
 	foldTail32              []float32
+	jit                     jitState // the compiled loop's block and scratch (jit_run.go)
 }
 
 // maxRowBlock bounds the rows of a work item, so that pooled frames fit
@@ -216,6 +217,9 @@ func (f *frame[T]) tileStep(rows, j0 int) {
 			d := vec[T]{data: f.gemm.block[row*tileSize : (row+1)*tileSize], stride: tileSize, width: f.n}
 			r.red.fold(f.acc[row*al:(row+1)*al], d, vec[T]{}, f.n, j0, f.scratch)
 		}
+		return
+	}
+	if f.jitTile(rows) {
 		return
 	}
 	for row := 0; row < rows; row++ {

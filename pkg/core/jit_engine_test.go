@@ -1,0 +1,25 @@
+package core_test
+
+import (
+	"testing"
+
+	"github.com/gokeops/gokeops/pkg/core"
+)
+
+// The engine tests run with the compiled pair loops where the build has
+// them (the default); these run them again on the interpreter, so that
+// both agree with the oracle at the same tolerances.
+
+func withoutJIT(t *testing.T, test func(*testing.T)) {
+	old := core.SetJIT(false)
+	defer core.SetJIT(old)
+	test(t)
+}
+
+func TestEngineOpsInterpreted(t *testing.T) { withoutJIT(t, TestEngineOps) }
+
+func TestEngineReductionsInterpreted(t *testing.T) { withoutJIT(t, TestEngineReductions) }
+
+func TestEngineRandomReductionsInterpreted(t *testing.T) {
+	withoutJIT(t, TestEngineRandomReductions)
+}

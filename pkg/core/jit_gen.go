@@ -1,0 +1,523 @@
+//go:build goexperiment.simd && amd64 && linux
+
+package core
+
+import (
+	"math"
+
+	"github.com/gokeops/gokeops/pkg/core/internal/x86"
+)
+
+// jitBlock is the argument block of a compiled loop, read through RDI. Its
+// layout is the generated code's: keep the offsets below in step.
+type jitBlock struct {
+	tile    uintptr // the frame's tile arena
+	parm    uintptr // the frame's parm arena
+	consts  uintptr // the loop's constant pool
+	scratch uintptr // the frame's scratch area (jitLoop.scratchWords)
+	end     int64   // bytes of the whole vectors of the tile
+	tail    int64   // 1 when a partial vector follows them
+	rows    [jitRows]uintptr
+}
+
+const (
+	blkTile, blkParm, blkConsts, blkScratch, blkEnd, blkTail, blkRows = 0, 8, 16, 24, 32, 40, 48
+)
+
+// Scratch layout: the tail mask, then the lane sums (rows x dim vectors),
+// the broadcast invariants and the spill slots.
+const scratchMask = 0
+
+// jitLoop is a compiled pair loop: rows output rows of dim sums per call.
+type jitLoop struct {
+	code         *x86.Code
+	consts       []uint64 // one vector per constant
+	rows, dim    int
+	lanes        int
+	sumsOff      int // byte offset of the lane sums in the scratch area
+	scratchWords int
+}
+
+// jstep is one step of the loop body: a node to compute, or (node < 0) the
+// update of accumulator acc by val, or by mulA*mulB in one fused
+// multiply-add.
+type jstep struct {
+	node       int32
+	acc        int
+	val        int32
+	mulA, mulB int32
+}
+
+// jgen allocates registers over the straight-line body and writes it.
+type jgen struct {
+	a        x86.Asm
+	w        x86.Width
+	f64      bool
+	nodes    []jnode
+	invOff   int32
+	spillOff int32
+	nspill   int32
+	nregs    int // registers 0..nregs-1 hold values; the rest accumulators
+	reg      []int8
+	spill    []int32
+	owner    [16]int32
+	uses     [][]int32
+	next     []int32
+}
+
+// compileJit compiles the pair level and Sum update of p, or returns nil
+// when the program has a step the compiler does not cover.
+func compileJit(p *program, f64 bool) *jitLoop {
+	if p.fold != nil || p.gemm != nil || p.g >= 0 || (p.dot == nil && p.f < 0) {
+		return nil
+	}
+	dim := 0
+	if p.dot != nil {
+		dim = p.slots[p.dot.w].dim
+	} else {
+		dim = p.slots[p.f].dim
+	}
+	rows := jitRows
+	for rows > 1 && rows*dim > 8 {
+		rows--
+	}
+	if rows*dim > 10 {
+		return nil
+	}
+	b := newJBuilder(p, f64)
+	outs := make([]int32, 0, rows*dim)
+	for q := 0; q < rows; q++ {
+		vals := b.lowerRow(q)
+		if b.failed {
+			return nil
+		}
+		for c := 0; c < dim; c++ {
+			if d := p.dot; d != nil {
+				w := b.comp(vals, q, d.w, c)
+				if d.x >= 0 {
+					x := b.comp(vals, q, d.x, c)
+					if d.neg {
+						w = b.op2(jSub, w, x)
+					} else {
+						w = b.op2(jSub, x, w)
+					}
+				}
+				outs = append(outs, b.op2(jMul, b.comp(vals, q, d.k, 0), w))
+			} else {
+				outs = append(outs, b.comp(vals, q, p.f, c))
+			}
+		}
+	}
+	lanes := 4
+	if !f64 {
+		lanes = 8
+	}
+	l := &jitLoop{rows: rows, dim: dim, lanes: lanes, sumsOff: 32}
+	g := &jgen{w: x86.PS, f64: f64, nodes: b.nodes, nregs: 16 - len(outs)}
+	if f64 {
+		g.w = x86.PD
+	}
+	g.invOff = int32(l.sumsOff + 32*len(outs))
+	g.spillOff = g.invOff + int32(32*len(b.invs))
+	g.prologue(b.invs, len(outs))
+	top, tail, done := g.a.NewLabel(), g.a.NewLabel(), g.a.NewLabel()
+	g.a.CMPImm(regEnd, 0)
+	g.a.J(x86.CondLE, tail)
+	g.a.Bind(top)
+	g.body(outs, false)
+	g.a.ADDImm(regIdx, 32)
+	g.a.CMP(regIdx, regEnd)
+	g.a.J(x86.CondL, top)
+	g.a.Bind(tail)
+	g.a.MOVLoad(regTmp, x86.At(regBlk, blkTail))
+	g.a.CMPImm(regTmp, 0)
+	g.a.J(x86.CondEQ, done)
+	g.body(outs, true)
+	g.a.Bind(done)
+	for i := range outs {
+		g.a.VMOVUStore(g.w, x86.At(regScratch, int32(l.sumsOff+32*i)), g.accReg(i))
+	}
+	g.a.VZEROUPPER()
+	g.a.RET()
+	code, err := x86.NewCode(g.a.Bytes())
+	if err != nil {
+		return nil
+	}
+	l.code = code
+	l.scratchWords = int(g.spillOff+32*g.nspill) / 8
+	for _, u := range b.consts {
+		if !f64 {
+			u |= u << 32 // two float32 lanes per word
+		}
+		for range 4 {
+			l.consts = append(l.consts, u)
+		}
+	}
+	return l
+}
+
+func (g *jgen) accReg(i int) x86.Reg { return x86.Reg(15 - i) }
+
+// prologue loads the base registers, broadcasts the invariants into the
+// scratch area and zeroes the accumulators.
+func (g *jgen) prologue(invs []invariant, nacc int) {
+	a := &g.a
+	a.MOVLoad(regTile, x86.At(regBlk, blkTile))
+	a.MOVLoad(regConst, x86.At(regBlk, blkConsts))
+	a.MOVLoad(regScratch, x86.At(regBlk, blkScratch))
+	esize := int32(4)
+	if g.f64 {
+		esize = 8
+	}
+	src := -2
+	for i, v := range invs {
+		if v.row != src {
+			off := int32(blkParm)
+			if v.row >= 0 {
+				off = blkRows + 8*int32(v.row)
+			}
+			a.MOVLoad(regTmp, x86.At(regBlk, off))
+			src = v.row
+		}
+		a.VBROADCAST(g.w, 0, x86.At(regTmp, int32(v.off)*esize))
+		a.VMOVUStore(g.w, x86.At(regScratch, g.invOff+32*int32(i)), 0)
+	}
+	for i := 0; i < nacc; i++ {
+		r := g.accReg(i)
+		a.VXOR(g.w, r, r, x86.R(r))
+	}
+	a.XOR32(regIdx, regIdx)
+	a.MOVLoad(regEnd, x86.At(regBlk, blkEnd))
+}
+
+// body writes one pass of the loop: the outputs' nodes and the updates of
+// the accumulators (masked by the tail mask when masked).
+func (g *jgen) body(outs []int32, masked bool) {
+	n := len(g.nodes)
+	count := make([]int, n)
+	live := make([]bool, n)
+	var mark func(int32)
+	mark = func(x int32) {
+		count[x]++
+		if live[x] {
+			return
+		}
+		live[x] = true
+		nd := &g.nodes[x]
+		for j := 0; j < int(nd.n); j++ {
+			mark(nd.args[j])
+		}
+	}
+	for _, o := range outs {
+		mark(o)
+	}
+	var steps []jstep
+	skip := make([]bool, n)
+	accSteps := make([]jstep, len(outs))
+	for i, o := range outs {
+		accSteps[i] = jstep{node: -1, acc: i, val: o, mulA: -1, mulB: -1}
+		if nd := g.nodes[o]; !masked && nd.op == jMul && count[o] == 1 {
+			accSteps[i].mulA, accSteps[i].mulB, accSteps[i].val = nd.args[0], nd.args[1], -1
+			skip[o] = true
+		}
+	}
+	for x := 0; x < n; x++ {
+		if live[x] && !skip[x] && g.nodes[x].op != jLeaf {
+			steps = append(steps, jstep{node: int32(x)})
+		}
+	}
+	steps = append(steps, accSteps...)
+	g.uses = make([][]int32, n)
+	g.next = make([]int32, n)
+	for i, s := range steps {
+		for _, a := range g.stepArgs(s) {
+			if u := g.uses[a]; len(u) == 0 || u[len(u)-1] != int32(i) {
+				g.uses[a] = append(u, int32(i))
+			}
+		}
+	}
+	g.reg = make([]int8, n)
+	g.spill = make([]int32, n)
+	for x := range g.reg {
+		g.reg[x], g.spill[x] = -1, -1
+	}
+	for r := range g.owner {
+		g.owner[r] = -1
+	}
+	for i, s := range steps {
+		g.step(int32(i), s, masked)
+	}
+}
+
+func (g *jgen) stepArgs(s jstep) []int32 {
+	if s.node >= 0 {
+		nd := &g.nodes[s.node]
+		return nd.args[:nd.n]
+	}
+	if s.val >= 0 {
+		return []int32{s.val}
+	}
+	return []int32{s.mulA, s.mulB}
+}
+
+func (g *jgen) lastUse(x int32) int32 {
+	u := g.uses[x]
+	return u[len(u)-1]
+}
+
+func (g *jgen) nextUse(x int32) int32 {
+	if int(g.next[x]) < len(g.uses[x]) {
+		return g.uses[x][g.next[x]]
+	}
+	return math.MaxInt32
+}
+
+func (g *jgen) leafMem(x int32) x86.Mem {
+	m := g.nodes[x].mem
+	disp := m.disp
+	if m.base == regScratch && disp < 0 {
+		disp = g.invOff + 32*(-1-disp)
+	}
+	if m.indexed {
+		return x86.Indexed(m.base, regIdx, 1, disp)
+	}
+	return x86.At(m.base, disp)
+}
+
+// rm is x as the last operand: its register, else its memory.
+func (g *jgen) rm(x int32) x86.Operand {
+	switch {
+	case g.reg[x] >= 0:
+		return x86.R(x86.Reg(g.reg[x]))
+	case g.nodes[x].op == jLeaf:
+		return x86.M(g.leafMem(x))
+	case g.spill[x] >= 0:
+		return x86.M(x86.At(regScratch, g.spillOff+32*g.spill[x]))
+	}
+	panic("core: compiled loop reads a value it never computed")
+}
+
+// alloc takes a free register, evicting the value used farthest ahead
+// (spilling it unless it lives in memory already). Registers in pin stay.
+func (g *jgen) alloc(pin uint16) x86.Reg {
+	for r := 0; r < g.nregs; r++ {
+		if g.owner[r] < 0 && pin&(1<<r) == 0 {
+			return x86.Reg(r)
+		}
+	}
+	best, far := -1, int32(-1)
+	for r := 0; r < g.nregs; r++ {
+		if pin&(1<<r) != 0 {
+			continue
+		}
+		if u := g.nextUse(g.owner[r]); u > far {
+			best, far = r, u
+		}
+	}
+	if best < 0 {
+		panic("core: compiled loop ran out of registers")
+	}
+	x := g.owner[best]
+	if g.nodes[x].op != jLeaf && g.spill[x] < 0 {
+		g.spill[x] = g.nspill
+		g.nspill++
+		g.a.VMOVUStore(g.w, x86.At(regScratch, g.spillOff+32*g.spill[x]), x86.Reg(best))
+	}
+	g.reg[x], g.owner[best] = -1, -1
+	return x86.Reg(best)
+}
+
+// inReg puts x in a register (loading it from memory) and returns it.
+func (g *jgen) inReg(x int32, pin uint16) x86.Reg {
+	if g.reg[x] >= 0 {
+		return x86.Reg(g.reg[x])
+	}
+	r := g.alloc(pin)
+	g.a.VMOVU(g.w, r, g.rm(x))
+	g.reg[x], g.owner[r] = int8(r), x
+	return r
+}
+
+func (g *jgen) pinOf(xs ...int32) uint16 {
+	var pin uint16
+	for _, x := range xs {
+		if x >= 0 && g.reg[x] >= 0 {
+			pin |= 1 << g.reg[x]
+		}
+	}
+	return pin
+}
+
+// dying is the register of an argument whose last use is step i, to
+// receive the result, or -1.
+func (g *jgen) dying(i int32, xs ...int32) int {
+	for _, x := range xs {
+		if g.reg[x] >= 0 && g.lastUse(x) == i {
+			return int(g.reg[x])
+		}
+	}
+	return -1
+}
+
+// finish frees the registers of arguments last used at step i and gives
+// dst (if any) to node n.
+func (g *jgen) finish(i int32, args []int32, n int32, dst x86.Reg) {
+	for _, x := range args {
+		for int(g.next[x]) < len(g.uses[x]) && g.uses[x][g.next[x]] <= i {
+			g.next[x]++
+		}
+	}
+	for _, x := range args {
+		if int(g.next[x]) == len(g.uses[x]) && g.reg[x] >= 0 {
+			g.owner[g.reg[x]] = -1
+			g.reg[x] = -1
+		}
+	}
+	if n >= 0 {
+		g.reg[n], g.owner[dst] = int8(dst), n
+	}
+}
+
+func commutative(op jop) bool {
+	switch op {
+	case jAdd, jMul, jAnd, jOr, jXor, jIAdd:
+		return true
+	}
+	return false
+}
+
+func (g *jgen) step(i int32, s jstep, masked bool) {
+	a := &g.a
+	if s.node < 0 {
+		acc := g.accReg(s.acc)
+		switch {
+		case s.val < 0:
+			x, y := s.mulA, s.mulB
+			if g.reg[x] < 0 && g.reg[y] >= 0 {
+				x, y = y, x
+			}
+			rx := g.inReg(x, g.pinOf(y))
+			a.VFMADD231(g.w, acc, rx, g.rm(y))
+		case masked:
+			t := g.alloc(g.pinOf(s.val))
+			a.VMOVU(g.w, t, x86.M(x86.At(regScratch, scratchMask)))
+			a.VAND(g.w, t, t, g.rm(s.val))
+			a.VADD(g.w, acc, acc, x86.R(t))
+		default:
+			a.VADD(g.w, acc, acc, g.rm(s.val))
+		}
+		g.finish(i, g.stepArgs(s), -1, 0)
+		return
+	}
+	n := s.node
+	nd := g.nodes[n]
+	args := nd.args[:nd.n]
+	var dst x86.Reg
+	newDst := func(xs ...int32) x86.Reg {
+		if r := g.dying(i, xs...); r >= 0 {
+			return x86.Reg(r)
+		}
+		return g.alloc(g.pinOf(args...))
+	}
+	switch nd.op {
+	case jSqrt, jRound:
+		src := g.rm(args[0])
+		dst = newDst(args[0])
+		if nd.op == jSqrt {
+			a.VSQRT(g.w, dst, src)
+		} else {
+			a.VROUND(g.w, dst, src, nd.imm)
+		}
+	case jShl:
+		rx := g.inReg(args[0], 0)
+		dst = newDst(args[0])
+		if g.f64 {
+			a.VPSLLQ(dst, rx, nd.imm)
+		} else {
+			a.VPSLLD(dst, rx, nd.imm)
+		}
+	case jBlend:
+		x, y, m := args[0], args[1], args[2]
+		rx := g.inReg(x, g.pinOf(y, m))
+		rmk := g.inReg(m, g.pinOf(x, y)|1<<rx)
+		oy := g.rm(y)
+		dst = newDst(x, m, y)
+		a.VBLENDV(g.w, dst, rx, oy, rmk)
+	case jFMA:
+		x, y, z := args[0], args[1], args[2]
+		switch {
+		case g.reg[z] >= 0 && g.lastUse(z) == i && z != x && z != y:
+			// dst = z: z = x*y + z
+			if g.reg[x] < 0 && g.reg[y] >= 0 {
+				x, y = y, x
+			}
+			rx := g.inReg(x, g.pinOf(y, z))
+			dst = x86.Reg(g.reg[z])
+			a.VFMADD231(g.w, dst, rx, g.rm(y))
+		case g.reg[x] >= 0 && g.lastUse(x) == i && x != y && x != z:
+			// dst = x: x = y*x + z
+			ry := g.inReg(y, g.pinOf(x, z))
+			dst = x86.Reg(g.reg[x])
+			a.VFMADD213(g.w, dst, ry, g.rm(z))
+		case g.reg[y] >= 0 && g.lastUse(y) == i && y != x && y != z:
+			rx := g.inReg(x, g.pinOf(y, z))
+			dst = x86.Reg(g.reg[y])
+			a.VFMADD213(g.w, dst, rx, g.rm(z))
+		default:
+			if g.reg[x] < 0 && g.reg[y] >= 0 {
+				x, y = y, x
+			}
+			rx := g.inReg(x, g.pinOf(y, z))
+			dst = g.alloc(g.pinOf(x, y, z))
+			a.VMOVU(g.w, dst, g.rm(z))
+			a.VFMADD231(g.w, dst, rx, g.rm(y))
+		}
+	default:
+		x, y := args[0], args[1]
+		if commutative(nd.op) && g.reg[x] < 0 && g.reg[y] >= 0 {
+			x, y = y, x
+		}
+		rx := g.inReg(x, g.pinOf(y))
+		oy := g.rm(y)
+		dst = newDst(x, y)
+		switch nd.op {
+		case jAdd:
+			a.VADD(g.w, dst, rx, oy)
+		case jSub:
+			a.VSUB(g.w, dst, rx, oy)
+		case jMul:
+			a.VMUL(g.w, dst, rx, oy)
+		case jDiv:
+			a.VDIV(g.w, dst, rx, oy)
+		case jMax:
+			a.VMAX(g.w, dst, rx, oy)
+		case jMin:
+			a.VMIN(g.w, dst, rx, oy)
+		case jAnd:
+			a.VAND(g.w, dst, rx, oy)
+		case jAndN:
+			a.VANDN(g.w, dst, rx, oy)
+		case jOr:
+			a.VOR(g.w, dst, rx, oy)
+		case jXor:
+			a.VXOR(g.w, dst, rx, oy)
+		case jCmp:
+			a.VCMP(g.w, dst, rx, oy, nd.imm)
+		case jIAdd:
+			if g.f64 {
+				a.VPADDQ(dst, rx, oy)
+			} else {
+				a.VPADDD(dst, rx, oy)
+			}
+		}
+	}
+	// A dying argument whose register became dst keeps it as n's.
+	for _, x := range args {
+		if g.reg[x] == int8(dst) {
+			g.reg[x] = -1
+		}
+	}
+	g.owner[dst] = -1
+	g.finish(i, args, -1, 0)
+	g.reg[n], g.owner[dst] = int8(dst), n
+}

@@ -1,0 +1,456 @@
+//go:build goexperiment.simd && amd64 && linux
+
+package core
+
+import (
+	"math"
+
+	"github.com/gokeops/gokeops/pkg/core/internal/x86"
+	"github.com/gokeops/gokeops/pkg/formula"
+)
+
+// The compiled pair loop (see docs/jit.md): the pair level of a program and
+// its Sum update become one loop over the vectors of a tile's columns, for
+// jitRows output rows at a time. This file lowers the program to a graph of
+// vector operations (jnode); jit_gen.go allocates registers and writes the
+// machine code; jit_run.go calls it from the frame.
+
+// jop is an operation on one vector of lanes (4 float64s or 8 float32s).
+type jop uint8
+
+const (
+	jLeaf  jop = iota // a vector in memory: a tile column, an invariant, a constant
+	jAdd              // a + b
+	jSub              // a - b
+	jMul              // a * b
+	jDiv              // a / b
+	jMax              // vmax a, b (b where either is NaN)
+	jMin              // vmin a, b
+	jAnd              // a & b
+	jAndN             // ^a & b
+	jOr               // a | b
+	jXor              // a ^ b
+	jSqrt             // sqrt(a)
+	jRound            // round(a) by the mode imm
+	jCmp              // the mask of a imm b
+	jBlend            // c ? b : a, by the mask c
+	jFMA              // a*b + c, rounded once
+	jIAdd             // a + b on the integer lanes of the element width
+	jShl              // a << imm on the integer lanes of the element width
+)
+
+// jmem is where a leaf lives: base register plus displacement, plus the
+// column offset of the loop (RAX) for tile columns.
+type jmem struct {
+	base    x86.Reg
+	disp    int32
+	indexed bool
+}
+
+// jnode is one vector value of the loop body.
+type jnode struct {
+	op   jop
+	n    int8 // arguments
+	imm  byte
+	args [3]int32
+	mem  jmem
+}
+
+// Registers of the generated code. RDI holds the jitBlock, RSI the tile,
+// RDX the constant pool, R10 the scratch area (tail mask, lane sums,
+// invariants, spills), RAX the byte offset of the current vector, RCX the
+// end of the full vectors; R8 is the prologue's temporary.
+const (
+	regBlk     = x86.RDI
+	regTile    = x86.RSI
+	regConst   = x86.RDX
+	regScratch = x86.R10
+	regIdx     = x86.RAX
+	regEnd     = x86.RCX
+	regTmp     = x86.R8
+)
+
+// jitRows is the most output rows one pass of the loop computes: they share
+// each load of the tile's columns.
+const jitRows = 2
+
+// invariant is a per-row or per-call scalar the prologue broadcasts into
+// the scratch area: parm value off (row < 0) or outer value off of row.
+type invariant struct {
+	row int
+	off int
+}
+
+// jbuilder lowers a program into nodes, sharing identical ones.
+type jbuilder struct {
+	p      *program
+	f64    bool
+	nodes  []jnode
+	memo   map[jnode]int32
+	consts []uint64 // bit patterns of the constant pool, one vector each
+	cmemo  map[uint64]int32
+	invs   []invariant
+	imemo  map[invariant]int32
+	esize  int
+	lanes  int
+	failed bool
+}
+
+func newJBuilder(p *program, f64 bool) *jbuilder {
+	b := &jbuilder{p: p, f64: f64, memo: map[jnode]int32{}, cmemo: map[uint64]int32{}, imemo: map[invariant]int32{}, esize: 4, lanes: 8}
+	if f64 {
+		b.esize, b.lanes = 8, 4
+	}
+	return b
+}
+
+func (b *jbuilder) add(n jnode) int32 {
+	if id, ok := b.memo[n]; ok {
+		return id
+	}
+	b.nodes = append(b.nodes, n)
+	id := int32(len(b.nodes) - 1)
+	b.memo[n] = id
+	return id
+}
+
+func (b *jbuilder) leaf(m jmem) int32 { return b.add(jnode{op: jLeaf, mem: m}) }
+
+// bits is the constant vector with every lane of the given bit pattern
+// (the low 32 bits for float32 lanes).
+func (b *jbuilder) bits(u uint64) int32 {
+	if !b.f64 {
+		u &= 0xffffffff
+	}
+	id, ok := b.cmemo[u]
+	if !ok {
+		id = int32(len(b.consts))
+		b.consts = append(b.consts, u)
+		b.cmemo[u] = id
+	}
+	return b.leaf(jmem{base: regConst, disp: id * 32})
+}
+
+// c32 is the float32 constant v (for float32 code only: constants given
+// as untyped literals round once, to float32, as in expF32x8).
+func (b *jbuilder) c32(v float32) int32 { return b.bits(uint64(math.Float32bits(v))) }
+
+// c is the constant v, rounded to the element type.
+func (b *jbuilder) c(v float64) int32 {
+	if b.f64 {
+		return b.bits(math.Float64bits(v))
+	}
+	return b.bits(uint64(math.Float32bits(float32(v))))
+}
+
+func (b *jbuilder) op1(op jop, x int32, imm byte) int32 {
+	return b.add(jnode{op: op, n: 1, imm: imm, args: [3]int32{x}})
+}
+func (b *jbuilder) op2(op jop, x, y int32) int32 {
+	return b.add(jnode{op: op, n: 2, args: [3]int32{x, y}})
+}
+func (b *jbuilder) cmp(x, y int32, pred byte) int32 {
+	return b.add(jnode{op: jCmp, n: 2, imm: pred, args: [3]int32{x, y}})
+}
+
+// pick is m ? x : y.
+func (b *jbuilder) pick(m, x, y int32) int32 {
+	return b.add(jnode{op: jBlend, n: 3, args: [3]int32{y, x, m}})
+}
+
+// fma is x*y + z.
+func (b *jbuilder) fma(x, y, z int32) int32 {
+	return b.add(jnode{op: jFMA, n: 3, args: [3]int32{x, y, z}})
+}
+
+func (b *jbuilder) signMask() int32 {
+	if b.f64 {
+		return b.bits(1 << 63)
+	}
+	return b.bits(1 << 31)
+}
+
+// inv is the scratch vector of an invariant.
+func (b *jbuilder) inv(v invariant) int32 {
+	id, ok := b.imemo[v]
+	if !ok {
+		id = int32(len(b.invs))
+		b.invs = append(b.invs, v)
+		b.imemo[v] = id
+	}
+	return b.leaf(jmem{base: regScratch, disp: -1 - id}) // placed by the generator
+}
+
+// comp is component k of slot s for row q.
+func (b *jbuilder) comp(vals [][]int32, q, s, k int) int32 {
+	sl := b.p.slots[s]
+	switch sl.level {
+	case levelParm:
+		return b.inv(invariant{row: -1, off: sl.off + k})
+	case levelOuter:
+		return b.inv(invariant{row: q, off: sl.off + k})
+	case levelTile:
+		return b.leaf(jmem{base: regTile, disp: int32((sl.off + k) * tileSize * b.esize), indexed: true})
+	}
+	return vals[s][k]
+}
+
+// lowerRow lowers the pair level for row q: the values of every pair slot.
+// It returns false on the first primitive it does not cover.
+func (b *jbuilder) lowerRow(q int) [][]int32 {
+	vals := make([][]int32, len(b.p.slots))
+	for i := range b.p.instrs[levelPair] {
+		in := &b.p.instrs[levelPair][i]
+		arg := func(a, k int) int32 {
+			if b.p.slots[in.args[a]].dim == 1 { // the {1, D} broadcast
+				k = 0
+			}
+			return b.comp(vals, q, in.args[a], k)
+		}
+		out := make([]int32, in.dim)
+		switch {
+		case in.fused != profileNone:
+			out[0] = b.radial(in, arg)
+		case in.prim == formula.PrimNone:
+			for k := range out {
+				out[k] = arg(0, k)
+			}
+		case in.prim.Elementwise():
+			for k := range out {
+				var a [3]int32
+				for j := range in.args {
+					a[j] = arg(j, k)
+				}
+				out[k] = b.elementwise(in, a)
+			}
+		default:
+			b.vector(in, out, arg)
+		}
+		if b.failed {
+			return nil
+		}
+		vals[in.dst] = out
+	}
+	return vals
+}
+
+// radial is a fused kernel: profile(s*|x-y|^2 [+ w]).
+func (b *jbuilder) radial(in *instr, arg func(a, k int) int32) int32 {
+	var d int32
+	for k := 0; k < in.argDims[0]; k++ {
+		diff := b.op2(jSub, arg(0, k), arg(1, k))
+		sq := b.op2(jMul, diff, diff)
+		if k == 0 {
+			d = sq
+		} else {
+			d = b.op2(jAdd, d, sq)
+		}
+	}
+	s := arg(2, 0)
+	switch in.fused {
+	case profileExp:
+		return b.exp(b.op2(jMul, s, d))
+	case profileExpSqrt:
+		return b.exp(b.op2(jMul, s, b.op1(jSqrt, d, 0)))
+	case profileCauchy:
+		return b.op2(jDiv, b.c(1), b.op2(jAdd, b.c(1), b.op2(jMul, s, d)))
+	}
+	return b.op2(jAdd, b.op2(jMul, s, d), arg(3, 0))
+}
+
+func (b *jbuilder) elementwise(in *instr, a [3]int32) int32 {
+	x := a[0]
+	zero, one := b.c(0), b.c(1)
+	switch in.prim {
+	case formula.PrimMinus:
+		return b.op2(jXor, x, b.signMask())
+	case formula.PrimInv:
+		return b.op2(jDiv, one, x)
+	case formula.PrimExp:
+		return b.exp(x)
+	case formula.PrimSqrt:
+		return b.op1(jSqrt, x, 0)
+	case formula.PrimRsqrt:
+		return b.pick(b.cmp(x, zero, x86.CmpEQ), zero, b.op2(jDiv, one, b.op1(jSqrt, x, 0)))
+	case formula.PrimSquare:
+		return b.op2(jMul, x, x)
+	case formula.PrimAbs:
+		return b.op2(jAndN, b.signMask(), x)
+	case formula.PrimSign:
+		return b.pick(b.cmp(x, zero, x86.CmpGT), one, b.pick(b.cmp(x, zero, x86.CmpLT), b.c(-1), zero))
+	case formula.PrimStep:
+		return b.pick(b.cmp(x, zero, x86.CmpLT), zero, one)
+	case formula.PrimReLU:
+		return b.pick(b.cmp(x, zero, x86.CmpLT), zero, x)
+	case formula.PrimFloor:
+		return b.op1(jRound, x, x86.RoundFloor)
+	case formula.PrimClampInt:
+		lo, hi := b.c(float64(in.ints[0])), b.c(float64(in.ints[1]))
+		return b.pick(b.cmp(x, lo, x86.CmpLT), lo, b.pick(b.cmp(x, hi, x86.CmpGT), hi, x))
+	case formula.PrimDiffClampInt:
+		lo, hi := b.c(float64(in.ints[0])), b.c(float64(in.ints[1]))
+		out := b.op2(jOr, b.cmp(x, lo, x86.CmpLT), b.cmp(x, hi, x86.CmpGT))
+		return b.pick(out, zero, one)
+	case formula.PrimAdd:
+		return b.op2(jAdd, x, a[1])
+	case formula.PrimSubtract:
+		return b.op2(jSub, x, a[1])
+	case formula.PrimMult:
+		return b.op2(jMul, x, a[1])
+	case formula.PrimDivide:
+		return b.op2(jDiv, x, a[1])
+	case formula.PrimEqual:
+		return b.pick(b.cmp(x, a[1], x86.CmpEQ), one, zero)
+	case formula.PrimNotEqual:
+		return b.pick(b.cmp(x, a[1], x86.CmpNEQ), one, zero)
+	case formula.PrimLessThan:
+		return b.pick(b.cmp(x, a[1], x86.CmpLT), one, zero)
+	case formula.PrimLessOrEqual:
+		return b.pick(b.cmp(x, a[1], x86.CmpLE), one, zero)
+	case formula.PrimClamp:
+		return b.pick(b.cmp(x, a[1], x86.CmpLT), a[1], b.pick(b.cmp(x, a[2], x86.CmpGT), a[2], x))
+	case formula.PrimIfElse:
+		return b.pick(b.cmp(x, zero, x86.CmpGE), a[1], a[2])
+	}
+	b.failed = true
+	return 0
+}
+
+func (b *jbuilder) vector(in *instr, out []int32, arg func(a, k int) int32) {
+	dims := in.argDims
+	switch in.prim {
+	case formula.PrimSum:
+		s := arg(0, 0)
+		for k := 1; k < dims[0]; k++ {
+			s = b.op2(jAdd, s, arg(0, k))
+		}
+		out[0] = s
+	case formula.PrimSqNorm2, formula.PrimScalprod, formula.PrimSqDist:
+		var s int32
+		for k := 0; k < max(dims[0], dims[len(dims)-1]); k++ {
+			var t int32
+			switch in.prim {
+			case formula.PrimSqNorm2:
+				t = b.op2(jMul, arg(0, k), arg(0, k))
+			case formula.PrimScalprod:
+				t = b.op2(jMul, arg(0, k), arg(1, k))
+			default:
+				d := b.op2(jSub, arg(0, min(k, dims[0]-1)), arg(1, min(k, dims[1]-1)))
+				t = b.op2(jMul, d, d)
+			}
+			if k == 0 {
+				s = t
+			} else {
+				s = b.op2(jAdd, s, t)
+			}
+		}
+		out[0] = s
+	case formula.PrimMax, formula.PrimMin, formula.PrimArgMax, formula.PrimArgMin:
+		pred := byte(x86.CmpGT)
+		if in.prim == formula.PrimMin || in.prim == formula.PrimArgMin {
+			pred = x86.CmpLT
+		}
+		best, idx := arg(0, 0), b.c(0)
+		for k := 1; k < dims[0]; k++ {
+			v := arg(0, k)
+			m := b.cmp(v, best, pred)
+			best = b.pick(m, v, best)
+			idx = b.pick(m, b.c(float64(k)), idx)
+		}
+		out[0] = best
+		if in.prim == formula.PrimArgMax || in.prim == formula.PrimArgMin {
+			out[0] = idx
+		}
+	case formula.PrimSumT:
+		for k := range out {
+			out[k] = arg(0, 0)
+		}
+	case formula.PrimElem:
+		out[0] = arg(0, in.ints[0])
+	case formula.PrimElemT:
+		for k := range out {
+			out[k] = b.c(0)
+		}
+		out[in.ints[1]] = arg(0, 0)
+	case formula.PrimExtract:
+		for k := range out {
+			out[k] = arg(0, in.ints[0]+k)
+		}
+	case formula.PrimExtractT:
+		for k := range out {
+			if s := k - in.ints[0]; s >= 0 && s < dims[0] {
+				out[k] = arg(0, s)
+			} else {
+				out[k] = b.c(0)
+			}
+		}
+	case formula.PrimConcat:
+		for k := range out {
+			if k < dims[0] {
+				out[k] = arg(0, k)
+			} else {
+				out[k] = arg(1, k-dims[0])
+			}
+		}
+	default:
+		b.failed = true
+	}
+}
+
+// exp is the engine's vector exp (expF64x4, expF32x8 of mathsimd_amd64.go),
+// operation for operation, so that both give the same bits. The lanes
+// beyond the fast range take the two-factor scaling and are blended in
+// (always computed: the loop body has no branches).
+func (b *jbuilder) exp(x int32) int32 {
+	if b.f64 {
+		xc := b.op2(jMin, b.op2(jMax, x, b.c(expMin64)), b.c(expMax64))
+		k := b.op1(jRound, b.op2(jMul, xc, b.c(log2e)), x86.RoundNearest)
+		r := b.fma(k, b.c(-ln2Hi), xc)
+		r = b.fma(k, b.c(-ln2Lo), r)
+		r2 := b.op2(jMul, r, r)
+		r4 := b.op2(jMul, r2, r2)
+		r8 := b.op2(jMul, r4, r4)
+		q0 := b.op2(jAdd, r, b.c(1))
+		q1 := b.fma(r, b.c(1.0/6), b.c(0.5))
+		q2 := b.fma(r, b.c(1.0/120), b.c(1.0/24))
+		q3 := b.fma(r, b.c(1.0/5040), b.c(1.0/720))
+		q4 := b.fma(r, b.c(1.0/362880), b.c(1.0/40320))
+		q5 := b.fma(r, b.c(1.0/39916800), b.c(1.0/3628800))
+		q6 := b.fma(r, b.c(1.0/6227020800), b.c(1.0/479001600))
+		s0 := b.fma(q1, r2, q0)
+		s1 := b.fma(q3, r2, q2)
+		s2 := b.fma(q5, r2, q4)
+		u0 := b.fma(s1, r4, s0)
+		u1 := b.fma(q6, r4, s2)
+		p := b.fma(u1, r8, u0)
+		res := b.op2(jIAdd, p, b.op1(jShl, b.op2(jAdd, k, b.c(magic64)), 52))
+		out := b.op2(jOr, b.cmp(x, b.c(-708), x86.CmpLT), b.cmp(x, b.c(708), x86.CmpGT))
+		k1 := b.op1(jRound, b.op2(jMul, k, b.c(0.5)), x86.RoundFloor)
+		pow2 := func(k int32) int32 {
+			return b.op2(jIAdd, b.op1(jShl, b.op2(jAdd, k, b.c(magic64)), 52), b.bits(bias64))
+		}
+		slow := b.op2(jMul, b.op2(jMul, p, pow2(k1)), pow2(b.op2(jSub, k, k1)))
+		res = b.pick(out, slow, res)
+		return b.pick(b.cmp(x, x, x86.CmpUNORD), x, res)
+	}
+	xc := b.op2(jMin, b.op2(jMax, x, b.c32(expMin32)), b.c32(expMax32))
+	k := b.op1(jRound, b.op2(jMul, xc, b.c32(log2e)), x86.RoundNearest)
+	r := b.fma(k, b.c32(-ln2Hi32), xc)
+	r = b.fma(k, b.c32(-ln2Lo32), r)
+	p := b.fma(b.c32(1.0/5040), r, b.c32(1.0/720))
+	p = b.fma(p, r, b.c32(1.0/120))
+	p = b.fma(p, r, b.c32(1.0/24))
+	p = b.fma(p, r, b.c32(1.0/6))
+	p = b.fma(p, r, b.c32(0.5))
+	p = b.fma(p, r, b.c32(1))
+	p = b.fma(p, r, b.c32(1))
+	res := b.op2(jIAdd, p, b.op1(jShl, b.op2(jAdd, k, b.c32(magic32)), 23))
+	out := b.op2(jOr, b.cmp(x, b.c32(-87), x86.CmpLT), b.cmp(x, b.c32(88), x86.CmpGT))
+	k1 := b.op1(jRound, b.op2(jMul, k, b.c32(0.5)), x86.RoundFloor)
+	pow2 := func(k int32) int32 {
+		return b.op2(jIAdd, b.op1(jShl, b.op2(jAdd, k, b.c32(magic32)), 23), b.bits(bias32))
+	}
+	slow := b.op2(jMul, b.op2(jMul, p, pow2(k1)), pow2(b.op2(jSub, k, k1)))
+	res = b.pick(out, slow, res)
+	return b.pick(b.cmp(x, x, x86.CmpUNORD), x, res)
+}

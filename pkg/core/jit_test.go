@@ -1,0 +1,100 @@
+//go:build goexperiment.simd && amd64 && linux
+
+package core
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"simd/archsimd"
+)
+
+// jitCovered are formulas the compiler must take (whatever else the planner
+// folds: these go through the general pair level), with the aliases of
+// jitAliases.
+var jitCovered = []string{
+	"(1+Sqrt(3)*Sqrt(SqDist(x,y)))*Exp(-Sqrt(3)*Sqrt(SqDist(x,y)))*b",
+	"x*y + b",
+	"Exp(x-y)",
+	"Sqrt(Abs(x-y))*b/(g+SqNorm2(y))",
+	"IfElse(Elem(x,0)-Elem(y,1), ReLU(x-y), Step(y))",
+	"Max(x-y)*b",
+	"Concat(Sign(x-y), Rsqrt(SqDist(x,y)))",
+	"Exp(-Sqrt(SqDist(x,y)+g))*b",
+	"Grad(Exp(-SqDist(x,y)/g)*b, x, e)",
+	"Clamp(x-y, -g, g) * Inv(b)",
+}
+
+var jitAliases = []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)"}
+
+func TestJITCoverage(t *testing.T) {
+	for _, src := range jitCovered {
+		k, err := Compile(Spec{Formula: src, Aliases: jitAliases, Reduction: "Sum", Axis: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f64 := range []bool{true, false} {
+			if l := compileJit(k.prog, f64); l == nil {
+				t.Errorf("%s (float64 %v): not compiled", src, f64)
+			} else {
+				l.code.Release()
+			}
+		}
+	}
+}
+
+// expInputs are the special values and range edges of the vector exp,
+// then random values over its whole range.
+func expInputs(f64 bool) []float64 {
+	xs := []float64{0, math.Copysign(0, -1), 1, -1, 0.5, 700, 708, 708.5, 709.7, 709.8, 710, 1000, -700, -708, -708.5,
+		-720, -745, -745.2, -746, -1000, math.Inf(1), math.Inf(-1), math.NaN(), 87, 88, 88.7, 89, -87, -87.5, -100, -103.9, -104, -110}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 2000 {
+		if f64 {
+			xs = append(xs, (rng.Float64()*2-1)*750)
+		} else {
+			xs = append(xs, float64(float32((rng.Float64()*2-1)*110)))
+		}
+	}
+	return xs
+}
+
+// TestJITExpBits checks that the compiled loop's exp gives the bits of the
+// engine's vector exp (expF64x4, expF32x8): Sum over j of Exp(x*y) with
+// x = 1 and one j per call, each term alone in its sum.
+func TestJITExpBits(t *testing.T) {
+	k, err := Compile(Spec{Formula: "Exp(x*y)", Aliases: []string{"x=Vi(1)", "y=Vj(1)"}, Reduction: "Sum", Axis: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f64 := range []bool{true, false} {
+		for _, v := range expInputs(f64) {
+			var got, want uint64
+			if f64 {
+				c := &Call[float64]{Args: [][]float64{{1}, {v}}, ArgBatch: make([][]int, 2), M: 1, N: 1, Workers: 1, Vals: make([]float64, 1)}
+				if err := Run(k, c); err != nil {
+					t.Fatal(err)
+				}
+				var lanes [4]float64
+				expF64x4(archsimd.BroadcastFloat64x4(v)).Store(&lanes)
+				got, want = math.Float64bits(c.Vals[0]), math.Float64bits(lanes[0])
+			} else {
+				c := &Call[float32]{Args: [][]float32{{1}, {float32(v)}}, ArgBatch: make([][]int, 2), M: 1, N: 1, Workers: 1, Vals: make([]float32, 1)}
+				if err := Run(k, c); err != nil {
+					t.Fatal(err)
+				}
+				var lanes [8]float32
+				expF32x8(archsimd.BroadcastFloat32x8(float32(v))).Store(&lanes)
+				got, want = uint64(math.Float32bits(c.Vals[0])), uint64(math.Float32bits(lanes[0]))
+			}
+			archsimd.ClearAVXUpperBits()
+			if got != want {
+				t.Errorf("float64 %v: exp(%v) has bits %#x, the vector exp %#x", f64, v, got, want)
+			}
+		}
+	}
+	if l := k.prog.jit.loop; l[0] == nil || l[1] == nil {
+		t.Fatal("Exp(x*y) was not compiled")
+	}
+}

@@ -51,6 +51,7 @@ type jstep struct {
 // jgen allocates registers over the straight-line body and writes it.
 type jgen struct {
 	a        x86.Asm
+	b        *jbuilder
 	w        x86.Width
 	f64      bool
 	nodes    []jnode
@@ -113,7 +114,7 @@ func compileJit(p *program, f64 bool) *jitLoop {
 		lanes = 8
 	}
 	l := &jitLoop{rows: rows, dim: dim, lanes: lanes, sumsOff: 32}
-	g := &jgen{w: x86.PS, f64: f64, nodes: b.nodes, nregs: 16 - len(outs)}
+	g := &jgen{b: b, w: x86.PS, f64: f64, nodes: b.nodes, nregs: 16 - len(outs)}
 	if f64 {
 		g.w = x86.PD
 	}
@@ -420,6 +421,8 @@ func (g *jgen) step(i int32, s jstep, masked bool) {
 		return g.alloc(g.pinOf(args...))
 	}
 	switch nd.op {
+	case jExpFix:
+		dst = g.expFix(i, args)
 	case jSqrt, jRound:
 		src := g.rm(args[0])
 		dst = newDst(args[0])
@@ -520,4 +523,81 @@ func (g *jgen) step(i int32, s jstep, masked bool) {
 	g.owner[dst] = -1
 	g.finish(i, args, -1, 0)
 	g.reg[n], g.owner[dst] = int8(dst), n
+}
+
+// constMem is the pool vector of a constant the builder made.
+func (g *jgen) constMem(v float64) x86.Operand {
+	u := math.Float64bits(v)
+	if !g.f64 {
+		u = uint64(math.Float32bits(float32(v)))
+	}
+	return g.rawMem(u)
+}
+
+func (g *jgen) rawMem(u uint64) x86.Operand {
+	if !g.f64 {
+		u &= 0xffffffff
+	}
+	id, ok := g.b.cmemo[u]
+	if !ok {
+		panic("core: compiled loop needs a constant it did not make")
+	}
+	return x86.M(x86.At(regConst, 32*id))
+}
+
+// expFix writes the jExpFix node (res, x, p, k): a branch over the slow
+// lanes' fix when no lane needs it. Every register it uses is taken before
+// the branch, so that both paths leave the allocation as it is.
+func (g *jgen) expFix(i int32, args []int32) x86.Reg {
+	a := &g.a
+	res, x, p, k := args[0], args[1], args[2], args[3]
+	pin := g.pinOf(args...)
+	rx := g.inReg(x, pin)
+	pin |= 1 << rx
+	rp := g.inReg(p, pin)
+	pin |= 1 << rp
+	rk := g.inReg(k, pin)
+	pin |= 1 << rk
+	var dst x86.Reg
+	if g.reg[res] >= 0 && g.lastUse(res) == i && res != x && res != p && res != k {
+		dst = x86.Reg(g.reg[res])
+	} else {
+		dst = g.alloc(pin)
+		a.VMOVU(g.w, dst, g.rm(res))
+	}
+	pin |= 1 << dst
+	m := g.alloc(pin)
+	pin |= 1 << m
+	t2 := g.alloc(pin)
+	pin |= 1 << t2
+	t3 := g.alloc(pin)
+	lo, hi, magic, bias, shift := -708.0, 708.0, magic64, uint64(bias64), byte(52)
+	if !g.f64 {
+		lo, hi, magic, bias, shift = -87, 88, magic32, bias32, 23
+	}
+	skip := a.NewLabel()
+	a.VCMP(g.w, m, rx, g.constMem(lo), x86.CmpLT)
+	a.VCMP(g.w, t2, rx, g.constMem(hi), x86.CmpGT)
+	a.VOR(g.w, m, m, x86.R(t2))
+	a.VMOVMSK(g.w, x86.R11, m)
+	a.TEST32(x86.R11, x86.R11)
+	a.J(x86.CondEQ, skip)
+	a.VMUL(g.w, t2, rk, g.constMem(0.5))
+	a.VROUND(g.w, t2, x86.R(t2), x86.RoundFloor) // k1
+	a.VSUB(g.w, t3, rk, x86.R(t2))               // k - k1
+	for _, t := range []x86.Reg{t2, t3} {
+		a.VADD(g.w, t, t, g.constMem(magic))
+		if g.f64 {
+			a.VPSLLQ(t, t, shift)
+			a.VPADDQ(t, t, g.rawMem(bias))
+		} else {
+			a.VPSLLD(t, t, shift)
+			a.VPADDD(t, t, g.rawMem(bias))
+		}
+	}
+	a.VMUL(g.w, t2, rp, x86.R(t2))
+	a.VMUL(g.w, t2, t2, x86.R(t3))
+	a.VBLENDV(g.w, dst, dst, x86.R(t2), m)
+	a.Bind(skip)
+	return dst
 }

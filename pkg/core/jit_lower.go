@@ -37,6 +37,10 @@ const (
 	jFMA              // a*b + c, rounded once
 	jIAdd             // a + b on the integer lanes of the element width
 	jShl              // a << imm on the integer lanes of the element width
+	// jExpFix is exp's result a for the lanes of x = b in the fast range,
+	// and p*2^(k/2)*2^(k-k/2) (p = c, k = d) for the others: those are
+	// computed only when some lane needs them, behind a branch.
+	jExpFix
 )
 
 // jmem is where a leaf lives: base register plus displacement, plus the
@@ -52,7 +56,7 @@ type jnode struct {
 	op   jop
 	n    int8 // arguments
 	imm  byte
-	args [3]int32
+	args [4]int32
 	mem  jmem
 }
 
@@ -144,23 +148,23 @@ func (b *jbuilder) c(v float64) int32 {
 }
 
 func (b *jbuilder) op1(op jop, x int32, imm byte) int32 {
-	return b.add(jnode{op: op, n: 1, imm: imm, args: [3]int32{x}})
+	return b.add(jnode{op: op, n: 1, imm: imm, args: [4]int32{x}})
 }
 func (b *jbuilder) op2(op jop, x, y int32) int32 {
-	return b.add(jnode{op: op, n: 2, args: [3]int32{x, y}})
+	return b.add(jnode{op: op, n: 2, args: [4]int32{x, y}})
 }
 func (b *jbuilder) cmp(x, y int32, pred byte) int32 {
-	return b.add(jnode{op: jCmp, n: 2, imm: pred, args: [3]int32{x, y}})
+	return b.add(jnode{op: jCmp, n: 2, imm: pred, args: [4]int32{x, y}})
 }
 
 // pick is m ? x : y.
 func (b *jbuilder) pick(m, x, y int32) int32 {
-	return b.add(jnode{op: jBlend, n: 3, args: [3]int32{y, x, m}})
+	return b.add(jnode{op: jBlend, n: 3, args: [4]int32{y, x, m}})
 }
 
 // fma is x*y + z.
 func (b *jbuilder) fma(x, y, z int32) int32 {
-	return b.add(jnode{op: jFMA, n: 3, args: [3]int32{x, y, z}})
+	return b.add(jnode{op: jFMA, n: 3, args: [4]int32{x, y, z}})
 }
 
 func (b *jbuilder) signMask() int32 {
@@ -424,13 +428,7 @@ func (b *jbuilder) exp(x int32) int32 {
 		u1 := b.fma(q6, r4, s2)
 		p := b.fma(u1, r8, u0)
 		res := b.op2(jIAdd, p, b.op1(jShl, b.op2(jAdd, k, b.c(magic64)), 52))
-		out := b.op2(jOr, b.cmp(x, b.c(-708), x86.CmpLT), b.cmp(x, b.c(708), x86.CmpGT))
-		k1 := b.op1(jRound, b.op2(jMul, k, b.c(0.5)), x86.RoundFloor)
-		pow2 := func(k int32) int32 {
-			return b.op2(jIAdd, b.op1(jShl, b.op2(jAdd, k, b.c(magic64)), 52), b.bits(bias64))
-		}
-		slow := b.op2(jMul, b.op2(jMul, p, pow2(k1)), pow2(b.op2(jSub, k, k1)))
-		res = b.pick(out, slow, res)
+		res = b.expFix(res, x, p, k, -708, 708, magic64, bias64)
 		return b.pick(b.cmp(x, x, x86.CmpUNORD), x, res)
 	}
 	xc := b.op2(jMin, b.op2(jMax, x, b.c32(expMin32)), b.c32(expMax32))
@@ -445,12 +443,19 @@ func (b *jbuilder) exp(x int32) int32 {
 	p = b.fma(p, r, b.c32(1))
 	p = b.fma(p, r, b.c32(1))
 	res := b.op2(jIAdd, p, b.op1(jShl, b.op2(jAdd, k, b.c32(magic32)), 23))
-	out := b.op2(jOr, b.cmp(x, b.c32(-87), x86.CmpLT), b.cmp(x, b.c32(88), x86.CmpGT))
-	k1 := b.op1(jRound, b.op2(jMul, k, b.c32(0.5)), x86.RoundFloor)
-	pow2 := func(k int32) int32 {
-		return b.op2(jIAdd, b.op1(jShl, b.op2(jAdd, k, b.c32(magic32)), 23), b.bits(bias32))
-	}
-	slow := b.op2(jMul, b.op2(jMul, p, pow2(k1)), pow2(b.op2(jSub, k, k1)))
-	res = b.pick(out, slow, res)
+	res = b.expFix(res, x, p, k, -87, 88, magic32, bias32)
 	return b.pick(b.cmp(x, x, x86.CmpUNORD), x, res)
+}
+
+// expFix is the jExpFix node of exp's fast result res: lanes of x below lo
+// or above hi take p * 2^k1 * 2^(k-k1), k1 = floor(k/2), each power of two
+// made in the exponent bits (pow2F64x4, pow2F32x8). Its constants are
+// made here so that the generator finds them in the pool.
+func (b *jbuilder) expFix(res, x, p, k int32, lo, hi, magic float64, bias uint64) int32 {
+	b.c(lo)
+	b.c(hi)
+	b.c(0.5)
+	b.c(magic)
+	b.bits(bias)
+	return b.add(jnode{op: jExpFix, n: 4, args: [4]int32{res, x, p, k}})
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"simd/archsimd"
 )
@@ -96,5 +97,28 @@ func TestJITExpBits(t *testing.T) {
 	}
 	if l := k.prog.jit.loop; l[0] == nil || l[1] == nil {
 		t.Fatal("Exp(x*y) was not compiled")
+	}
+}
+
+// BenchmarkJITCompile is the time to compile a formula's loop (the
+// program planned, the code generated and mapped), per formula.
+func BenchmarkJITCompile(b *testing.B) {
+	for _, f := range jitBenchFormulas {
+		b.Run(f.name, func(b *testing.B) {
+			k, err := Compile(Spec{Formula: f.src, Aliases: []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)"}, Reduction: "Sum", Axis: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := newProgram(k.Formula, nil, k.outerCat, false)
+			start := time.Now()
+			for it := 0; it < b.N; it++ {
+				l := compileJit(p, true)
+				if l == nil {
+					b.Fatal("not compiled")
+				}
+				l.code.Release()
+			}
+			b.ReportMetric(float64(time.Since(start).Microseconds())/float64(b.N), "us/compile")
+		})
 	}
 }

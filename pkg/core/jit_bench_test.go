@@ -1,0 +1,64 @@
+package core
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// jitBenchFormulas are W5, W1g and W9 of the workloads plus formulas no
+// fold takes, all over x=Vi(3), y=Vj(3), b=Vj(1), g=Pm(1), e=Vi(1).
+var jitBenchFormulas = []struct{ name, src string }{
+	{"W5", "Grad(Exp(-SqDist(x,y))*b, x, e)"},
+	{"W1g", "Exp(-g*SqDist(x,y))*b"},
+	{"W9", "Exp(-Sum(Square(x-y)))*b"},
+	{"Matern32", "(1+Sqrt(3)*Sqrt(SqDist(x,y)))*Exp(-Sqrt(3)*Sqrt(SqDist(x,y)))*b"},
+	{"Laplace", "Exp(-Sqrt(SqDist(x,y)+g))*b"},
+	{"RatQuad", "Inv(Square(1+SqDist(x,y)/g))*b"},
+	{"Poly", "Square(1+(x|y))*b"},
+}
+
+// benchJIT runs the formula's Sum at 2000 x 2000, one thread, with the
+// program as planned ("planned": folds where they apply), or on the
+// general pair level with the compiled loop ("jit") or without ("interp").
+func benchJIT[T float](b *testing.B, src, mode string) {
+	k, err := Compile(Spec{Formula: src, Aliases: []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)"}, Reduction: "Sum", Axis: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if mode != "planned" {
+		k.prog = newProgram(k.Formula, nil, k.outerCat, false)
+	}
+	old := jitOn
+	jitOn = mode != "interp"
+	defer func() { jitOn = old }()
+	const m, n = 2000, 2000
+	rng := rand.New(rand.NewPCG(1, 2))
+	c := &Call[T]{ArgBatch: make([][]int, 5), M: m, N: n, Workers: 1}
+	for a, rows := range []int{1, m, n, n, m} {
+		d := []int{1, 3, 3, 1, 1}[a]
+		v := make([]T, rows*d)
+		for t := range v {
+			v[t] = T(rng.NormFloat64())
+		}
+		c.Args = append(c.Args, v)
+	}
+	c.Args[0][0] = 0.5
+	c.Vals = make([]T, m*k.ValsDim)
+	b.ResetTimer()
+	for it := 0; it < b.N; it++ {
+		if err := Run(k, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(m)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpairs/s")
+}
+
+func BenchmarkJIT(b *testing.B) {
+	for _, f := range jitBenchFormulas {
+		for _, mode := range []string{"planned", "interp", "jit"} {
+			b.Run(fmt.Sprintf("%s/f64/%s", f.name, mode), func(b *testing.B) { benchJIT[float64](b, f.src, mode) })
+			b.Run(fmt.Sprintf("%s/f32/%s", f.name, mode), func(b *testing.B) { benchJIT[float32](b, f.src, mode) })
+		}
+	}
+}

@@ -431,14 +431,23 @@ func (g *jgen) step(i int32, s jstep, masked bool) {
 		} else {
 			a.VROUND(g.w, dst, src, nd.imm)
 		}
-	case jShl:
+	case jShl, jShr:
 		rx := g.inReg(args[0], 0)
 		dst = newDst(args[0])
-		if g.f64 {
+		switch {
+		case nd.op == jShl && g.f64:
 			a.VPSLLQ(dst, rx, nd.imm)
-		} else {
+		case nd.op == jShl:
 			a.VPSLLD(dst, rx, nd.imm)
+		case g.f64:
+			a.VPSRLQ(dst, rx, nd.imm)
+		default:
+			a.VPSRLD(dst, rx, nd.imm)
 		}
+	case jCvtI2F:
+		src := g.rm(args[0])
+		dst = newDst(args[0])
+		a.VCVTDQ2PS(dst, src)
 	case jBlend:
 		x, y, m := args[0], args[1], args[2]
 		rx := g.inReg(x, g.pinOf(y, m))
@@ -506,6 +515,12 @@ func (g *jgen) step(i int32, s jstep, masked bool) {
 			a.VXOR(g.w, dst, rx, oy)
 		case jCmp:
 			a.VCMP(g.w, dst, rx, oy, nd.imm)
+		case jISub:
+			if g.f64 {
+				a.VPSUBQ(dst, rx, oy)
+			} else {
+				a.VPSUBD(dst, rx, oy)
+			}
 		case jIAdd:
 			if g.f64 {
 				a.VPADDQ(dst, rx, oy)

@@ -19,24 +19,27 @@ import (
 type jop uint8
 
 const (
-	jLeaf  jop = iota // a vector in memory: a tile column, an invariant, a constant
-	jAdd              // a + b
-	jSub              // a - b
-	jMul              // a * b
-	jDiv              // a / b
-	jMax              // vmax a, b (b where either is NaN)
-	jMin              // vmin a, b
-	jAnd              // a & b
-	jAndN             // ^a & b
-	jOr               // a | b
-	jXor              // a ^ b
-	jSqrt             // sqrt(a)
-	jRound            // round(a) by the mode imm
-	jCmp              // the mask of a imm b
-	jBlend            // c ? b : a, by the mask c
-	jFMA              // a*b + c, rounded once
-	jIAdd             // a + b on the integer lanes of the element width
-	jShl              // a << imm on the integer lanes of the element width
+	jLeaf   jop = iota // a vector in memory: a tile column, an invariant, a constant
+	jAdd               // a + b
+	jSub               // a - b
+	jMul               // a * b
+	jDiv               // a / b
+	jMax               // vmax a, b (b where either is NaN)
+	jMin               // vmin a, b
+	jAnd               // a & b
+	jAndN              // ^a & b
+	jOr                // a | b
+	jXor               // a ^ b
+	jSqrt              // sqrt(a)
+	jRound             // round(a) by the mode imm
+	jCmp               // the mask of a imm b
+	jBlend             // c ? b : a, by the mask c
+	jFMA               // a*b + c, rounded once
+	jIAdd              // a + b on the integer lanes of the element width
+	jShl               // a << imm on the integer lanes of the element width
+	jShr               // a >> imm (logical) on the integer lanes
+	jISub              // a - b on the integer lanes
+	jCvtI2F            // int32 lanes to float32 (float32 code only)
 	// jExpFix is exp's result a for the lanes of x = b in the fast range,
 	// and p*2^(k/2)*2^(k-k/2) (p = c, k = d) for the others: those are
 	// computed only when some lane needs them, behind a branch.
@@ -272,6 +275,8 @@ func (b *jbuilder) elementwise(in *instr, a [3]int32) int32 {
 		return b.op2(jDiv, one, x)
 	case formula.PrimExp:
 		return b.exp(x)
+	case formula.PrimLog:
+		return b.log(x)
 	case formula.PrimSqrt:
 		return b.op1(jSqrt, x, 0)
 	case formula.PrimRsqrt:
@@ -458,4 +463,67 @@ func (b *jbuilder) expFix(res, x, p, k int32, lo, hi, magic float64, bias uint64
 	b.c(magic)
 	b.bits(bias)
 	return b.add(jnode{op: jExpFix, n: 4, args: [4]int32{res, x, p, k}})
+}
+
+// log is the engine's vector log (logF64x4, logF32x8 of vmath_amd64.go),
+// operation for operation.
+func (b *jbuilder) log(x int32) int32 {
+	mul := func(x, y int32) int32 { return b.op2(jMul, x, y) }
+	add := func(x, y int32) int32 { return b.op2(jAdd, x, y) }
+	sub := func(x, y int32) int32 { return b.op2(jSub, x, y) }
+	and := func(x, y int32) int32 { return b.op2(jAnd, x, y) }
+	if b.f64 {
+		c := b.c
+		small0 := b.cmp(x, c(minNorm), x86.CmpLT)
+		xs := b.pick(small0, mul(x, c(0x1p54)), x)
+		e := and(b.op1(jShr, xs, 52), b.bits(0x7ff))
+		f1 := b.op2(jOr, and(xs, b.bits(1<<52-1)), b.bits(0x3FE0000000000000))
+		k := sub(b.op2(jOr, e, b.bits(0x4330000000000000)), c(magicExp+1022))
+		k = sub(k, and(c(54), small0))
+		small := b.cmp(f1, c(math.Sqrt2/2), x86.CmpLE)
+		one := c(1)
+		k = sub(k, and(one, small))
+		f1 = b.pick(small, add(f1, f1), f1)
+		f := sub(f1, one)
+		s := b.op2(jDiv, f, add(c(2), f))
+		s2 := mul(s, s)
+		s4 := mul(s2, s2)
+		t1 := mul(add(mul(add(mul(add(mul(s4, c(logL7)), c(logL5)), s4), c(logL3)), s4), c(logL1)), s2)
+		t2 := mul(add(mul(add(mul(s4, c(logL6)), c(logL4)), s4), c(logL2)), s4)
+		r := add(t1, t2)
+		hfsq := mul(mul(c(0.5), f), f)
+		inner := sub(sub(hfsq, add(mul(s, add(hfsq, r)), mul(k, c(logLn2Lo)))), f)
+		res := sub(mul(k, c(logLn2Hi)), inner)
+		zero := c(0)
+		res = b.pick(b.cmp(x, zero, x86.CmpLT), b.bits(nan64), res)
+		res = b.pick(b.cmp(x, zero, x86.CmpEQ), b.bits(negInf64), res)
+		pass := b.op2(jOr, b.cmp(x, x, x86.CmpUNORD), b.cmp(x, b.bits(posInf64), x86.CmpEQ))
+		return b.pick(pass, x, res)
+	}
+	c := b.c32
+	small0 := b.cmp(x, c(minNorm32), x86.CmpLT)
+	xs := b.pick(small0, mul(x, c(0x1p25)), x)
+	e := and(b.op1(jShr, xs, 23), b.bits(0xff))
+	f1 := b.op2(jOr, and(xs, b.bits(1<<23-1)), b.bits(0x3F000000))
+	k := b.op1(jCvtI2F, b.op2(jISub, e, b.bits(126)), 0)
+	k = sub(k, and(c(25), small0))
+	small := b.cmp(f1, c(math.Sqrt2/2), x86.CmpLE)
+	one := c(1)
+	k = sub(k, and(one, small))
+	f1 = b.pick(small, add(f1, f1), f1)
+	f := sub(f1, one)
+	s := b.op2(jDiv, f, add(c(2), f))
+	z := mul(s, s)
+	w := mul(z, z)
+	t1 := mul(add(mul(w, c(logfLg4)), c(logfLg2)), w)
+	t2 := mul(add(mul(w, c(logfLg3)), c(logfLg1)), z)
+	r := add(t2, t1)
+	hfsq := mul(mul(c(0.5), f), f)
+	inner := sub(sub(hfsq, add(mul(s, add(hfsq, r)), mul(k, c(logfLn2Lo)))), f)
+	res := sub(mul(k, c(logfLn2Hi)), inner)
+	zero := c(0)
+	res = b.pick(b.cmp(x, zero, x86.CmpLT), b.bits(nan32), res)
+	res = b.pick(b.cmp(x, zero, x86.CmpEQ), b.bits(negInf32), res)
+	pass := b.op2(jOr, b.cmp(x, x, x86.CmpUNORD), b.cmp(x, b.bits(posInf32), x86.CmpEQ))
+	return b.pick(pass, x, res)
 }

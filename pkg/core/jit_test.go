@@ -25,11 +25,15 @@ var jitCovered = []string{
 	"Exp(-Sqrt(SqDist(x,y)+g))*b",
 	"Grad(Exp(-SqDist(x,y)/g)*b, x, e)",
 	"Clamp(x-y, -g, g) * Inv(b)",
+	"Log(1+SqDist(x,y))*b",
 }
 
 var jitAliases = []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)"}
 
 func TestJITCoverage(t *testing.T) {
+	if !jitSupported {
+		t.Skip("the machine lacks AVX2 or FMA")
+	}
 	for _, src := range jitCovered {
 		k, err := Compile(Spec{Formula: src, Aliases: jitAliases, Reduction: "Sum", Axis: 1})
 		if err != nil {
@@ -61,42 +65,74 @@ func expInputs(f64 bool) []float64 {
 	return xs
 }
 
-// TestJITExpBits checks that the compiled loop's exp gives the bits of the
-// engine's vector exp (expF64x4, expF32x8): Sum over j of Exp(x*y) with
-// x = 1 and one j per call, each term alone in its sum.
-func TestJITExpBits(t *testing.T) {
-	k, err := Compile(Spec{Formula: "Exp(x*y)", Aliases: []string{"x=Vi(1)", "y=Vj(1)"}, Reduction: "Sum", Axis: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f64 := range []bool{true, false} {
-		for _, v := range expInputs(f64) {
-			var got, want uint64
-			if f64 {
-				c := &Call[float64]{Args: [][]float64{{1}, {v}}, ArgBatch: make([][]int, 2), M: 1, N: 1, Workers: 1, Vals: make([]float64, 1)}
-				if err := Run(k, c); err != nil {
-					t.Fatal(err)
-				}
-				var lanes [4]float64
-				expF64x4(archsimd.BroadcastFloat64x4(v)).Store(&lanes)
-				got, want = math.Float64bits(c.Vals[0]), math.Float64bits(lanes[0])
-			} else {
-				c := &Call[float32]{Args: [][]float32{{1}, {float32(v)}}, ArgBatch: make([][]int, 2), M: 1, N: 1, Workers: 1, Vals: make([]float32, 1)}
-				if err := Run(k, c); err != nil {
-					t.Fatal(err)
-				}
-				var lanes [8]float32
-				expF32x8(archsimd.BroadcastFloat32x8(float32(v))).Store(&lanes)
-				got, want = uint64(math.Float32bits(c.Vals[0])), uint64(math.Float32bits(lanes[0]))
-			}
-			archsimd.ClearAVXUpperBits()
-			if got != want {
-				t.Errorf("float64 %v: exp(%v) has bits %#x, the vector exp %#x", f64, v, got, want)
-			}
+// logInputs are the special values of the vector log, subnormals, then
+// random values over the whole exponent range.
+func logInputs(f64 bool) []float64 {
+	xs := []float64{0, math.Copysign(0, -1), 1, -1, 2, 0.5, math.Sqrt2 / 2, math.Inf(1), math.Inf(-1), math.NaN(),
+		5e-324, 1e-310, 0x1p-1022, 1e-40, 1e-45, 0x1p-126, math.MaxFloat64, math.MaxFloat32}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for range 2000 {
+		if f64 {
+			xs = append(xs, math.Ldexp(rng.Float64()+0.5, rng.IntN(2100)-1074))
+		} else {
+			xs = append(xs, float64(float32(math.Ldexp(rng.Float64()+0.5, rng.IntN(276)-150))))
 		}
 	}
-	if l := k.prog.jit.loop; l[0] == nil || l[1] == nil {
-		t.Fatal("Exp(x*y) was not compiled")
+	return xs
+}
+
+// TestJITMathBits checks that the compiled loop's exp and log give the
+// bits of the engine's vector functions (expF64x4, logF32x8...): Sum over
+// j of F(x*y) with x = 1 and one j per call, each term alone in its sum.
+func TestJITMathBits(t *testing.T) {
+	if !jitSupported {
+		t.Skip("the machine lacks AVX2 or FMA")
+	}
+	defer func(on bool) { jitOn = on }(jitOn)
+	jitOn = true
+	fns := []struct {
+		name   string
+		inputs func(bool) []float64
+		v64    func(archsimd.Float64x4) archsimd.Float64x4
+		v32    func(archsimd.Float32x8) archsimd.Float32x8
+	}{
+		{"Exp", expInputs, expF64x4, expF32x8},
+		{"Log", logInputs, logF64x4, logF32x8},
+	}
+	for _, fn := range fns {
+		k, err := Compile(Spec{Formula: fn.name + "(x*y)", Aliases: []string{"x=Vi(1)", "y=Vj(1)"}, Reduction: "Sum", Axis: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f64 := range []bool{true, false} {
+			for _, v := range fn.inputs(f64) {
+				var got, want uint64
+				if f64 {
+					c := &Call[float64]{Args: [][]float64{{1}, {v}}, ArgBatch: make([][]int, 2), M: 1, N: 1, Workers: 1, Vals: make([]float64, 1)}
+					if err := Run(k, c); err != nil {
+						t.Fatal(err)
+					}
+					var lanes [4]float64
+					fn.v64(archsimd.BroadcastFloat64x4(v)).Store(&lanes)
+					got, want = math.Float64bits(c.Vals[0]), math.Float64bits(lanes[0])
+				} else {
+					c := &Call[float32]{Args: [][]float32{{1}, {float32(v)}}, ArgBatch: make([][]int, 2), M: 1, N: 1, Workers: 1, Vals: make([]float32, 1)}
+					if err := Run(k, c); err != nil {
+						t.Fatal(err)
+					}
+					var lanes [8]float32
+					fn.v32(archsimd.BroadcastFloat32x8(float32(v))).Store(&lanes)
+					got, want = uint64(math.Float32bits(c.Vals[0])), uint64(math.Float32bits(lanes[0]))
+				}
+				archsimd.ClearAVXUpperBits()
+				if got != want {
+					t.Errorf("float64 %v: %s(%v) has bits %#x, the vector function %#x", f64, fn.name, v, got, want)
+				}
+			}
+		}
+		if l := k.prog.jit.loop; l[0] == nil || l[1] == nil {
+			t.Fatalf("%s(x*y) was not compiled", fn.name)
+		}
 	}
 }
 

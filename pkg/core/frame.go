@@ -219,7 +219,7 @@ func (f *frame[T]) tileStep(rows, j0 int) {
 		}
 		return
 	}
-	if f.jitTile(rows) {
+	if f.jitTile(rows, j0) {
 		return
 	}
 	for row := 0; row < rows; row++ {

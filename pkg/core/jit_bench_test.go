@@ -8,26 +8,28 @@ import (
 
 // jitBenchFormulas are W5, W1g and W9 of the workloads plus formulas no
 // fold takes, all over x=Vi(3), y=Vj(3), b=Vj(1), g=Pm(1), e=Vi(1).
-var jitBenchFormulas = []struct{ name, src string }{
-	{"W5", "Grad(Exp(-SqDist(x,y))*b, x, e)"},
-	{"W1g", "Exp(-g*SqDist(x,y))*b"},
-	{"W9", "Exp(-Sum(Square(x-y)))*b"},
-	{"Matern32", "(1+Sqrt(3)*Sqrt(SqDist(x,y)))*Exp(-Sqrt(3)*Sqrt(SqDist(x,y)))*b"},
-	{"Laplace", "Exp(-Sqrt(SqDist(x,y)+g))*b"},
-	{"RatQuad", "Inv(Square(1+SqDist(x,y)/g))*b"},
-	{"Poly", "Square(1+(x|y))*b"},
+var jitBenchFormulas = []struct{ name, src, red string }{
+	{"W5", "Grad(Exp(-SqDist(x,y))*b, x, e)", "Sum"},
+	{"W1g", "Exp(-g*SqDist(x,y))*b", "Sum"},
+	{"W9", "Exp(-Sum(Square(x-y)))*b", "Sum"},
+	{"Matern32", "(1+Sqrt(3)*Sqrt(SqDist(x,y)))*Exp(-Sqrt(3)*Sqrt(SqDist(x,y)))*b", "Sum"},
+	{"Laplace", "Exp(-Sqrt(SqDist(x,y)+g))*b", "Sum"},
+	{"RatQuad", "Inv(Square(1+SqDist(x,y)/g))*b", "Sum"},
+	{"Poly", "Square(1+(x|y))*b", "Sum"},
+	{"LSE-Laplace", "-Sqrt(SqDist(x,y)+g)+b", "LogSumExp"},
+	{"ArgMin-L1", "Sum(Abs(x-y))", "ArgMin"},
 }
 
 // benchJIT runs the formula's Sum at 2000 x 2000, one thread, with the
 // program as planned ("planned": folds where they apply), or on the
 // general pair level with the compiled loop ("jit") or without ("interp").
-func benchJIT[T float](b *testing.B, src, mode string) {
-	k, err := Compile(Spec{Formula: src, Aliases: []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)"}, Reduction: "Sum", Axis: 1})
+func benchJIT[T float](b *testing.B, src, red, mode string) {
+	k, err := Compile(Spec{Formula: src, Aliases: []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)"}, Reduction: red, Axis: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
 	if mode != "planned" {
-		k.prog = newProgram(k.Formula, nil, k.outerCat, false)
+		k.prog = newProgram(k.Formula, k.Formula2, k.outerCat, false)
 	}
 	old := jitOn
 	jitOn = mode != "interp"
@@ -45,6 +47,7 @@ func benchJIT[T float](b *testing.B, src, mode string) {
 	}
 	c.Args[0][0] = 0.5
 	c.Vals = make([]T, m*k.ValsDim)
+	c.Idx = make([]int64, m*k.IdxDim)
 	b.ResetTimer()
 	for it := 0; it < b.N; it++ {
 		if err := Run(k, c); err != nil {
@@ -57,8 +60,8 @@ func benchJIT[T float](b *testing.B, src, mode string) {
 func BenchmarkJIT(b *testing.B) {
 	for _, f := range jitBenchFormulas {
 		for _, mode := range []string{"planned", "interp", "jit"} {
-			b.Run(fmt.Sprintf("%s/f64/%s", f.name, mode), func(b *testing.B) { benchJIT[float64](b, f.src, mode) })
-			b.Run(fmt.Sprintf("%s/f32/%s", f.name, mode), func(b *testing.B) { benchJIT[float32](b, f.src, mode) })
+			b.Run(fmt.Sprintf("%s/f64/%s", f.name, mode), func(b *testing.B) { benchJIT[float64](b, f.src, f.red, mode) })
+			b.Run(fmt.Sprintf("%s/f32/%s", f.name, mode), func(b *testing.B) { benchJIT[float32](b, f.src, f.red, mode) })
 		}
 	}
 }

@@ -15,13 +15,14 @@ type jitBlock struct {
 	parm    uintptr // the frame's parm arena
 	consts  uintptr // the loop's constant pool
 	scratch uintptr // the frame's scratch area (jitLoop.scratchWords)
-	end     int64   // bytes of the whole vectors of the tile
+	end     int64   // bytes of the whole vectors of the tile (store mode: of every vector)
 	tail    int64   // 1 when a partial vector follows them
+	store   uintptr // store mode: the rows x components tile rows of the values
 	rows    [jitRows]uintptr
 }
 
 const (
-	blkTile, blkParm, blkConsts, blkScratch, blkEnd, blkTail, blkRows = 0, 8, 16, 24, 32, 40, 48
+	blkTile, blkParm, blkConsts, blkScratch, blkEnd, blkTail, blkStore, blkRows = 0, 8, 16, 24, 32, 40, 48, 56
 )
 
 // Scratch layout: the tail mask, then the lane sums (rows x dim vectors),
@@ -30,6 +31,7 @@ const scratchMask = 0
 
 // jitLoop is a compiled pair loop: rows output rows of dim sums per call.
 type jitLoop struct {
+	mode         jitMode
 	code         *x86.Code
 	consts       []uint64 // one vector per constant
 	rows, dim    int
@@ -54,6 +56,8 @@ type jgen struct {
 	b        *jbuilder
 	w        x86.Width
 	f64      bool
+	store    bool  // outputs are stored, not accumulated
+	esize    int32 // bytes per element
 	nodes    []jnode
 	invOff   int32
 	spillOff int32
@@ -66,23 +70,51 @@ type jgen struct {
 	next     []int32
 }
 
-// compileJit compiles the pair level and Sum update of p, or returns nil
-// when the program has a step the compiler does not cover.
-func compileJit(p *program, f64 bool) *jitLoop {
-	if p.fold != nil || p.gemm != nil || p.g >= 0 || (p.dot == nil && p.f < 0) {
+// jitMode is what a compiled loop does with the formula's values.
+type jitMode int
+
+const (
+	// jitSum adds them into per-lane sums in registers (the Sum with the
+	// default accumulation).
+	jitSum jitMode = iota
+	// jitStore writes them, F then G, one tile row per component, for the
+	// reducer to fold (every other reduction and accumulation).
+	jitStore
+)
+
+// jitMaxStored bounds the components a store-mode loop writes per row.
+const jitMaxStored = 64
+
+// compileJit compiles the pair level of p and the update of mode, or
+// returns nil when the program has a step the compiler does not cover.
+func compileJit(p *program, f64 bool, mode jitMode) *jitLoop {
+	if p.fold != nil || p.gemm != nil {
+		return nil
+	}
+	if mode == jitSum && (p.g >= 0 || (p.dot == nil && p.f < 0)) || mode == jitStore && (p.dot != nil || p.f < 0) {
 		return nil
 	}
 	dim := 0
-	if p.dot != nil {
+	switch {
+	case p.dot != nil:
 		dim = p.slots[p.dot.w].dim
-	} else {
+	case mode == jitStore:
+		dim = p.slots[p.f].dim
+		if p.g >= 0 {
+			dim += p.slots[p.g].dim
+		}
+	default:
 		dim = p.slots[p.f].dim
 	}
 	rows := jitRows
-	for rows > 1 && rows*dim > 8 {
-		rows--
-	}
-	if rows*dim > 10 {
+	if mode == jitSum {
+		for rows > 1 && rows*dim > 8 {
+			rows--
+		}
+		if rows*dim > 10 {
+			return nil
+		}
+	} else if dim > jitMaxStored {
 		return nil
 	}
 	b := newJBuilder(p, f64)
@@ -92,8 +124,9 @@ func compileJit(p *program, f64 bool) *jitLoop {
 		if b.failed {
 			return nil
 		}
-		for c := 0; c < dim; c++ {
-			if d := p.dot; d != nil {
+		switch d := p.dot; {
+		case d != nil:
+			for c := 0; c < dim; c++ {
 				w := b.comp(vals, q, d.w, c)
 				if d.x >= 0 {
 					x := b.comp(vals, q, d.x, c)
@@ -104,8 +137,15 @@ func compileJit(p *program, f64 bool) *jitLoop {
 					}
 				}
 				outs = append(outs, b.op2(jMul, b.comp(vals, q, d.k, 0), w))
-			} else {
+			}
+		default:
+			for c := 0; c < p.slots[p.f].dim; c++ {
 				outs = append(outs, b.comp(vals, q, p.f, c))
+			}
+			if p.g >= 0 {
+				for c := 0; c < p.slots[p.g].dim; c++ {
+					outs = append(outs, b.comp(vals, q, p.g, c))
+				}
 			}
 		}
 	}
@@ -113,14 +153,22 @@ func compileJit(p *program, f64 bool) *jitLoop {
 	if !f64 {
 		lanes = 8
 	}
-	l := &jitLoop{rows: rows, dim: dim, lanes: lanes, sumsOff: 32}
-	g := &jgen{b: b, w: x86.PS, f64: f64, nodes: b.nodes, nregs: 16 - len(outs)}
+	l := &jitLoop{mode: mode, rows: rows, dim: dim, lanes: lanes, sumsOff: 32}
+	nacc := len(outs)
+	if mode == jitStore {
+		nacc = 0
+	}
+	g := &jgen{b: b, w: x86.PS, f64: f64, nodes: b.nodes, nregs: 16 - nacc, store: mode == jitStore}
 	if f64 {
 		g.w = x86.PD
 	}
-	g.invOff = int32(l.sumsOff + 32*len(outs))
+	g.esize = 4
+	if f64 {
+		g.esize = 8
+	}
+	g.invOff = int32(l.sumsOff + 32*nacc)
 	g.spillOff = g.invOff + int32(32*len(b.invs))
-	g.prologue(b.invs, len(outs))
+	g.prologue(b.invs, nacc)
 	top, tail, done := g.a.NewLabel(), g.a.NewLabel(), g.a.NewLabel()
 	g.a.CMPImm(regEnd, 0)
 	g.a.J(x86.CondLE, tail)
@@ -130,12 +178,16 @@ func compileJit(p *program, f64 bool) *jitLoop {
 	g.a.CMP(regIdx, regEnd)
 	g.a.J(x86.CondL, top)
 	g.a.Bind(tail)
-	g.a.MOVLoad(regTmp, x86.At(regBlk, blkTail))
-	g.a.CMPImm(regTmp, 0)
-	g.a.J(x86.CondEQ, done)
-	g.body(outs, true)
+	if mode == jitSum {
+		// A store-mode loop runs its last, partial vector in full: the
+		// lanes past the tile's end are never read.
+		g.a.MOVLoad(regTmp, x86.At(regBlk, blkTail))
+		g.a.CMPImm(regTmp, 0)
+		g.a.J(x86.CondEQ, done)
+		g.body(outs, true)
+	}
 	g.a.Bind(done)
-	for i := range outs {
+	for i := 0; i < nacc; i++ {
 		g.a.VMOVUStore(g.w, x86.At(regScratch, int32(l.sumsOff+32*i)), g.accReg(i))
 	}
 	g.a.VZEROUPPER()
@@ -166,10 +218,10 @@ func (g *jgen) prologue(invs []invariant, nacc int) {
 	a.MOVLoad(regTile, x86.At(regBlk, blkTile))
 	a.MOVLoad(regConst, x86.At(regBlk, blkConsts))
 	a.MOVLoad(regScratch, x86.At(regBlk, blkScratch))
-	esize := int32(4)
-	if g.f64 {
-		esize = 8
+	if g.store {
+		a.MOVLoad(regStore, x86.At(regBlk, blkStore))
 	}
+	esize := g.esize
 	src := -2
 	for i, v := range invs {
 		if v.row != src {
@@ -217,7 +269,7 @@ func (g *jgen) body(outs []int32, masked bool) {
 	accSteps := make([]jstep, len(outs))
 	for i, o := range outs {
 		accSteps[i] = jstep{node: -1, acc: i, val: o, mulA: -1, mulB: -1}
-		if nd := g.nodes[o]; !masked && nd.op == jMul && count[o] == 1 {
+		if nd := g.nodes[o]; !masked && !g.store && nd.op == jMul && count[o] == 1 {
 			accSteps[i].mulA, accSteps[i].mulB, accSteps[i].val = nd.args[0], nd.args[1], -1
 			skip[o] = true
 		}
@@ -389,6 +441,12 @@ func commutative(op jop) bool {
 
 func (g *jgen) step(i int32, s jstep, masked bool) {
 	a := &g.a
+	if s.node < 0 && g.store {
+		r := g.inReg(s.val, 0)
+		a.VMOVUStore(g.w, x86.Indexed(regStore, regIdx, 1, int32(s.acc*tileSize)*g.esize), r)
+		g.finish(i, g.stepArgs(s), -1, 0)
+		return
+	}
 	if s.node < 0 {
 		acc := g.accReg(s.acc)
 		switch {

@@ -65,8 +65,9 @@ type jnode struct {
 
 // Registers of the generated code. RDI holds the jitBlock, RSI the tile,
 // RDX the constant pool, R10 the scratch area (tail mask, lane sums,
-// invariants, spills), RAX the byte offset of the current vector, RCX the
-// end of the full vectors; R8 is the prologue's temporary.
+// invariants, spills), R9 the stored values (store mode), RAX the byte
+// offset of the current vector, RCX the end of the full vectors; R8 is the
+// prologue's temporary, R11 the exp fix's lane mask.
 const (
 	regBlk     = x86.RDI
 	regTile    = x86.RSI
@@ -75,6 +76,7 @@ const (
 	regIdx     = x86.RAX
 	regEnd     = x86.RCX
 	regTmp     = x86.R8
+	regStore   = x86.R9
 )
 
 // jitRows is the most output rows one pass of the loop computes: they share

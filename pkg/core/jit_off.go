@@ -13,4 +13,4 @@ type jitCache struct{}
 
 type jitState struct{}
 
-func (f *frame[T]) jitTile(rows int) bool { return false }
+func (f *frame[T]) jitTile(rows, j0 int) bool { return false }

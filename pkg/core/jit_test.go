@@ -40,7 +40,7 @@ func TestJITCoverage(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f64 := range []bool{true, false} {
-			if l := compileJit(k.prog, f64); l == nil {
+			if l := compileJit(k.prog, f64, jitSum); l == nil {
 				t.Errorf("%s (float64 %v): not compiled", src, f64)
 			} else {
 				l.code.Release()
@@ -130,7 +130,7 @@ func TestJITMathBits(t *testing.T) {
 				}
 			}
 		}
-		if l := k.prog.jit.loop; l[0] == nil || l[1] == nil {
+		if l := k.prog.jit.loop; l[0][jitSum] == nil || l[1][jitSum] == nil {
 			t.Fatalf("%s(x*y) was not compiled", fn.name)
 		}
 	}
@@ -141,14 +141,18 @@ func TestJITMathBits(t *testing.T) {
 func BenchmarkJITCompile(b *testing.B) {
 	for _, f := range jitBenchFormulas {
 		b.Run(f.name, func(b *testing.B) {
-			k, err := Compile(Spec{Formula: f.src, Aliases: []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)"}, Reduction: "Sum", Axis: 1})
+			k, err := Compile(Spec{Formula: f.src, Aliases: []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)"}, Reduction: f.red, Axis: 1})
 			if err != nil {
 				b.Fatal(err)
 			}
 			p := newProgram(k.Formula, nil, k.outerCat, false)
 			start := time.Now()
 			for it := 0; it < b.N; it++ {
-				l := compileJit(p, true)
+				mode := jitSum
+				if f.red != "Sum" {
+					mode = jitStore
+				}
+				l := compileJit(p, true, mode)
 				if l == nil {
 					b.Fatal("not compiled")
 				}

@@ -23,3 +23,15 @@ func TestEngineReductionsInterpreted(t *testing.T) { withoutJIT(t, TestEngineRed
 func TestEngineRandomReductionsInterpreted(t *testing.T) {
 	withoutJIT(t, TestEngineRandomReductions)
 }
+
+// FuzzEngineInterpreted is FuzzEngine on the interpreter.
+func FuzzEngineInterpreted(f *testing.F) {
+	for s := uint64(0); s < 24; s++ {
+		f.Add(s, uint8(s))
+	}
+	f.Fuzz(func(t *testing.T, seed uint64, choice uint8) {
+		old := core.SetJIT(false)
+		defer core.SetJIT(old)
+		checkRandomReduction(t, seed, choice)
+	})
+}

@@ -350,6 +350,20 @@ func (g *jgen) rm(x int32) x86.Operand {
 	panic("core: compiled loop reads a value it never computed")
 }
 
+// src is x as the last operand of step i, like rm, except that a tile
+// column read again later (by the other row, say) is first loaded into a
+// free register, where it stays for those reads.
+func (g *jgen) src(i, x int32) x86.Operand {
+	if nd := g.nodes[x]; g.reg[x] < 0 && nd.op == jLeaf && nd.mem.indexed && g.lastUse(x) > i {
+		for r := 0; r < g.nregs; r++ {
+			if g.owner[r] < 0 {
+				return x86.R(g.inReg(x, 0))
+			}
+		}
+	}
+	return g.rm(x)
+}
+
 // alloc takes a free register, evicting the value used farthest ahead
 // (spilling it unless it lives in memory already). Registers in pin stay.
 func (g *jgen) alloc(pin uint16) x86.Reg {
@@ -548,7 +562,7 @@ func (g *jgen) step(i int32, s jstep, masked bool) {
 			x, y = y, x
 		}
 		rx := g.inReg(x, g.pinOf(y))
-		oy := g.rm(y)
+		oy := g.src(i, y)
 		dst = newDst(x, y)
 		switch nd.op {
 		case jAdd:

@@ -25,13 +25,18 @@ const (
 	blkTile, blkParm, blkConsts, blkScratch, blkEnd, blkTail, blkStore, blkRows = 0, 8, 16, 24, 32, 40, 48, 56
 )
 
-// Scratch layout: the tail mask, then the lane sums (rows x dim vectors),
-// the broadcast invariants and the spill slots.
-const scratchMask = 0
+// Scratch layout: the tail mask, the deopt lanes, then the lane sums
+// (rows x dim vectors), the broadcast invariants and the spill slots.
+const (
+	scratchMask  = 0
+	scratchDeopt = 32
+	scratchSums  = 64
+)
 
 // jitLoop is a compiled pair loop: rows output rows of dim sums per call.
 type jitLoop struct {
 	mode         jitMode
+	deopt        bool // the loop may ask for its rows to be redone
 	code         *x86.Code
 	consts       []uint64 // one vector per constant
 	rows, dim    int
@@ -48,6 +53,7 @@ type jstep struct {
 	acc        int
 	val        int32
 	mulA, mulB int32
+	or         bool // val is a deopt mask, or-ed into accumulator acc
 }
 
 // jgen allocates registers over the straight-line body and writes it.
@@ -57,6 +63,7 @@ type jgen struct {
 	w        x86.Width
 	f64      bool
 	store    bool  // outputs are stored, not accumulated
+	nacc     int   // accumulators (the deopt mask's register follows them)
 	esize    int32 // bytes per element
 	nodes    []jnode
 	invOff   int32
@@ -153,42 +160,54 @@ func compileJit(p *program, f64 bool, mode jitMode) *jitLoop {
 	if !f64 {
 		lanes = 8
 	}
-	l := &jitLoop{mode: mode, rows: rows, dim: dim, lanes: lanes, sumsOff: 32}
+	l := &jitLoop{mode: mode, rows: rows, dim: dim, lanes: lanes, sumsOff: scratchSums}
 	nacc := len(outs)
 	if mode == jitStore {
 		nacc = 0
 	}
-	g := &jgen{b: b, w: x86.PS, f64: f64, nodes: b.nodes, nregs: 16 - nacc, store: mode == jitStore}
-	if f64 {
-		g.w = x86.PD
+	deopt := int32(-1)
+	for _, d := range b.deopts {
+		if deopt < 0 {
+			deopt = d
+		} else {
+			deopt = b.op2(jOr, deopt, d)
+		}
 	}
-	g.esize = 4
+	l.deopt = deopt >= 0
+	nregs := 16 - nacc
+	if l.deopt {
+		nregs--
+	}
+	g := &jgen{b: b, w: x86.PS, f64: f64, nodes: b.nodes, nregs: nregs, store: mode == jitStore, nacc: nacc, esize: 4}
 	if f64 {
-		g.esize = 8
+		g.w, g.esize = x86.PD, 8
 	}
 	g.invOff = int32(l.sumsOff + 32*nacc)
 	g.spillOff = g.invOff + int32(32*len(b.invs))
-	g.prologue(b.invs, nacc)
+	zeroed := nacc
+	if l.deopt {
+		zeroed++
+	}
+	g.prologue(b.invs, zeroed)
 	top, tail, done := g.a.NewLabel(), g.a.NewLabel(), g.a.NewLabel()
 	g.a.CMPImm(regEnd, 0)
 	g.a.J(x86.CondLE, tail)
 	g.a.Bind(top)
-	g.body(outs, false)
+	g.body(outs, deopt, false)
 	g.a.ADDImm(regIdx, 32)
 	g.a.CMP(regIdx, regEnd)
 	g.a.J(x86.CondL, top)
 	g.a.Bind(tail)
-	if mode == jitSum {
-		// A store-mode loop runs its last, partial vector in full: the
-		// lanes past the tile's end are never read.
-		g.a.MOVLoad(regTmp, x86.At(regBlk, blkTail))
-		g.a.CMPImm(regTmp, 0)
-		g.a.J(x86.CondEQ, done)
-		g.body(outs, true)
-	}
+	g.a.MOVLoad(regTmp, x86.At(regBlk, blkTail))
+	g.a.CMPImm(regTmp, 0)
+	g.a.J(x86.CondEQ, done)
+	g.body(outs, deopt, true)
 	g.a.Bind(done)
 	for i := 0; i < nacc; i++ {
 		g.a.VMOVUStore(g.w, x86.At(regScratch, int32(l.sumsOff+32*i)), g.accReg(i))
+	}
+	if l.deopt {
+		g.a.VMOVUStore(g.w, x86.At(regScratch, scratchDeopt), g.accReg(nacc))
 	}
 	g.a.VZEROUPPER()
 	g.a.RET()
@@ -245,7 +264,7 @@ func (g *jgen) prologue(invs []invariant, nacc int) {
 
 // body writes one pass of the loop: the outputs' nodes and the updates of
 // the accumulators (masked by the tail mask when masked).
-func (g *jgen) body(outs []int32, masked bool) {
+func (g *jgen) body(outs []int32, deopt int32, masked bool) {
 	n := len(g.nodes)
 	count := make([]int, n)
 	live := make([]bool, n)
@@ -264,6 +283,9 @@ func (g *jgen) body(outs []int32, masked bool) {
 	for _, o := range outs {
 		mark(o)
 	}
+	if deopt >= 0 {
+		mark(deopt)
+	}
 	var steps []jstep
 	skip := make([]bool, n)
 	accSteps := make([]jstep, len(outs))
@@ -280,6 +302,9 @@ func (g *jgen) body(outs []int32, masked bool) {
 		}
 	}
 	steps = append(steps, accSteps...)
+	if deopt >= 0 {
+		steps = append(steps, jstep{node: -1, acc: g.nacc, val: deopt, mulA: -1, mulB: -1, or: true})
+	}
 	g.uses = make([][]int32, n)
 	g.next = make([]int32, n)
 	for i, s := range steps {
@@ -455,6 +480,19 @@ func commutative(op jop) bool {
 
 func (g *jgen) step(i int32, s jstep, masked bool) {
 	a := &g.a
+	if s.node < 0 && s.or {
+		acc := g.accReg(s.acc)
+		if masked {
+			t := g.alloc(g.pinOf(s.val))
+			a.VMOVU(g.w, t, x86.M(x86.At(regScratch, scratchMask)))
+			a.VAND(g.w, t, t, g.rm(s.val))
+			a.VOR(g.w, acc, acc, x86.R(t))
+		} else {
+			a.VOR(g.w, acc, acc, g.rm(s.val))
+		}
+		g.finish(i, g.stepArgs(s), -1, 0)
+		return
+	}
 	if s.node < 0 && g.store {
 		r := g.inReg(s.val, 0)
 		a.VMOVUStore(g.w, x86.Indexed(regStore, regIdx, 1, int32(s.acc*tileSize)*g.esize), r)

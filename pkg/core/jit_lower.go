@@ -103,6 +103,9 @@ type jbuilder struct {
 	esize  int
 	lanes  int
 	failed bool
+	// deopts are masks of lanes the loop cannot compute as the
+	// interpreter does: a call with one of them set is redone there.
+	deopts []int32
 }
 
 func newJBuilder(p *program, f64 bool) *jbuilder {
@@ -279,6 +282,8 @@ func (b *jbuilder) elementwise(in *instr, a [3]int32) int32 {
 		return b.exp(x)
 	case formula.PrimLog:
 		return b.log(x)
+	case formula.PrimPow:
+		return b.pow(x, in.ints[0])
 	case formula.PrimSqrt:
 		return b.op1(jSqrt, x, 0)
 	case formula.PrimRsqrt:
@@ -528,4 +533,43 @@ func (b *jbuilder) log(x int32) int32 {
 	res = b.pick(b.cmp(x, zero, x86.CmpEQ), b.bits(negInf32), res)
 	pass := b.op2(jOr, b.cmp(x, x, x86.CmpUNORD), b.cmp(x, b.bits(posInf32), x86.CmpEQ))
 	return b.pick(pass, x, res)
+}
+
+// pow is powIntF64x4 (float64 code only): repeated squaring on the values.
+// Its lanes whose result is not comfortably normal, x finite and nonzero,
+// are those the vector function recomputes with math.Pow: they set a deopt
+// mask. With x zero, infinite or NaN the products are math.Pow's values.
+func (b *jbuilder) pow(x int32, n int) int32 {
+	if !b.f64 || n > 1<<53 || n < -(1<<53) {
+		b.failed = true
+		return 0
+	}
+	one := b.c(1)
+	if n == 0 {
+		return one // math.Pow(x, 0) is 1 for every x, NaN included
+	}
+	u := uint64(n)
+	if n < 0 {
+		u = -u
+	}
+	a, p := one, x
+	for {
+		if u&1 != 0 {
+			a = b.op2(jMul, a, p)
+		}
+		u >>= 1
+		if u == 0 {
+			break
+		}
+		p = b.op2(jMul, p, p)
+	}
+	if n < 0 {
+		a = b.op2(jDiv, one, a)
+	}
+	aa := b.op2(jAndN, b.signMask(), a)
+	ax := b.op2(jAndN, b.signMask(), x)
+	out := b.op2(jOr, b.cmp(aa, b.c(powLo), x86.CmpLT), b.cmp(aa, b.c(powHi), x86.CmpGT))
+	finite := b.op2(jAnd, b.cmp(ax, b.c(0), x86.CmpGT), b.cmp(ax, b.bits(posInf64), x86.CmpLT))
+	b.deopts = append(b.deopts, b.op2(jAnd, out, finite))
+	return a
 }

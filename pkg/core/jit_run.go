@@ -81,16 +81,14 @@ func (f *frame[T]) jitTile(rows, j0 int) bool {
 	rem := f.n % l.lanes
 	blk.end = int64(f.n / l.lanes * 32)
 	blk.tail = int64(min(rem, 1))
+	f.jitMask(rem, f64)
 	var stored []T
 	if mode == jitStore {
-		blk.end = int64((f.n + l.lanes - 1) / l.lanes * 32)
 		if len(st.store) < l.rows*l.dim*tileSize {
 			st.store = make([]uint64, l.rows*l.dim*tileSize)
 		}
 		stored = unsafe.Slice((*T)(unsafe.Pointer(&st.store[0])), l.rows*l.dim*tileSize)
 		blk.store = uintptr(unsafe.Pointer(&st.store[0]))
-	} else {
-		f.jitMask(rem, f64)
 	}
 	al := r.red.accLen()
 	so := r.k.prog.size[levelOuter]
@@ -106,6 +104,13 @@ func (f *frame[T]) jitTile(rows, j0 int) bool {
 			}
 		}
 		l.code.Call(unsafe.Pointer(blk))
+		if l.deopt && st.scratch[scratchDeopt/8]|st.scratch[scratchDeopt/8+1]|st.scratch[scratchDeopt/8+2]|st.scratch[scratchDeopt/8+3] != 0 {
+			// A lane the loop cannot compute as the interpreter does.
+			for q := 0; q < l.rows && row+q < rows; q++ {
+				f.pairRow(row+q, j0)
+			}
+			continue
+		}
 		for q := 0; q < l.rows && row+q < rows; q++ {
 			acc := f.acc[(row+q)*al : (row+q+1)*al]
 			if mode == jitStore {

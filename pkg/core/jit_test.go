@@ -3,6 +3,7 @@
 package core
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -132,6 +133,45 @@ func TestJITMathBits(t *testing.T) {
 		}
 		if l := k.prog.jit.loop; l[0][jitSum] == nil || l[1][jitSum] == nil {
 			t.Fatalf("%s(x*y) was not compiled", fn.name)
+		}
+	}
+}
+
+// TestJITPowBits checks Pow against powIntF64x4 bit for bit, the lanes
+// the vector function recomputes with math.Pow included (the loop hands
+// those rows back to the interpreter).
+func TestJITPowBits(t *testing.T) {
+	if !jitSupported {
+		t.Skip("the machine lacks AVX2 or FMA")
+	}
+	defer func(on bool) { jitOn = on }(jitOn)
+	jitOn = true
+	xs := []float64{0, math.Copysign(0, -1), 1, -1, 2, -3.5, 1e-200, -1e-200, 1e200, -1e200, 5e-324, 1e-310,
+		math.Inf(1), math.Inf(-1), math.NaN(), 0.9999999, 1.0000001, math.MaxFloat64}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for range 500 {
+		xs = append(xs, math.Ldexp(rng.Float64()*2-1, rng.IntN(200)-100))
+	}
+	for _, n := range []int{0, 1, 2, 3, 7, 16, -1, -2, -3, -7, 100} {
+		k, err := Compile(Spec{Formula: fmt.Sprintf("Pow(x*y,%d)", n), Aliases: []string{"x=Vi(1)", "y=Vj(1)"}, Reduction: "Sum", Axis: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range xs {
+			c := &Call[float64]{Args: [][]float64{{1}, {v}}, ArgBatch: make([][]int, 2), M: 1, N: 1, Workers: 1, Vals: make([]float64, 1)}
+			if err := Run(k, c); err != nil {
+				t.Fatal(err)
+			}
+			var lanes [4]float64
+			powIntF64x4(archsimd.BroadcastFloat64x4(v), n).Store(&lanes)
+			archsimd.ClearAVXUpperBits()
+			// The sum of the one term starts from +0, so -0 comes out +0.
+			if got, want := math.Float64bits(c.Vals[0]), math.Float64bits(lanes[0]+0); got != want {
+				t.Errorf("Pow(%v, %d) has bits %#x, the vector function %#x", v, n, got, want)
+			}
+		}
+		if n > 1 && k.prog.jit.loop[1][jitSum] == nil {
+			t.Errorf("Pow(x*y,%d) was not compiled", n)
 		}
 	}
 }

@@ -4,6 +4,7 @@ package core
 
 import (
 	"math"
+	"slices"
 
 	"github.com/gokeops/gokeops/pkg/core/internal/x86"
 )
@@ -94,7 +95,17 @@ const jitMaxStored = 64
 
 // compileJit compiles the pair level of p and the update of mode, or
 // returns nil when the program has a step the compiler does not cover.
-func compileJit(p *program, f64 bool, mode jitMode) *jitLoop {
+func compileJit(p *program, f64 bool, mode jitMode) (loop *jitLoop) {
+	defer func() {
+		// A body the allocator cannot fit (more values pinned at one step
+		// than registers) stays on the interpreter.
+		if e := recover(); e != nil {
+			if _, ok := e.(jitOverflow); !ok {
+				panic(e)
+			}
+			loop = nil
+		}
+	}()
 	if p.fold != nil || p.gemm != nil {
 		return nil
 	}
@@ -115,10 +126,11 @@ func compileJit(p *program, f64 bool, mode jitMode) *jitLoop {
 	}
 	rows := jitRows
 	if mode == jitSum {
+		// Accumulators take registers from the values: at most 8 of 16.
 		for rows > 1 && rows*dim > 8 {
 			rows--
 		}
-		if rows*dim > 10 {
+		if rows*dim > 8 {
 			return nil
 		}
 	} else if dim > jitMaxStored {
@@ -296,10 +308,53 @@ func (g *jgen) body(outs []int32, deopt int32, masked bool) {
 			skip[o] = true
 		}
 	}
+	// Schedule depth first from the outputs, the argument needing the
+	// most registers first (Sethi-Ullman numbers over the graph): a value
+	// is made close to its use, and few are live at once.
+	need := make([]int, n)
 	for x := 0; x < n; x++ {
-		if live[x] && !skip[x] && g.nodes[x].op != jLeaf {
-			steps = append(steps, jstep{node: int32(x)})
+		nd := &g.nodes[x]
+		if !live[x] || nd.op == jLeaf {
+			continue
 		}
+		var ns []int
+		for j := 0; j < int(nd.n); j++ {
+			ns = append(ns, need[nd.args[j]])
+		}
+		slices.Sort(ns)
+		m := 1
+		for j, v := range ns {
+			m = max(m, v+len(ns)-1-j)
+		}
+		need[x] = m
+	}
+	done := make([]bool, n)
+	var visit func(x int32)
+	visit = func(x int32) {
+		nd := &g.nodes[x]
+		if done[x] || nd.op == jLeaf {
+			return
+		}
+		done[x] = true
+		args := slices.Clone(nd.args[:nd.n])
+		slices.SortStableFunc(args, func(a, b int32) int { return need[b] - need[a] })
+		for _, a := range args {
+			visit(a)
+		}
+		if !skip[x] {
+			steps = append(steps, jstep{node: x})
+		}
+	}
+	for _, st := range accSteps {
+		if st.val >= 0 {
+			visit(st.val)
+		} else {
+			visit(st.mulA)
+			visit(st.mulB)
+		}
+	}
+	if deopt >= 0 {
+		visit(deopt)
 	}
 	steps = append(steps, accSteps...)
 	if deopt >= 0 {
@@ -389,6 +444,10 @@ func (g *jgen) src(i, x int32) x86.Operand {
 	return g.rm(x)
 }
 
+// jitOverflow is the allocator's panic when a step pins every register;
+// compileJit recovers it.
+type jitOverflow struct{}
+
 // alloc takes a free register, evicting the value used farthest ahead
 // (spilling it unless it lives in memory already). Registers in pin stay.
 func (g *jgen) alloc(pin uint16) x86.Reg {
@@ -407,7 +466,7 @@ func (g *jgen) alloc(pin uint16) x86.Reg {
 		}
 	}
 	if best < 0 {
-		panic("core: compiled loop ran out of registers")
+		panic(jitOverflow{})
 	}
 	x := g.owner[best]
 	if g.nodes[x].op != jLeaf && g.spill[x] < 0 {

@@ -66,6 +66,12 @@ func (f *frame[T]) jitTile(rows, j0 int) bool {
 		return false
 	}
 	l := r.k.prog.jit.get(r.k.prog, f64, mode)
+	if l == nil && mode == jitSum {
+		// A Sum of too many components for registers: its values stored,
+		// the interpreter's reducer adds them.
+		mode = jitStore
+		l = r.k.prog.jit.get(r.k.prog, f64, mode)
+	}
 	if l == nil {
 		return false
 	}

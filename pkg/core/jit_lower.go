@@ -284,6 +284,27 @@ func (b *jbuilder) elementwise(in *instr, a [3]int32) int32 {
 		return b.log(x)
 	case formula.PrimPow:
 		return b.pow(x, in.ints[0])
+	case formula.PrimXLogX:
+		return b.pick(b.cmp(x, zero, x86.CmpEQ), zero, b.op2(jMul, x, b.log(x)))
+	case formula.PrimRound:
+		if !b.f64 {
+			break // roundScaledF32x8 rounds in float64
+		}
+		// roundScaledF64x4: roundF64x4(x*s)/s, half away from zero.
+		sc := b.c(math.Pow(10, float64(in.ints[0])))
+		xs := b.op2(jMul, x, sc)
+		t := b.op1(jRound, xs, x86.RoundTrunc)
+		frac := b.op2(jAndN, b.signMask(), b.op2(jSub, xs, t))
+		step := b.op2(jOr, one, b.op2(jAnd, xs, b.signMask()))
+		r := b.pick(b.cmp(frac, b.c(0.5), x86.CmpGE), b.op2(jAdd, t, step), t)
+		return b.op2(jDiv, r, sc)
+	case formula.PrimMod:
+		if !b.f64 {
+			break // modF32x8 computes in float64
+		}
+		// modF64x4: x - n*floor((x-o)/n).
+		n, o := a[1], a[2]
+		return b.op2(jSub, x, b.op2(jMul, n, b.op1(jRound, b.op2(jDiv, b.op2(jSub, x, o), n), x86.RoundFloor)))
 	case formula.PrimSqrt:
 		return b.op1(jSqrt, x, 0)
 	case formula.PrimRsqrt:

@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"simd/archsimd"
+
+	"github.com/gokeops/gokeops/pkg/formula"
 )
 
 // jitCovered are formulas the compiler must take (whatever else the planner
@@ -82,59 +86,90 @@ func logInputs(f64 bool) []float64 {
 	return xs
 }
 
-// TestJITMathBits checks that the compiled loop's exp and log give the
-// bits of the engine's vector functions (expF64x4, logF32x8...): Sum over
-// j of F(x*y) with x = 1 and one j per call, each term alone in its sum.
+// TestJITMathBits checks that the compiled loop gives the bits of the
+// interpreter's vector kernels (unaryTile on whole vectors: expF64x4,
+// logF32x8...) for the unary primitives it covers: Sum over j of F(x*y)
+// with x = 1 and one j per call, each term alone in its sum (which makes
+// -0 into +0 on both sides).
 func TestJITMathBits(t *testing.T) {
 	if !jitSupported {
 		t.Skip("the machine lacks AVX2 or FMA")
 	}
 	defer func(on bool) { jitOn = on }(jitOn)
 	jitOn = true
+	special := []float64{0, math.Copysign(0, -1), 1, -1, 0.5, -0.5, 1.5, -2.5, 2, math.Sqrt2 / 2, math.Inf(1), math.Inf(-1), math.NaN(),
+		5e-324, 1e-310, 0x1p-1022, 1e-40, 1e-45, 0x1p-126, math.MaxFloat64, math.MaxFloat32, 1e-200, 1e200}
 	fns := []struct {
-		name   string
+		src    string
+		prim   formula.Prim
+		ints   []int
 		inputs func(bool) []float64
-		v64    func(archsimd.Float64x4) archsimd.Float64x4
-		v32    func(archsimd.Float32x8) archsimd.Float32x8
+		only64 bool
 	}{
-		{"Exp", expInputs, expF64x4, expF32x8},
-		{"Log", logInputs, logF64x4, logF32x8},
+		{"Exp", formula.PrimExp, nil, expInputs, false},
+		{"Log", formula.PrimLog, nil, logInputs, false},
+		{"XLogX", formula.PrimXLogX, nil, logInputs, false},
+		{"Sqrt", formula.PrimSqrt, nil, logInputs, false},
+		{"Rsqrt", formula.PrimRsqrt, nil, logInputs, false},
+		{"Inv", formula.PrimInv, nil, logInputs, false},
+		{"Abs", formula.PrimAbs, nil, expInputs, false},
+		{"Sign", formula.PrimSign, nil, expInputs, false},
+		{"Step", formula.PrimStep, nil, expInputs, false},
+		{"ReLU", formula.PrimReLU, nil, expInputs, false},
+		{"Floor", formula.PrimFloor, nil, expInputs, false},
+		{"Round(%s,2)", formula.PrimRound, []int{2}, expInputs, true},
+		{"Round(%s,-1)", formula.PrimRound, []int{-1}, expInputs, true},
+		{"ClampInt(%s,-3,5)", formula.PrimClampInt, []int{-3, 5}, expInputs, false},
 	}
 	for _, fn := range fns {
-		k, err := Compile(Spec{Formula: fn.name + "(x*y)", Aliases: []string{"x=Vi(1)", "y=Vj(1)"}, Reduction: "Sum", Axis: 1})
+		src := fn.src + "(%s)"
+		if strings.Contains(fn.src, "%s") {
+			src = fn.src
+		}
+		k, err := Compile(Spec{Formula: fmt.Sprintf(src, "x*y"), Aliases: []string{"x=Vi(1)", "y=Vj(1)"}, Reduction: "Sum", Axis: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, f64 := range []bool{true, false} {
-			for _, v := range fn.inputs(f64) {
+			if fn.only64 && !f64 {
+				continue
+			}
+			for _, v := range append(slices.Clone(special), fn.inputs(f64)...) {
 				var got, want uint64
 				if f64 {
 					c := &Call[float64]{Args: [][]float64{{1}, {v}}, ArgBatch: make([][]int, 2), M: 1, N: 1, Workers: 1, Vals: make([]float64, 1)}
 					if err := Run(k, c); err != nil {
 						t.Fatal(err)
 					}
-					var lanes [4]float64
-					fn.v64(archsimd.BroadcastFloat64x4(v)).Store(&lanes)
-					got, want = math.Float64bits(c.Vals[0]), math.Float64bits(lanes[0])
+					x, dst := []float64{v, v, v, v}, make([]float64, 4)
+					unaryTile(fn.prim, fn.ints, dst, x)
+					got, want = math.Float64bits(c.Vals[0]), math.Float64bits(dst[0]+0)
 				} else {
-					c := &Call[float32]{Args: [][]float32{{1}, {float32(v)}}, ArgBatch: make([][]int, 2), M: 1, N: 1, Workers: 1, Vals: make([]float32, 1)}
+					v32 := float32(v)
+					c := &Call[float32]{Args: [][]float32{{1}, {v32}}, ArgBatch: make([][]int, 2), M: 1, N: 1, Workers: 1, Vals: make([]float32, 1)}
 					if err := Run(k, c); err != nil {
 						t.Fatal(err)
 					}
-					var lanes [8]float32
-					fn.v32(archsimd.BroadcastFloat32x8(float32(v))).Store(&lanes)
-					got, want = uint64(math.Float32bits(c.Vals[0])), uint64(math.Float32bits(lanes[0]))
+					x, dst := []float32{v32, v32, v32, v32, v32, v32, v32, v32}, make([]float32, 8)
+					unaryTile(fn.prim, fn.ints, dst, x)
+					got, want = uint64(math.Float32bits(c.Vals[0])), uint64(math.Float32bits(dst[0]+0))
 				}
-				archsimd.ClearAVXUpperBits()
 				if got != want {
-					t.Errorf("float64 %v: %s(%v) has bits %#x, the vector function %#x", f64, fn.name, v, got, want)
+					t.Errorf("float64 %v: %s at %v has bits %#x, the vector kernel %#x", f64, fmt.Sprintf(src, "x"), v, got, want)
 				}
 			}
-		}
-		if l := k.prog.jit.loop; l[0][jitSum] == nil || l[1][jitSum] == nil {
-			t.Fatalf("%s(x*y) was not compiled", fn.name)
+			if k.prog.jit.loop[b2u(f64)][jitSum] == nil {
+				t.Errorf("%s (float64 %v) was not compiled", fmt.Sprintf(src, "x*y"), f64)
+			}
 		}
 	}
+}
+
+func b2u(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // TestJITPowBits checks Pow against powIntF64x4 bit for bit, the lanes

@@ -284,6 +284,16 @@ func (b *jbuilder) elementwise(in *instr, a [3]int32) int32 {
 		return b.log(x)
 	case formula.PrimPow:
 		return b.pow(x, in.ints[0])
+	case formula.PrimSin, formula.PrimCos:
+		if !b.f64 {
+			break // sinF32x8 and cosF32x8 compute in float64
+		}
+		return b.trig(x, in.prim == formula.PrimCos)
+	case formula.PrimSinXDivX:
+		if !b.f64 {
+			break
+		}
+		return b.pick(b.cmp(x, zero, x86.CmpEQ), one, b.op2(jDiv, b.trig(x, false), x))
 	case formula.PrimXLogX:
 		return b.pick(b.cmp(x, zero, x86.CmpEQ), zero, b.op2(jMul, x, b.log(x)))
 	case formula.PrimRound:
@@ -593,4 +603,50 @@ func (b *jbuilder) pow(x int32, n int) int32 {
 	finite := b.op2(jAnd, b.cmp(ax, b.c(0), x86.CmpGT), b.cmp(ax, b.bits(posInf64), x86.CmpLT))
 	b.deopts = append(b.deopts, b.op2(jAnd, out, finite))
 	return a
+}
+
+// trig is sinF64x4 or cosF64x4 (vmath_trig_amd64.go), the octant's integer
+// bits taken in float64 arithmetic (exact below 2^29): the lanes math
+// reduces otherwise (finite, |x| >= 2^29) set a deopt mask; infinities and
+// NaN give math's NaN.
+func (b *jbuilder) trig(x int32, cos bool) int32 {
+	mul := func(x, y int32) int32 { return b.op2(jMul, x, y) }
+	add := func(x, y int32) int32 { return b.op2(jAdd, x, y) }
+	sub := func(x, y int32) int32 { return b.op2(jSub, x, y) }
+	c := b.c
+	floor := func(x int32) int32 { return b.op1(jRound, x, x86.RoundFloor) }
+	// odd is 1 for an odd integer x, else 0.
+	odd := func(x int32) int32 { return sub(x, mul(c(2), floor(mul(x, c(0.5))))) }
+	sign := b.signMask()
+	ax := b.op2(jAndN, sign, x)
+	jf := b.op1(jRound, mul(ax, c(4/math.Pi)), x86.RoundTrunc)
+	y := add(jf, odd(jf))
+	z := sub(sub(sub(ax, mul(y, c(pi4A))), mul(y, c(pi4B))), mul(y, c(pi4C)))
+	zz := mul(z, z)
+	bit1 := b.cmp(odd(mul(y, c(0.5))), c(0.5), x86.CmpGT)
+	bit2 := b.cmp(odd(floor(mul(y, c(0.25)))), c(0.5), x86.CmpGT)
+	poly := func(k ...float64) int32 { // Horner in zz, multiply then add
+		p := c(k[0])
+		for _, v := range k[1:] {
+			p = add(mul(p, zz), c(v))
+		}
+		return p
+	}
+	p := poly(sin0, sin1, sin2, sin3, sin4, sin5)
+	sinP := add(z, mul(mul(z, zz), p))
+	q := poly(cos0, cos1, cos2, cos3, cos4, cos5)
+	cosP := add(sub(c(1), mul(c(0.5), zz)), mul(mul(zz, zz), q))
+	var r, flip int32
+	if cos {
+		r = b.pick(bit1, sinP, cosP)
+		flip = b.op2(jAnd, b.op2(jXor, bit1, bit2), sign)
+	} else {
+		r = b.pick(bit1, cosP, sinP)
+		flip = b.op2(jXor, b.op2(jAnd, bit2, sign), b.op2(jAnd, x, sign))
+	}
+	r = b.op2(jXor, r, flip)
+	inf := b.bits(posInf64)
+	b.deopts = append(b.deopts, b.op2(jAnd, b.cmp(ax, c(trigLimit), x86.CmpGE), b.cmp(ax, inf, x86.CmpLT)))
+	special := b.op2(jOr, b.cmp(x, x, x86.CmpUNORD), b.cmp(ax, inf, x86.CmpEQ))
+	return b.pick(special, b.bits(nan64), r)
 }

@@ -86,6 +86,17 @@ func logInputs(f64 bool) []float64 {
 	return xs
 }
 
+// trigInputs are values around the octants, then random values up to
+// and beyond math's reduction threshold 2^29.
+func trigInputs(f64 bool) []float64 {
+	xs := []float64{math.Pi, -math.Pi, math.Pi / 4, math.Pi / 2, 3 * math.Pi / 4, 1 << 29, -(1 << 29), 1<<29 - 1, 1e10, -1e300}
+	rng := rand.New(rand.NewPCG(13, 14))
+	for range 2000 {
+		xs = append(xs, (rng.Float64()*2-1)*math.Ldexp(1, rng.IntN(34)-3))
+	}
+	return xs
+}
+
 // TestJITMathBits checks that the compiled loop gives the bits of the
 // interpreter's vector kernels (unaryTile on whole vectors: expF64x4,
 // logF32x8...) for the unary primitives it covers: Sum over j of F(x*y)
@@ -120,6 +131,9 @@ func TestJITMathBits(t *testing.T) {
 		{"Round(%s,2)", formula.PrimRound, []int{2}, expInputs, true},
 		{"Round(%s,-1)", formula.PrimRound, []int{-1}, expInputs, true},
 		{"ClampInt(%s,-3,5)", formula.PrimClampInt, []int{-3, 5}, expInputs, false},
+		{"Sin", formula.PrimSin, nil, trigInputs, true},
+		{"Cos", formula.PrimCos, nil, trigInputs, true},
+		{"SinXDivX", formula.PrimSinXDivX, nil, trigInputs, true},
 	}
 	for _, fn := range fns {
 		src := fn.src + "(%s)"

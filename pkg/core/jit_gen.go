@@ -229,8 +229,9 @@ func compileJit(p *program, f64 bool, mode jitMode) (loop *jitLoop) {
 	}
 	l.code = code
 	l.scratchWords = int(g.spillOff+32*g.nspill) / 8
-	for _, u := range b.consts {
-		if !f64 {
+	for _, k := range b.consts {
+		u := k.u
+		if !f64 && !k.wide {
 			u |= u << 32 // two float32 lanes per word
 		}
 		for range 4 {
@@ -581,6 +582,10 @@ func (g *jgen) step(i int32, s jstep, masked bool) {
 	}
 	n := s.node
 	nd := g.nodes[n]
+	w, f64 := g.w, g.f64
+	if nd.wide {
+		w, f64 = x86.PD, true
+	}
 	args := nd.args[:nd.n]
 	var dst x86.Reg
 	newDst := func(xs ...int32) x86.Reg {
@@ -592,23 +597,51 @@ func (g *jgen) step(i int32, s jstep, masked bool) {
 	switch nd.op {
 	case jExpFix:
 		dst = g.expFix(i, args)
+	case jWidenLo:
+		src := g.rm(args[0])
+		dst = newDst(args[0])
+		a.VCVTPS2PD(dst, src)
+	case jWidenHi:
+		x := args[0]
+		if g.reg[x] < 0 {
+			src := g.rm(x)
+			src.M.Disp += 16 // the upper four float32s in memory
+			dst = newDst(x)
+			a.VCVTPS2PD(dst, src)
+		} else {
+			rx := x86.Reg(g.reg[x])
+			dst = newDst(x)
+			a.VEXTRACTF128(dst, rx, 1)
+			a.VCVTPS2PD(dst, x86.R(dst))
+		}
+	case jNarrow:
+		lo, hi := args[0], args[1]
+		t := g.alloc(g.pinOf(lo, hi))
+		a.VCVTPD2PS(t, g.rm(hi))
+		if r := g.dying(i, lo); r >= 0 && lo != hi {
+			dst = x86.Reg(r)
+		} else {
+			dst = g.alloc(g.pinOf(lo, hi) | 1<<t)
+		}
+		a.VCVTPD2PS(dst, g.rm(lo))
+		a.VINSERTF128(dst, dst, x86.R(t), 1)
 	case jSqrt, jRound:
 		src := g.rm(args[0])
 		dst = newDst(args[0])
 		if nd.op == jSqrt {
-			a.VSQRT(g.w, dst, src)
+			a.VSQRT(w, dst, src)
 		} else {
-			a.VROUND(g.w, dst, src, nd.imm)
+			a.VROUND(w, dst, src, nd.imm)
 		}
 	case jShl, jShr:
 		rx := g.inReg(args[0], 0)
 		dst = newDst(args[0])
 		switch {
-		case nd.op == jShl && g.f64:
+		case nd.op == jShl && f64:
 			a.VPSLLQ(dst, rx, nd.imm)
 		case nd.op == jShl:
 			a.VPSLLD(dst, rx, nd.imm)
-		case g.f64:
+		case f64:
 			a.VPSRLQ(dst, rx, nd.imm)
 		default:
 			a.VPSRLD(dst, rx, nd.imm)
@@ -623,7 +656,7 @@ func (g *jgen) step(i int32, s jstep, masked bool) {
 		rmk := g.inReg(m, g.pinOf(x, y)|1<<rx)
 		oy := g.rm(y)
 		dst = newDst(x, m, y)
-		a.VBLENDV(g.w, dst, rx, oy, rmk)
+		a.VBLENDV(w, dst, rx, oy, rmk)
 	case jFMA:
 		x, y, z := args[0], args[1], args[2]
 		switch {
@@ -634,24 +667,24 @@ func (g *jgen) step(i int32, s jstep, masked bool) {
 			}
 			rx := g.inReg(x, g.pinOf(y, z))
 			dst = x86.Reg(g.reg[z])
-			a.VFMADD231(g.w, dst, rx, g.rm(y))
+			a.VFMADD231(w, dst, rx, g.rm(y))
 		case g.reg[x] >= 0 && g.lastUse(x) == i && x != y && x != z:
 			// dst = x: x = y*x + z
 			ry := g.inReg(y, g.pinOf(x, z))
 			dst = x86.Reg(g.reg[x])
-			a.VFMADD213(g.w, dst, ry, g.rm(z))
+			a.VFMADD213(w, dst, ry, g.rm(z))
 		case g.reg[y] >= 0 && g.lastUse(y) == i && y != x && y != z:
 			rx := g.inReg(x, g.pinOf(y, z))
 			dst = x86.Reg(g.reg[y])
-			a.VFMADD213(g.w, dst, rx, g.rm(z))
+			a.VFMADD213(w, dst, rx, g.rm(z))
 		default:
 			if g.reg[x] < 0 && g.reg[y] >= 0 {
 				x, y = y, x
 			}
 			rx := g.inReg(x, g.pinOf(y, z))
 			dst = g.alloc(g.pinOf(x, y, z))
-			a.VMOVU(g.w, dst, g.rm(z))
-			a.VFMADD231(g.w, dst, rx, g.rm(y))
+			a.VMOVU(w, dst, g.rm(z))
+			a.VFMADD231(w, dst, rx, g.rm(y))
 		}
 	default:
 		x, y := args[0], args[1]
@@ -663,35 +696,35 @@ func (g *jgen) step(i int32, s jstep, masked bool) {
 		dst = newDst(x, y)
 		switch nd.op {
 		case jAdd:
-			a.VADD(g.w, dst, rx, oy)
+			a.VADD(w, dst, rx, oy)
 		case jSub:
-			a.VSUB(g.w, dst, rx, oy)
+			a.VSUB(w, dst, rx, oy)
 		case jMul:
-			a.VMUL(g.w, dst, rx, oy)
+			a.VMUL(w, dst, rx, oy)
 		case jDiv:
-			a.VDIV(g.w, dst, rx, oy)
+			a.VDIV(w, dst, rx, oy)
 		case jMax:
-			a.VMAX(g.w, dst, rx, oy)
+			a.VMAX(w, dst, rx, oy)
 		case jMin:
-			a.VMIN(g.w, dst, rx, oy)
+			a.VMIN(w, dst, rx, oy)
 		case jAnd:
-			a.VAND(g.w, dst, rx, oy)
+			a.VAND(w, dst, rx, oy)
 		case jAndN:
-			a.VANDN(g.w, dst, rx, oy)
+			a.VANDN(w, dst, rx, oy)
 		case jOr:
-			a.VOR(g.w, dst, rx, oy)
+			a.VOR(w, dst, rx, oy)
 		case jXor:
-			a.VXOR(g.w, dst, rx, oy)
+			a.VXOR(w, dst, rx, oy)
 		case jCmp:
-			a.VCMP(g.w, dst, rx, oy, nd.imm)
+			a.VCMP(w, dst, rx, oy, nd.imm)
 		case jISub:
-			if g.f64 {
+			if f64 {
 				a.VPSUBQ(dst, rx, oy)
 			} else {
 				a.VPSUBD(dst, rx, oy)
 			}
 		case jIAdd:
-			if g.f64 {
+			if f64 {
 				a.VPADDQ(dst, rx, oy)
 			} else {
 				a.VPADDD(dst, rx, oy)
@@ -722,7 +755,7 @@ func (g *jgen) rawMem(u uint64) x86.Operand {
 	if !g.f64 {
 		u &= 0xffffffff
 	}
-	id, ok := g.b.cmemo[u]
+	id, ok := g.b.cmemo[ckey{u: u}]
 	if !ok {
 		panic("core: compiled loop needs a constant it did not make")
 	}

@@ -4,6 +4,7 @@ package core
 
 import (
 	"math"
+	"slices"
 
 	"github.com/gokeops/gokeops/pkg/core/internal/x86"
 	"github.com/gokeops/gokeops/pkg/formula"
@@ -19,27 +20,30 @@ import (
 type jop uint8
 
 const (
-	jLeaf   jop = iota // a vector in memory: a tile column, an invariant, a constant
-	jAdd               // a + b
-	jSub               // a - b
-	jMul               // a * b
-	jDiv               // a / b
-	jMax               // vmax a, b (b where either is NaN)
-	jMin               // vmin a, b
-	jAnd               // a & b
-	jAndN              // ^a & b
-	jOr                // a | b
-	jXor               // a ^ b
-	jSqrt              // sqrt(a)
-	jRound             // round(a) by the mode imm
-	jCmp               // the mask of a imm b
-	jBlend             // c ? b : a, by the mask c
-	jFMA               // a*b + c, rounded once
-	jIAdd              // a + b on the integer lanes of the element width
-	jShl               // a << imm on the integer lanes of the element width
-	jShr               // a >> imm (logical) on the integer lanes
-	jISub              // a - b on the integer lanes
-	jCvtI2F            // int32 lanes to float32 (float32 code only)
+	jLeaf    jop = iota // a vector in memory: a tile column, an invariant, a constant
+	jAdd                // a + b
+	jSub                // a - b
+	jMul                // a * b
+	jDiv                // a / b
+	jMax                // vmax a, b (b where either is NaN)
+	jMin                // vmin a, b
+	jAnd                // a & b
+	jAndN               // ^a & b
+	jOr                 // a | b
+	jXor                // a ^ b
+	jSqrt               // sqrt(a)
+	jRound              // round(a) by the mode imm
+	jCmp                // the mask of a imm b
+	jBlend              // c ? b : a, by the mask c
+	jFMA                // a*b + c, rounded once
+	jIAdd               // a + b on the integer lanes of the element width
+	jShl                // a << imm on the integer lanes of the element width
+	jShr                // a >> imm (logical) on the integer lanes
+	jISub               // a - b on the integer lanes
+	jCvtI2F             // int32 lanes to float32 (float32 code only)
+	jWidenLo            // float32 lanes 0-3 of a as float64s (float32 code only)
+	jWidenHi            // float32 lanes 4-7 of a as float64s
+	jNarrow             // float64s a (lanes 0-3) and b (4-7) rounded to float32
 	// jExpFix is exp's result a for the lanes of x = b in the fast range,
 	// and p*2^(k/2)*2^(k-k/2) (p = c, k = d) for the others: those are
 	// computed only when some lane needs them, behind a branch.
@@ -57,6 +61,7 @@ type jmem struct {
 // jnode is one vector value of the loop body.
 type jnode struct {
 	op   jop
+	wide bool // float64 lanes in float32 code (see widen)
 	n    int8 // arguments
 	imm  byte
 	args [4]int32
@@ -96,27 +101,37 @@ type jbuilder struct {
 	f64    bool
 	nodes  []jnode
 	memo   map[jnode]int32
-	consts []uint64 // bit patterns of the constant pool, one vector each
-	cmemo  map[uint64]int32
+	consts []ckey // bit patterns of the constant pool, one vector each
+	cmemo  map[ckey]int32
 	invs   []invariant
 	imemo  map[invariant]int32
 	esize  int
 	lanes  int
 	failed bool
+	wide   bool // making float64 nodes in float32 code
 	// deopts are masks of lanes the loop cannot compute as the
 	// interpreter does: a call with one of them set is redone there.
 	deopts []int32
 }
 
 func newJBuilder(p *program, f64 bool) *jbuilder {
-	b := &jbuilder{p: p, f64: f64, memo: map[jnode]int32{}, cmemo: map[uint64]int32{}, imemo: map[invariant]int32{}, esize: 4, lanes: 8}
+	b := &jbuilder{p: p, f64: f64, memo: map[jnode]int32{}, cmemo: map[ckey]int32{}, imemo: map[invariant]int32{}, esize: 4, lanes: 8}
 	if f64 {
 		b.esize, b.lanes = 8, 4
 	}
 	return b
 }
 
+// ckey is a constant of the pool: float64 lanes when wide in float32 code.
+type ckey struct {
+	u    uint64
+	wide bool
+}
+
 func (b *jbuilder) add(n jnode) int32 {
+	if n.op != jLeaf {
+		n.wide = b.wide
+	}
 	if id, ok := b.memo[n]; ok {
 		return id
 	}
@@ -134,11 +149,12 @@ func (b *jbuilder) bits(u uint64) int32 {
 	if !b.f64 {
 		u &= 0xffffffff
 	}
-	id, ok := b.cmemo[u]
+	key := ckey{u: u, wide: b.wide}
+	id, ok := b.cmemo[key]
 	if !ok {
 		id = int32(len(b.consts))
-		b.consts = append(b.consts, u)
-		b.cmemo[u] = id
+		b.consts = append(b.consts, key)
+		b.cmemo[key] = id
 	}
 	return b.leaf(jmem{base: regConst, disp: id * 32})
 }
@@ -283,38 +299,35 @@ func (b *jbuilder) elementwise(in *instr, a [3]int32) int32 {
 	case formula.PrimLog:
 		return b.log(x)
 	case formula.PrimPow:
-		return b.pow(x, in.ints[0])
+		n := in.ints[0]
+		return b.widen(func(a ...int32) int32 { return b.pow(a[0], n) }, x)
 	case formula.PrimSin, formula.PrimCos:
-		if !b.f64 {
-			break // sinF32x8 and cosF32x8 compute in float64
-		}
-		return b.trig(x, in.prim == formula.PrimCos)
+		cos := in.prim == formula.PrimCos
+		return b.widen(func(a ...int32) int32 { return b.trig(a[0], cos) }, x)
 	case formula.PrimSinXDivX:
-		if !b.f64 {
-			break
-		}
-		return b.pick(b.cmp(x, zero, x86.CmpEQ), one, b.op2(jDiv, b.trig(x, false), x))
+		sin := b.widen(func(a ...int32) int32 { return b.trig(a[0], false) }, x)
+		return b.pick(b.cmp(x, zero, x86.CmpEQ), one, b.op2(jDiv, sin, x))
 	case formula.PrimXLogX:
 		return b.pick(b.cmp(x, zero, x86.CmpEQ), zero, b.op2(jMul, x, b.log(x)))
 	case formula.PrimRound:
-		if !b.f64 {
-			break // roundScaledF32x8 rounds in float64
-		}
-		// roundScaledF64x4: roundF64x4(x*s)/s, half away from zero.
-		sc := b.c(math.Pow(10, float64(in.ints[0])))
-		xs := b.op2(jMul, x, sc)
-		t := b.op1(jRound, xs, x86.RoundTrunc)
-		frac := b.op2(jAndN, b.signMask(), b.op2(jSub, xs, t))
-		step := b.op2(jOr, one, b.op2(jAnd, xs, b.signMask()))
-		r := b.pick(b.cmp(frac, b.c(0.5), x86.CmpGE), b.op2(jAdd, t, step), t)
-		return b.op2(jDiv, r, sc)
+		// roundScaledF64x4: roundF64x4(x*s)/s, half away from zero (in
+		// float64 for float32 data too).
+		d := in.ints[0]
+		return b.widen(func(a ...int32) int32 {
+			sc, one := b.c(math.Pow(10, float64(d))), b.c(1)
+			xs := b.op2(jMul, a[0], sc)
+			t := b.op1(jRound, xs, x86.RoundTrunc)
+			frac := b.op2(jAndN, b.signMask(), b.op2(jSub, xs, t))
+			step := b.op2(jOr, one, b.op2(jAnd, xs, b.signMask()))
+			r := b.pick(b.cmp(frac, b.c(0.5), x86.CmpGE), b.op2(jAdd, t, step), t)
+			return b.op2(jDiv, r, sc)
+		}, x)
 	case formula.PrimMod:
-		if !b.f64 {
-			break // modF32x8 computes in float64
-		}
-		// modF64x4: x - n*floor((x-o)/n).
-		n, o := a[1], a[2]
-		return b.op2(jSub, x, b.op2(jMul, n, b.op1(jRound, b.op2(jDiv, b.op2(jSub, x, o), n), x86.RoundFloor)))
+		// modF64x4: x - n*floor((x-o)/n), in float64 for float32 data too.
+		return b.widen(func(a ...int32) int32 {
+			x, n, o := a[0], a[1], a[2]
+			return b.op2(jSub, x, b.op2(jMul, n, b.op1(jRound, b.op2(jDiv, b.op2(jSub, x, o), n), x86.RoundFloor)))
+		}, x, a[1], a[2])
 	case formula.PrimSqrt:
 		return b.op1(jSqrt, x, 0)
 	case formula.PrimRsqrt:
@@ -566,12 +579,13 @@ func (b *jbuilder) log(x int32) int32 {
 	return b.pick(pass, x, res)
 }
 
-// pow is powIntF64x4 (float64 code only): repeated squaring on the values.
+// pow is powIntF64x4 (float64 lanes: powIntF32x8 widens, see widen):
+// repeated squaring on the values.
 // Its lanes whose result is not comfortably normal, x finite and nonzero,
 // are those the vector function recomputes with math.Pow: they set a deopt
 // mask. With x zero, infinite or NaN the products are math.Pow's values.
 func (b *jbuilder) pow(x int32, n int) int32 {
-	if !b.f64 || n > 1<<53 || n < -(1<<53) {
+	if n > 1<<53 || n < -(1<<53) {
 		b.failed = true
 		return 0
 	}
@@ -605,7 +619,7 @@ func (b *jbuilder) pow(x int32, n int) int32 {
 	return a
 }
 
-// trig is sinF64x4 or cosF64x4 (vmath_trig_amd64.go), the octant's integer
+// trig is sinF64x4 or cosF64x4 (vmath_trig_amd64.go; float64 lanes), the octant's integer
 // bits taken in float64 arithmetic (exact below 2^29): the lanes math
 // reduces otherwise (finite, |x| >= 2^29) set a deopt mask; infinities and
 // NaN give math's NaN.
@@ -649,4 +663,32 @@ func (b *jbuilder) trig(x int32, cos bool) int32 {
 	b.deopts = append(b.deopts, b.op2(jAnd, b.cmp(ax, c(trigLimit), x86.CmpGE), b.cmp(ax, inf, x86.CmpLT)))
 	special := b.op2(jOr, b.cmp(x, x, x86.CmpUNORD), b.cmp(ax, inf, x86.CmpEQ))
 	return b.pick(special, b.bits(nan64), r)
+}
+
+// widen is f on float64 lanes: in float32 code each argument is widened in
+// two halves, f made on each, and the results (and the deopt masks f adds)
+// rounded back to float32, as the float32 vector functions that compute in
+// float64 do (powIntF32x8, sinF32x8, roundScaledF32x8, modF32x8).
+func (b *jbuilder) widen(f func(a ...int32) int32, args ...int32) int32 {
+	if b.f64 {
+		return f(args...)
+	}
+	lo, hi := make([]int32, len(args)), make([]int32, len(args))
+	for i, a := range args {
+		lo[i] = b.op1(jWidenLo, a, 0)
+		hi[i] = b.op1(jWidenHi, a, 0)
+	}
+	d0 := len(b.deopts)
+	b.f64, b.wide = true, true
+	rl := f(lo...)
+	d1 := len(b.deopts)
+	rh := f(hi...)
+	b.f64, b.wide = false, false
+	dl, dh := slices.Clone(b.deopts[d0:d1]), slices.Clone(b.deopts[d1:])
+	b.deopts = b.deopts[:d0]
+	for i := range dl {
+		// A float64 mask narrows to a nonzero float32 (a NaN) where set.
+		b.deopts = append(b.deopts, b.op2(jNarrow, dl[i], dh[i]))
+	}
+	return b.op2(jNarrow, rl, rh)
 }

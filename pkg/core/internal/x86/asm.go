@@ -326,6 +326,17 @@ func (a *Asm) VCVTDQ2PS(dst Reg, src Operand)  { a.vex(ppNone, map0F, 0, true, 0
 // VCVTPS2PD widens the 4 float32s of xmm src into 4 float64s of ymm dst.
 func (a *Asm) VCVTPS2PD(dst Reg, src Operand) { a.vex(ppNone, map0F, 0, true, 0x5a, dst, 0, src) }
 
+// VCVTPD2PS rounds the 4 float64s of ymm src into the 4 float32s of xmm
+// dst (its upper half zeroed).
+func (a *Asm) VCVTPD2PS(dst Reg, src Operand) { a.vex(pp66, map0F, 0, true, 0x5a, dst, 0, src) }
+
+// VINSERTF128 is ymm dst = s1 with its upper (imm 1) or lower half
+// replaced by xmm s2.
+func (a *Asm) VINSERTF128(dst, s1 Reg, s2 Operand, hi byte) {
+	a.vex(pp66, map0F3A, 0, true, 0x18, dst, s1, s2)
+	a.emit(hi)
+}
+
 // VEXTRACTF128 is xmm dst = the upper (imm 1) or lower half of ymm src.
 func (a *Asm) VEXTRACTF128(dst, src Reg, hi byte) {
 	a.vex(pp66, map0F3A, 0, true, 0x19, src, 0, R(dst))

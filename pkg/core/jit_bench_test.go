@@ -16,6 +16,8 @@ var jitBenchFormulas = []struct{ name, src, red string }{
 	{"Laplace", "Exp(-Sqrt(SqDist(x,y)+g))*b", "Sum"},
 	{"RatQuad", "Inv(Square(1+SqDist(x,y)/g))*b", "Sum"},
 	{"Poly", "Square(1+(x|y))*b", "Sum"},
+	{"Mahalanobis", "Exp(-((x-y)|MatVecMult(A,x-y)))*b", "Sum"},
+	{"Periodic", "Exp(-2*Square(Sin(Sqrt(SqDist(x,y)))))*b", "Sum"},
 	{"LSE-Laplace", "-Sqrt(SqDist(x,y)+g)+b", "LogSumExp"},
 	{"ArgMin-L1", "Sum(Abs(x-y))", "ArgMin"},
 }
@@ -25,7 +27,7 @@ var jitBenchFormulas = []struct{ name, src, red string }{
 // compiled loops) and with them ("jit"), and the general pair level (no
 // fold, no dot fold) with them ("general").
 func benchJIT[T float](b *testing.B, src, red, mode string) {
-	k, err := Compile(Spec{Formula: src, Aliases: []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)"}, Reduction: red, Axis: 1})
+	k, err := Compile(Spec{Formula: src, Aliases: []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)", "A=Pm(9)"}, Reduction: red, Axis: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -37,9 +39,9 @@ func benchJIT[T float](b *testing.B, src, red, mode string) {
 	defer func() { jitOn = old }()
 	const m, n = 2000, 2000
 	rng := rand.New(rand.NewPCG(1, 2))
-	c := &Call[T]{ArgBatch: make([][]int, 5), M: m, N: n, Workers: 1}
-	for a, rows := range []int{1, m, n, n, m} {
-		d := []int{1, 3, 3, 1, 1}[a]
+	c := &Call[T]{ArgBatch: make([][]int, 6), M: m, N: n, Workers: 1}
+	for a, rows := range []int{1, m, n, n, m, 1} {
+		d := []int{1, 3, 3, 1, 1, 9}[a]
 		v := make([]T, rows*d)
 		for t := range v {
 			v[t] = T(rng.NormFloat64())

@@ -386,7 +386,9 @@ func (b *jbuilder) vector(in *instr, out []int32, arg func(a, k int) int32) {
 		}
 		out[0] = s
 	case formula.PrimSqNorm2, formula.PrimScalprod, formula.PrimSqDist:
-		var s int32
+		// The interpreter adds the terms to a zero: 0 + -0 is +0, which
+		// matters for the products of Scalprod only.
+		s := b.c(0)
 		for k := 0; k < max(dims[0], dims[len(dims)-1]); k++ {
 			var t int32
 			switch in.prim {
@@ -398,13 +400,30 @@ func (b *jbuilder) vector(in *instr, out []int32, arg func(a, k int) int32) {
 				d := b.op2(jSub, arg(0, min(k, dims[0]-1)), arg(1, min(k, dims[1]-1)))
 				t = b.op2(jMul, d, d)
 			}
-			if k == 0 {
+			if k == 0 && in.prim != formula.PrimScalprod {
 				s = t
 			} else {
 				s = b.op2(jAdd, s, t)
 			}
 		}
 		out[0] = s
+	case formula.PrimMatVecMult, formula.PrimVecMatMult, formula.PrimTensorProd, formula.PrimTensorDot:
+		// contract: each output a zero plus its products, in term order.
+		for k := range out {
+			out[k] = b.c(0)
+		}
+		for _, tm := range in.terms {
+			out[tm.out] = b.op2(jAdd, out[tm.out], b.op2(jMul, arg(0, int(tm.ia)), arg(1, int(tm.ib))))
+		}
+	case formula.PrimOneHot:
+		// 1 at index trunc(x + 0.5), computed in float64 as the interpreter
+		// does; NaN and out of range indices match no component.
+		for k := range out {
+			out[k] = b.widen(func(a ...int32) int32 {
+				hot := b.op1(jRound, b.op2(jAdd, a[0], b.c(0.5)), x86.RoundTrunc)
+				return b.pick(b.cmp(hot, b.c(float64(k)), x86.CmpEQ), b.c(1), b.c(0))
+			}, arg(0, 0))
+		}
 	case formula.PrimMax, formula.PrimMin, formula.PrimArgMax, formula.PrimArgMin:
 		pred := byte(x86.CmpGT)
 		if in.prim == formula.PrimMin || in.prim == formula.PrimArgMin {

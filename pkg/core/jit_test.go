@@ -31,9 +31,12 @@ var jitCovered = []string{
 	"Grad(Exp(-SqDist(x,y)/g)*b, x, e)",
 	"Clamp(x-y, -g, g) * Inv(b)",
 	"Log(1+SqDist(x,y))*b",
+	"Exp(-((x-y)|MatVecMult(A,x-y)))*b",
+	"Concat(TensorProd(x,y), OneHot(b,4))",
+	"Sin(x-y)*Pow(b,3)",
 }
 
-var jitAliases = []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)"}
+var jitAliases = []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)", "A=Pm(9)"}
 
 func TestJITCoverage(t *testing.T) {
 	if !jitSupported {
@@ -237,7 +240,7 @@ func BenchmarkJITCompile(b *testing.B) {
 			var plan, gen time.Duration
 			for it := 0; it < b.N; it++ {
 				t0 := time.Now()
-				k, err := Compile(Spec{Formula: f.src, Aliases: []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)"}, Reduction: f.red, Axis: 1})
+				k, err := Compile(Spec{Formula: f.src, Aliases: []string{"g=Pm(1)", "x=Vi(3)", "y=Vj(3)", "b=Vj(1)", "e=Vi(1)", "A=Pm(9)"}, Reduction: f.red, Axis: 1})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -307,6 +307,14 @@ func (b *jbuilder) elementwise(in *instr, a [3]int32) int32 {
 	case formula.PrimSinXDivX:
 		sin := b.widen(func(a ...int32) int32 { return b.trig(a[0], false) }, x)
 		return b.pick(b.cmp(x, zero, x86.CmpEQ), one, b.op2(jDiv, sin, x))
+	case formula.PrimAtan:
+		return b.widen(func(a ...int32) int32 { return b.atan(a[0]) }, x)
+	case formula.PrimAsin:
+		return b.widen(func(a ...int32) int32 { return b.asin(a[0]) }, x)
+	case formula.PrimAcos:
+		return b.widen(func(a ...int32) int32 { return b.acos(a[0]) }, x)
+	case formula.PrimAtan2:
+		return b.widen(func(a ...int32) int32 { return b.atan2(a[0], a[1]) }, x, a[1])
 	case formula.PrimXLogX:
 		return b.pick(b.cmp(x, zero, x86.CmpEQ), zero, b.op2(jMul, x, b.log(x)))
 	case formula.PrimRound:
@@ -710,4 +718,73 @@ func (b *jbuilder) widen(f func(a ...int32) int32, args ...int32) int32 {
 		b.deopts = append(b.deopts, b.op2(jNarrow, dl[i], dh[i]))
 	}
 	return b.op2(jNarrow, rl, rh)
+}
+
+// The inverse trigonometric functions of vmath_trig_amd64.go, on float64
+// lanes (the float32 forms widen), operation for operation.
+
+func (b *jbuilder) xatan(x int32) int32 {
+	mul := func(x, y int32) int32 { return b.op2(jMul, x, y) }
+	add := func(x, y int32) int32 { return b.op2(jAdd, x, y) }
+	c := b.c
+	z := mul(x, x)
+	num := add(mul(add(mul(add(mul(add(mul(c(atanP0), z), c(atanP1)), z), c(atanP2)), z), c(atanP3)), z), c(atanP4))
+	den := add(mul(add(mul(add(mul(add(mul(add(z, c(atanQ0)), z), c(atanQ1)), z), c(atanQ2)), z), c(atanQ3)), z), c(atanQ4))
+	z = b.op2(jDiv, mul(z, num), den)
+	return add(mul(x, z), x)
+}
+
+func (b *jbuilder) satan(x int32) int32 {
+	c := b.c
+	small := b.cmp(x, c(0.66), x86.CmpLE)
+	big := b.cmp(x, c(atanTan3pio8), x86.CmpGT)
+	one := c(1)
+	num := b.pick(big, c(-1), b.pick(small, x, b.op2(jSub, x, one)))
+	den := b.pick(big, x, b.pick(small, one, b.op2(jAdd, x, one)))
+	base := b.pick(big, c(math.Pi/2), b.pick(small, c(0), c(math.Pi/4)))
+	more := b.pick(big, c(atanMorebits), b.pick(small, c(0), c(0.5*atanMorebits)))
+	return b.op2(jAdd, b.op2(jAdd, base, b.xatan(b.op2(jDiv, num, den))), more)
+}
+
+// signOf is the sign bit of x; flip flips the sign of r where s has it.
+func (b *jbuilder) signOf(x int32) int32  { return b.op2(jAnd, x, b.signMask()) }
+func (b *jbuilder) flip(r, s int32) int32 { return b.op2(jXor, r, s) }
+
+func (b *jbuilder) atan(x int32) int32 {
+	return b.flip(b.satan(b.op2(jAndN, b.signMask(), x)), b.signOf(x))
+}
+
+func (b *jbuilder) asin(x int32) int32 {
+	c := b.c
+	ax := b.op2(jAndN, b.signMask(), x)
+	temp := b.op1(jSqrt, b.op2(jSub, c(1), b.op2(jMul, ax, ax)), 0)
+	big := b.cmp(ax, c(0.7), x86.CmpGT)
+	s := b.satan(b.op2(jDiv, b.pick(big, temp, ax), b.pick(big, ax, temp)))
+	r := b.pick(big, b.op2(jSub, c(math.Pi/2), s), s)
+	return b.flip(r, b.signOf(x))
+}
+
+func (b *jbuilder) acos(x int32) int32 {
+	c := b.c
+	ax := b.op2(jAndN, b.signMask(), x)
+	far := b.cmp(ax, c(0.5), x86.CmpGT)
+	half := b.op1(jSqrt, b.op2(jMul, b.op2(jSub, c(1), ax), c(0.5)), 0)
+	a := b.asin(b.pick(far, half, x))
+	twice := b.op2(jAdd, a, a)
+	return b.pick(far, b.pick(b.cmp(x, c(0), x86.CmpGT), twice, b.op2(jSub, c(math.Pi), twice)), b.op2(jSub, c(math.Pi/2), a))
+}
+
+// atan2 is atan2F64x4: its lanes with a zero, an infinity or a NaN, which
+// take math.Atan2's special cases, set a deopt mask.
+func (b *jbuilder) atan2(y, x int32) int32 {
+	c := b.c
+	q := b.atan(b.op2(jDiv, y, x))
+	zero := c(0)
+	adj := b.pick(b.cmp(q, zero, x86.CmpLE), b.op2(jAdd, q, c(math.Pi)), b.op2(jSub, q, c(math.Pi)))
+	r := b.pick(b.cmp(x, zero, x86.CmpLT), adj, q)
+	ax, ay, inf := b.op2(jAndN, b.signMask(), x), b.op2(jAndN, b.signMask(), y), b.bits(posInf64)
+	ok := b.op2(jAnd, b.op2(jAnd, b.cmp(ax, zero, x86.CmpGT), b.cmp(ax, inf, x86.CmpLT)),
+		b.op2(jAnd, b.cmp(ay, zero, x86.CmpGT), b.cmp(ay, inf, x86.CmpLT)))
+	b.deopts = append(b.deopts, b.op2(jAndN, ok, b.bits(^uint64(0))))
+	return r
 }

@@ -104,6 +104,17 @@ func trigInputs(f64 bool) []float64 {
 	return xs
 }
 
+// unitInputs are values in [-1.1, 1.1], around the branches of asin and
+// acos.
+func unitInputs(f64 bool) []float64 {
+	xs := []float64{0.5, -0.5, 0.7, -0.7, 0.66, 1, -1, 1.0000001, -1.0000001}
+	rng := rand.New(rand.NewPCG(15, 16))
+	for range 2000 {
+		xs = append(xs, (rng.Float64()*2-1)*1.1)
+	}
+	return xs
+}
+
 // TestJITMathBits checks that the compiled loop gives the bits of the
 // interpreter's vector kernels (unaryTile on whole vectors: expF64x4,
 // logF32x8...) for the unary primitives it covers: Sum over j of F(x*y)
@@ -141,6 +152,9 @@ func TestJITMathBits(t *testing.T) {
 		{"Pow(%s,7)", formula.PrimPow, []int{7}, logInputs},
 		{"ClampInt(%s,-3,5)", formula.PrimClampInt, []int{-3, 5}, expInputs},
 		{"Sin", formula.PrimSin, nil, trigInputs},
+		{"Atan", formula.PrimAtan, nil, expInputs},
+		{"Asin", formula.PrimAsin, nil, unitInputs},
+		{"Acos", formula.PrimAcos, nil, unitInputs},
 		{"Cos", formula.PrimCos, nil, trigInputs},
 		{"SinXDivX", formula.PrimSinXDivX, nil, trigInputs},
 	}
@@ -190,6 +204,61 @@ func b2u(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestJITAtan2Bits checks Atan2 against the interpreter's vector kernel,
+// the special cases (zeros, infinities, NaN) that math.Atan2 computes
+// included: the loop hands those rows back to the interpreter.
+func TestJITAtan2Bits(t *testing.T) {
+	if !jitSupported {
+		t.Skip("the machine lacks AVX2 or FMA")
+	}
+	defer func(on bool) { jitOn = on }(jitOn)
+	jitOn = true
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, 0.3, -2.5, 1e300, -1e-300, math.Inf(1), math.Inf(-1), math.NaN()}
+	rng := rand.New(rand.NewPCG(17, 18))
+	for range 30 {
+		vals = append(vals, rng.NormFloat64()*10)
+	}
+	k, err := Compile(Spec{Formula: "Atan2(x*y, w)", Aliases: []string{"x=Vi(1)", "y=Vj(1)", "w=Vj(1)"}, Reduction: "Sum", Axis: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f64 := range []bool{true, false} {
+		for _, yv := range vals {
+			for _, xv := range vals {
+				var got, want uint64
+				if f64 {
+					c := &Call[float64]{Args: [][]float64{{1}, {yv}, {xv}}, ArgBatch: make([][]int, 3), M: 1, N: 1, Workers: 1, Vals: make([]float64, 1)}
+					if err := Run(k, c); err != nil {
+						t.Fatal(err)
+					}
+					dst := make([]float64, 4)
+					binaryTile(formula.PrimAtan2, dst, []float64{yv, yv, yv, yv}, []float64{xv, xv, xv, xv})
+					got, want = math.Float64bits(c.Vals[0]), math.Float64bits(dst[0]+0)
+				} else {
+					y32, x32 := float32(yv), float32(xv)
+					c := &Call[float32]{Args: [][]float32{{1}, {y32}, {x32}}, ArgBatch: make([][]int, 3), M: 1, N: 1, Workers: 1, Vals: make([]float32, 1)}
+					if err := Run(k, c); err != nil {
+						t.Fatal(err)
+					}
+					dst := make([]float32, 8)
+					ys, xs := make([]float32, 8), make([]float32, 8)
+					for l := range ys {
+						ys[l], xs[l] = y32, x32
+					}
+					binaryTile(formula.PrimAtan2, dst, ys, xs)
+					got, want = uint64(math.Float32bits(c.Vals[0])), uint64(math.Float32bits(dst[0]+0))
+				}
+				if got != want {
+					t.Errorf("float64 %v: Atan2(%v, %v) has bits %#x, the vector kernel %#x", f64, yv, xv, got, want)
+				}
+			}
+		}
+		if k.prog.jit.loop[b2u(f64)][jitSum] == nil {
+			t.Errorf("Atan2 (float64 %v) was not compiled", f64)
+		}
+	}
 }
 
 // TestJITPowBits checks Pow against powIntF64x4 bit for bit, the lanes

@@ -452,6 +452,10 @@ func (b *jbuilder) vector(in *instr, out []int32, arg func(a, k int) int32) {
 		for k := range out {
 			out[k] = arg(0, 0)
 		}
+	case formula.PrimComplexSumT:
+		for k := range out {
+			out[k] = arg(0, k%dims[0])
+		}
 	case formula.PrimElem:
 		out[0] = arg(0, in.ints[0])
 	case formula.PrimElemT:
@@ -478,6 +482,77 @@ func (b *jbuilder) vector(in *instr, out []int32, arg func(a, k int) int32) {
 			} else {
 				out[k] = arg(1, k-dims[0])
 			}
+		}
+	default:
+		b.complex(in, out, arg)
+	}
+}
+
+// complex is complexPrim (special.go): float64 arithmetic, so float32
+// code widens where rounding once per operation in float32 would differ.
+func (b *jbuilder) complex(in *instr, out []int32, arg func(a, k int) int32) {
+	d := in.argDims
+	mul := func(x, y int32) int32 { return b.op2(jMul, x, y) }
+	switch in.prim {
+	case formula.PrimComplexReal, formula.PrimComplexImag:
+		off := 0
+		if in.prim == formula.PrimComplexImag {
+			off = 1
+		}
+		for k := range out {
+			out[k] = arg(0, 2*k+off)
+		}
+	case formula.PrimReal2Complex, formula.PrimImag2Complex:
+		for k := 0; k < d[0]; k++ {
+			re, im := arg(0, k), b.c(0)
+			if in.prim == formula.PrimImag2Complex {
+				re, im = im, re
+			}
+			out[2*k], out[2*k+1] = re, im
+		}
+	case formula.PrimConj:
+		for k := 0; k < in.dim; k += 2 {
+			out[k], out[k+1] = arg(0, k), b.op2(jXor, arg(0, k+1), b.signMask())
+		}
+	case formula.PrimComplexAdd, formula.PrimComplexSubtract, formula.PrimComplexMult:
+		for k := 0; k < in.dim; k += 2 {
+			ka, kb := k%d[0], k%d[1]
+			ar, ai, br, bi := arg(0, ka), arg(0, ka+1), arg(1, kb), arg(1, kb+1)
+			switch in.prim {
+			case formula.PrimComplexAdd: // one rounding: float32 arithmetic agrees
+				out[k], out[k+1] = b.op2(jAdd, ar, br), b.op2(jAdd, ai, bi)
+			case formula.PrimComplexSubtract:
+				out[k], out[k+1] = b.op2(jSub, ar, br), b.op2(jSub, ai, bi)
+			default:
+				out[k] = b.widen(func(a ...int32) int32 { return b.op2(jSub, mul(a[0], a[1]), mul(a[2], a[3])) }, ar, br, ai, bi)
+				out[k+1] = b.widen(func(a ...int32) int32 { return b.op2(jAdd, mul(a[0], a[1]), mul(a[2], a[3])) }, ar, bi, ai, br)
+			}
+		}
+	case formula.PrimComplexSquareAbs:
+		for k := range out {
+			out[k] = b.widen(func(a ...int32) int32 { return b.op2(jAdd, mul(a[0], a[0]), mul(a[1], a[1])) }, arg(0, 2*k), arg(0, 2*k+1))
+		}
+	case formula.PrimComplexSum:
+		for part := 0; part < 2; part++ {
+			var xs []int32
+			for k := part; k < d[0]; k += 2 {
+				xs = append(xs, arg(0, k))
+			}
+			out[part] = b.widen(func(a ...int32) int32 {
+				s := b.c(0)
+				for _, x := range a {
+					s = b.op2(jAdd, s, x)
+				}
+				return s
+			}, xs...)
+		}
+	case formula.PrimComplexRealScal:
+		s, z := 0, 1
+		if d[0] != 1 {
+			s, z = 1, 0
+		}
+		for k := range out {
+			out[k] = mul(arg(s, 0), arg(z, k)) // one rounding: float32 agrees
 		}
 	default:
 		b.failed = true

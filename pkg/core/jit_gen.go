@@ -16,7 +16,7 @@ type jitBlock struct {
 	parm    uintptr // the frame's parm arena
 	consts  uintptr // the loop's constant pool
 	scratch uintptr // the frame's scratch area (jitLoop.scratchWords)
-	end     int64   // bytes of the whole vectors of the tile (store mode: of every vector)
+	end     int64   // bytes of the whole vectors of the tile
 	tail    int64   // 1 when a partial vector follows them
 	store   uintptr // store mode: the rows x components tile rows of the values
 	rows    [jitRows]uintptr
@@ -34,7 +34,8 @@ const (
 	scratchSums  = 64
 )
 
-// jitLoop is a compiled pair loop: rows output rows of dim sums per call.
+// jitLoop is a compiled pair loop: per call, rows output rows of dim sums
+// (jitSum) or stored components (jitStore).
 type jitLoop struct {
 	mode         jitMode
 	deopt        bool // the loop may ask for its rows to be redone

@@ -224,7 +224,7 @@ func (b *jbuilder) comp(vals [][]int32, q, s, k int) int32 {
 }
 
 // lowerRow lowers the pair level for row q: the values of every pair slot.
-// It returns false on the first primitive it does not cover.
+// On the first primitive it does not cover it sets b.failed and returns nil.
 func (b *jbuilder) lowerRow(q int) [][]int32 {
 	vals := make([][]int32, len(b.p.slots))
 	for i := range b.p.instrs[levelPair] {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"simd/archsimd"
 
@@ -58,6 +59,18 @@ func TestJITCoverage(t *testing.T) {
 				l.code.Release()
 			}
 		}
+	}
+}
+
+// TestJITBlockLayout checks the offsets the generated code reads the
+// argument block at.
+func TestJITBlockLayout(t *testing.T) {
+	var b jitBlock
+	got := []uintptr{unsafe.Offsetof(b.tile), unsafe.Offsetof(b.parm), unsafe.Offsetof(b.consts), unsafe.Offsetof(b.scratch),
+		unsafe.Offsetof(b.end), unsafe.Offsetof(b.tail), unsafe.Offsetof(b.store), unsafe.Offsetof(b.rows)}
+	want := []uintptr{blkTile, blkParm, blkConsts, blkScratch, blkEnd, blkTail, blkStore, blkRows}
+	if !slices.Equal(got, want) {
+		t.Errorf("jitBlock offsets %v, the code's %v", got, want)
 	}
 }
 

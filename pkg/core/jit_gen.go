@@ -126,6 +126,9 @@ func compileJit(p *program, f64 bool, mode jitMode) (loop *jitLoop) {
 		dim = p.slots[p.f].dim
 	}
 	rows := jitRows
+	if trial := newJBuilder(p, f64); trial.lowerRow(0) == nil || trial.ops() > jitCheapOps {
+		rows = jitCostlyRows
+	}
 	if mode == jitSum {
 		// Accumulators take registers from the values: at most 8 of 16.
 		for rows > 1 && rows*dim > 8 {

@@ -85,8 +85,14 @@ const (
 )
 
 // jitRows is the most output rows one pass of the loop computes: they share
-// each load of the tile's columns.
-const jitRows = 2
+// each load of the tile's columns and of the constants. A pair level of
+// more than jitCheapOps operations per row takes jitCostlyRows: its
+// registers go to its own values (an exp alone keeps a dozen live).
+const (
+	jitRows       = 4
+	jitCostlyRows = 2
+	jitCheapOps   = 24
+)
 
 // invariant is a per-row or per-call scalar the prologue broadcasts into
 // the scratch area: parm value off (row < 0) or outer value off of row.
@@ -221,6 +227,17 @@ func (b *jbuilder) comp(vals [][]int32, q, s, k int) int32 {
 		return b.leaf(jmem{base: regTile, disp: int32((sl.off + k) * tileSize * b.esize), indexed: true})
 	}
 	return vals[s][k]
+}
+
+// ops is the number of operations made so far.
+func (b *jbuilder) ops() int {
+	n := 0
+	for _, nd := range b.nodes {
+		if nd.op != jLeaf {
+			n++
+		}
+	}
+	return n
 }
 
 // lowerRow lowers the pair level for row q: the values of every pair slot.

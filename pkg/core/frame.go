@@ -20,6 +20,7 @@ type frame[T float] struct {
 	foldOut                 []T // the store mode's two tiles of F
 	foldTail                []float64
 	foldTail32              []float32
+	jit                     jitState // the compiled loop's block and scratch (jit_run.go)
 }
 
 // maxRowBlock bounds the rows of a work item, so that pooled frames fit
@@ -191,7 +192,6 @@ func (f *frame[T]) run(it *workItem) bool {
 func (f *frame[T]) tileStep(rows, j0 int) {
 	r, p := f.r, f.r.k.prog
 	al := r.red.accLen()
-	so := p.size[levelOuter]
 	f.exec(levelTile)
 	if fd := p.fold; fd != nil {
 		f.foldSetupTile(fd)
@@ -221,30 +221,41 @@ func (f *frame[T]) tileStep(rows, j0 int) {
 		}
 		return
 	}
-	for row := 0; row < rows; row++ {
-		f.outerRow = f.outer[row*so : (row+1)*so]
-		acc := f.acc[row*al : (row+1)*al]
-		if d := p.dot; d != nil && d.radial != nil {
-			in := d.radial
-			radialDotTile(acc, in.fused, f.view(in.args[0]), f.view(in.args[1]), f.view(in.args[2]), f.view(d.w), in.argDims[0], f.n, r.round32)
-			continue
-		}
-		f.exec(levelPair)
-		if p.dot != nil {
-			w := f.view(p.dot.w)
-			if p.dot.x >= 0 {
-				dotDiffTile(acc, f.view(p.dot.k).col(0), f.view(p.dot.x), w, p.slots[p.dot.w].dim, p.dot.neg, r.round32)
-			} else if !r.dotIdentity || !identityTile(acc, f.view(p.dot.k).col(0), j0) {
-				dotTile(acc, f.view(p.dot.k).col(0), w, p.slots[p.dot.w].dim, r.round32)
-			}
-			continue
-		}
-		var g vec[T]
-		if p.g >= 0 {
-			g = f.view(p.g)
-		}
-		r.red.fold(acc, f.view(p.f), g, f.n, j0, f.scratch)
+	if f.jitTile(rows, j0) {
+		return
 	}
+	for row := 0; row < rows; row++ {
+		f.pairRow(row, j0)
+	}
+}
+
+// pairRow runs the pair level of the loaded tile for one row of the work
+// item, on the interpreter, and reduces it into the row's accumulator.
+func (f *frame[T]) pairRow(row, j0 int) {
+	r, p := f.r, f.r.k.prog
+	al, so := r.red.accLen(), p.size[levelOuter]
+	f.outerRow = f.outer[row*so : (row+1)*so]
+	acc := f.acc[row*al : (row+1)*al]
+	if d := p.dot; d != nil && d.radial != nil {
+		in := d.radial
+		radialDotTile(acc, in.fused, f.view(in.args[0]), f.view(in.args[1]), f.view(in.args[2]), f.view(d.w), in.argDims[0], f.n, r.round32)
+		return
+	}
+	f.exec(levelPair)
+	if p.dot != nil {
+		w := f.view(p.dot.w)
+		if p.dot.x >= 0 {
+			dotDiffTile(acc, f.view(p.dot.k).col(0), f.view(p.dot.x), w, p.slots[p.dot.w].dim, p.dot.neg, r.round32)
+		} else if !r.dotIdentity || !identityTile(acc, f.view(p.dot.k).col(0), j0) {
+			dotTile(acc, f.view(p.dot.k).col(0), w, p.slots[p.dot.w].dim, r.round32)
+		}
+		return
+	}
+	var g vec[T]
+	if p.g >= 0 {
+		g = f.view(p.g)
+	}
+	r.red.fold(acc, f.view(p.f), g, f.n, j0, f.scratch)
 }
 
 // loadTile transposes rows j0..j0+n of an argument into structure-of-arrays

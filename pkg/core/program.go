@@ -65,6 +65,7 @@ type program struct {
 	dot    *dotFold    // a Sum folded as dot products (then f is unused)
 	gemm   *gemmDist   // F is a high-dimensional squared distance (gemm.go)
 	fold   *radialFold // a Sum of a radial kernel times factors (radialfold.go)
+	jit    jitCache    // the pair level compiled to machine code (jit_*.go)
 }
 
 // planner builds a program, sharing identical sub-formulas.

@@ -60,6 +60,9 @@ func TestJITCoverage(t *testing.T) {
 			}
 		}
 	}
+	if n := jitCompilePanics.Load(); n != 0 {
+		t.Errorf("%d compilations failed with an internal error", n)
+	}
 }
 
 // TestJITBlockLayout checks the offsets the generated code reads the

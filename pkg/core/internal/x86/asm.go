@@ -111,6 +111,9 @@ func (a *Asm) modrm(reg Reg, rm Operand) {
 		return
 	}
 	m := rm.M
+	if m.Base == NoReg {
+		panic("x86: a memory operand needs a base register")
+	}
 	base := byte(m.Base & 7)
 	var mod byte
 	switch {
@@ -130,7 +133,10 @@ func (a *Asm) modrm(reg Reg, rm Operand) {
 				panic("x86: rsp cannot be an index")
 			}
 			idx = byte(m.Index & 7)
-			ss = map[uint8]byte{1: 0, 2: 1, 4: 2, 8: 3}[m.Scale]
+			var ok bool
+			if ss, ok = map[uint8]byte{1: 0, 2: 1, 4: 2, 8: 3}[m.Scale]; !ok {
+				panic("x86: scale must be 1, 2, 4 or 8")
+			}
 		}
 		a.emit(ss<<6 | idx<<3 | base)
 	} else {

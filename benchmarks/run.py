@@ -33,7 +33,9 @@ Set-up, and the choices made:
   gokeops' plain W1 on the same data, the baseline of the W8 target.
 - C column: benchmarks/cref.c, the W1 and W2 kernels written as the machine's practical
   limit (AVX2 + FMA intrinsics, two rows per y load, inline exp, OpenMP threads), built
-  with gcc when present; "gokeops / C" is gokeops' speed as a share of it. The scaling
+  with gcc when present; "gokeops / C" is gokeops' speed as a share of it. The C kernel is
+  timed in gokeops' own process, call for call alternately with it, so that both see
+  the same machine load. The scaling
   section runs W1 and W2 at 1 and 2 threads (set_num_threads; OMP_NUM_THREADS for C) and
   W1 f32 at 1e6 x 1e5, extrapolated to 1e6 x 1e6 (--no-scaling skips it).
 - Torch rows T1-T6 run the same workloads on CPU tensors through pykeops_go.torch /
@@ -206,8 +208,10 @@ def read_kb(pid, key):
 
 def run_row(row, cfg):
     wid, m, n, dt = row
+    paired_c = cfg.cref and wid in ("W1", "W2")  # the C kernel runs in gokeops' process
     r = {"go": sub(sys.executable, "gokeops", wid, m, n, dt, cfg.reps, cfg.budget, KEOPS_TIMEOUT,
-                   env=cfg.go_env)}
+                   env=dict(cfg.go_env, GOKEOPS_CREF_SO=cfg.cref, OMP_WAIT_POLICY="PASSIVE")
+                   if paired_c else cfg.go_env)}  # passive: idle OpenMP threads must not spin
     size = W.dense_bytes(wid, m, n, np.dtype(dt).itemsize)
     if wid in ("W7", "W8", "A1") or wid in W.TORCH_WIDS:
         r["np"] = {"skip": "—"}
@@ -220,9 +224,8 @@ def run_row(row, cfg):
         r["pk"] = sub(REF_PY, "pykeops", wid, m, n, dt, cfg.reps, cfg.budget, KEOPS_TIMEOUT)
     if cfg.faiss and wid == "W3":
         r["fa"] = sub(cfg.faiss, "faiss", wid, m, n, dt, cfg.reps, cfg.budget, KEOPS_TIMEOUT)
-    if cfg.cref and wid in ("W1", "W2"):
-        r["c"] = sub(sys.executable, "cref", wid, m, n, dt, cfg.reps, cfg.budget, KEOPS_TIMEOUT,
-                     env=cref_env(cfg))
+    if paired_c:
+        r["c"] = {"times": r["go"].get("base_times") or [], "error": r["go"].get("error")}
     r["check"], r["ok"] = check(row, r)
     return r
 

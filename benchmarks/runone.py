@@ -120,8 +120,9 @@ def measure(args, mod, cluster, d):
     if args.lib == "gokeops" and args.wid in ("W1", "W2") and os.environ.get("GOKEOPS_CREF_SO"):
         # The C reference kernel, timed alternately with gokeops in this process:
         # their ratio (the "gokeops / C" column) then sees one machine load.
-        base = cref_call(load("cref")[0], args.wid, d)
-        cref_call(load("cref")[0], args.wid, small)()
+        so = load("cref")[0]
+        base = cref_call(so, args.wid, d)
+        cref_call(so, args.wid, small)()
     elif args.wid in W.TORCH_WIDS:
         # The NumPy workload this torch row mirrors, timed alternately with it in this
         # process: both see the same machine load, so their ratio is not the drift

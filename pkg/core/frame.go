@@ -97,11 +97,12 @@ func (f *frame[T]) view(s int) vec[T] {
 	return vec[T]{data: f.pair[sl.off*f.tl : (sl.off+sl.dim)*f.tl], stride: f.tl, width: f.n}
 }
 
-// run reduces one work item; it returns false when the call was cancelled.
-func (f *frame[T]) run(it *workItem) bool {
+// startBatch points the frame at the arguments of a batch and computes the
+// program's parameter level: its constants, loads and instructions.
+func (f *frame[T]) startBatch(batch int) {
 	r, p := f.r, f.r.k.prog
 	for a := range f.data {
-		f.data[a] = r.c.Args[a][r.offsets[a][it.batch]:]
+		f.data[a] = r.c.Args[a][r.offsets[a][batch]:]
 	}
 	for _, c := range p.consts {
 		sl := p.slots[c.slot]
@@ -113,6 +114,12 @@ func (f *frame[T]) run(it *workItem) bool {
 		copy(f.parm[p.slots[ld.slot].off:][:ld.dim], f.data[ld.arg][:ld.dim])
 	}
 	f.exec(levelParm)
+}
+
+// run reduces one work item; it returns false when the call was cancelled.
+func (f *frame[T]) run(it *workItem) bool {
+	r, p := f.r, f.r.k.prog
+	f.startBatch(it.batch)
 	rows := it.r1 - it.r0
 	so := p.size[levelOuter]
 	for row := 0; row < rows; row++ {

@@ -96,19 +96,7 @@ func (r *runner[T]) runSymmetric(sp symPlan) error {
 	s := &symRun[T]{r: r, sp: sp, n: n, u: 1}
 	// The parameters (the scale and the row factor) as a frame computes them.
 	fr := getFrame(r)
-	for a := range fr.data {
-		fr.data[a] = c.Args[a]
-	}
-	for _, cs := range p.consts {
-		sl := p.slots[cs.slot]
-		for k := 0; k < sl.dim; k++ {
-			fr.parm[sl.off+k] = T(cs.value)
-		}
-	}
-	for _, ld := range p.loads[levelParm] {
-		copy(fr.parm[p.slots[ld.slot].off:][:ld.dim], fr.data[ld.arg][:ld.dim])
-	}
-	fr.exec(levelParm)
+	fr.startBatch(0) // a symmetric product has one batch
 	s.scale = fr.parm[p.slots[sp.fd.s].off]
 	if sp.fd.row >= 0 {
 		s.u = fr.parm[p.slots[sp.fd.row].off]
